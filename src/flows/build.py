@@ -1,0 +1,36 @@
+"""raw → load → tables → validate → publish: the whole build, in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import CurationError
+from .load import load_curation
+from .progress import Steps
+from .publish import publish
+from .tables import Frames, build_frames
+from .validate import validate
+
+
+def build_frames_checked(root: Path, steps: Steps | None = None) -> tuple[Frames, dict]:
+    """Read and validate the curation under root; raise CurationError listing every problem."""
+    steps = steps or Steps(quiet=True)
+    with steps.step("load curation files"):
+        curation = load_curation(root)
+    with steps.step("derive tables"):
+        frames = build_frames(curation)
+    with steps.step("validate"):
+        problems = validate(frames)
+    if problems:
+        raise CurationError(problems)
+    return frames, curation.package
+
+
+def build(root: Path, out_root: Path | None = None, steps: Steps | None = None,
+          with_duckdb: bool = True) -> Path:
+    """Build the package from root/data/raw into out_root (default: root). Nothing under
+    out_root changes unless every check passes."""
+    steps = steps or Steps(quiet=True)
+    frames, meta = build_frames_checked(root, steps)
+    with steps.step("publish"):
+        return publish(frames, meta, out_root or root, with_duckdb)

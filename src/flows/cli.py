@@ -1,0 +1,119 @@
+"""The `flows` command: build, check, query."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from .errors import CurationError, Problem
+
+app = typer.Typer(help="Build, check and query the flows data package.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
+
+
+def _report(problems: list[Problem], what: str) -> None:
+    for p in problems:
+        err.print(str(p), markup=False)
+    err.print(f"{what}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", markup=False)
+
+
+@app.command()
+def build(root: RootOption = Path("."),
+          out_dir: Annotated[Path | None, typer.Option("--out", help="Publish here instead of the root.")] = None,
+          no_duckdb: Annotated[bool, typer.Option("--no-duckdb", help="Skip data/processed/flows.duckdb.")] = False,
+          ) -> None:
+    """Build data/processed and datapackage.json from data/raw. Publishes nothing unless every check passes."""
+    from .build import build as run_build
+    from .progress import Steps
+
+    try:
+        path = run_build(root.resolve(), out_dir.resolve() if out_dir else None, Steps(),
+                         with_duckdb=not no_duckdb)
+    except CurationError as e:
+        _report(e.problems, "build failed, nothing published")
+        raise typer.Exit(1)
+    err.print(f"built {path}", markup=False)
+
+
+@app.command()
+def check(root: RootOption = Path("."),
+          texts_root: Annotated[Path | None, typer.Option(help="Project whose data/raw/texts hold the archived texts (default: root).")] = None,
+          ) -> None:
+    """Check a published package: file hashes, models, keys, claims, and every quote against its archived text."""
+    from .check import check as run_check
+
+    problems, recovered = run_check(root.resolve(), (texts_root or root).resolve())
+    if recovered:
+        err.print("finished an interrupted publish first", markup=False)
+    if problems:
+        _report(problems, "check failed")
+        raise typer.Exit(1)
+    err.print("check passed", markup=False)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and views.")],
+        root: RootOption = Path("."),
+        format: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
+    """Run read-only SQL over the published tables and views."""
+    import duckdb
+
+    from .query import connect_read_only
+
+    try:
+        con = connect_read_only(root.resolve())
+        result = con.execute(query)
+        columns = [d[0] for d in result.description] if result.description else []
+        rows = result.fetchall()
+    except (duckdb.Error, FileNotFoundError) as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(1)
+    if format is Format.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif format is Format.json:
+        sys.stdout.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str,
+                                    ensure_ascii=False, indent=2) + "\n")
+    else:
+        table = RichTable(*columns)
+        for r in rows:
+            table.add_row(*("" if v is None else str(v) for v in r))
+        out.print(table)
+
+
+@app.command()
+def views(root: RootOption = Path(".")) -> None:
+    """List the views and table macros with their descriptions."""
+    from .query import connect_read_only, list_views
+
+    try:
+        con = connect_read_only(root.resolve())
+    except FileNotFoundError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(1)
+    for name, description in list_views(con):
+        out.print(f"{name}\n    {description}", markup=False)
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,309 @@
+"""raw → rows: read the curation files in `data/raw/` with their line numbers.
+
+Layout of `data/raw/`:
+  package.yaml            the package's metadata (title, version, licences, contributors)
+  sources/<slug>.yaml     one file per source document: `source:` (its metadata) and `claims:`
+  <table>/<any>.yaml      records by kind (actors/, items/, transfers/, sanctions/,
+                          designations/, events/, links/): a list of records per file
+  texts/<file>.txt        archived texts of official documents that may be copied whole
+
+Every key is checked against the schema: an unknown key, a missing required key or a value of
+the wrong type is a CurationError naming file, line and field. Values are only typed here;
+enums, patterns, ranges and keys are checked vectorised in `validate.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import CurationError, Location, Problem
+from .schema import TABLES, Field, Table, curated_fields
+
+RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
+CLAIM_ID_KEY = "id"  # claims carry a short local id; the full claim_id is built from it
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line of the mapping and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.CSafeLoader):
+    """libyaml's safe loader (no object construction), keeping line numbers, refusing
+    duplicate keys (PyYAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        out = LineDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError(problem=f"key {key!r} is not a string",
+                                           problem_mark=key_node.start_mark)
+            if key in out:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
+                                           problem_mark=key_node.start_mark)
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_lines[key] = line
+        return out
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+
+
+@dataclass
+class RowSource:
+    """Where one row was written."""
+
+    file: str
+    line: int
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def at(self, field_name: str | None = None) -> Location:
+        return Location(self.file, self.field_lines.get(field_name, self.line) if field_name else self.line)
+
+
+@dataclass
+class Curation:
+    """Every row read from `data/raw/`, per table, with where each row was written."""
+
+    root: Path
+    package: dict[str, Any]
+    rows: dict[str, list[dict[str, Any]]]
+    origins: dict[str, list[RowSource]]
+
+
+def read_yaml(path: Path, shown: str) -> Any:
+    """Parse one YAML file safely; any failure is a CurationError at file:line."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise CurationError.at(Location(shown, line), None,
+                               f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
+    if not text.strip():
+        raise CurationError.at(Location(shown, 1), None, "the file is empty")
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader (CSafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise CurationError.at(Location(shown, line), None, f"invalid YAML: {what}")
+    except yaml.YAMLError as e:
+        raise CurationError.at(Location(shown), None, f"invalid YAML: {e}")
+
+
+def _typed(value: Any, f: Field, where: Location) -> Any:
+    """Check a value's Python type against its field; return it in its loaded form."""
+    if value is None:
+        return None
+    kind = f.type
+    if kind in ("string",):
+        if isinstance(value, str):
+            return value
+        hint = " (YAML reads yes/no/on/off and bare dates as other types: quote it)" \
+            if isinstance(value, (bool, dt.date)) else ""
+        raise CurationError.at(where, f.name, f"expected text, got {type(value).__name__} {value!r}{hint}")
+    if kind == "edtf":
+        if isinstance(value, bool) or not isinstance(value, (str, int, dt.date)):
+            raise CurationError.at(where, f.name, f"expected an EDTF date string, got {value!r}")
+        if isinstance(value, dt.datetime):
+            raise CurationError.at(where, f.name, f"expected a date, not a date-time: {value!r}")
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {value!r}")
+    if kind == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise CurationError.at(where, f.name, f"expected a whole number, got {value!r}")
+    if kind == "number":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise CurationError.at(where, f.name, f"expected a number, got {value!r}")
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise CurationError.at(where, f.name, f"expected true or false, got {value!r}")
+    raise AssertionError(kind)
+
+
+def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str,
+         line: int | None = None) -> tuple[dict[str, Any], RowSource]:
+    """Type one mapping as a row of `table`; keys in extra_keys are returned untyped."""
+    if not isinstance(mapping, LineDict):
+        raise CurationError.at(Location(shown, line), None,
+                               f"each {what} must be a mapping of field: value, got {type(mapping).__name__}")
+    origin = RowSource(shown, mapping.line, dict(mapping.key_lines))
+    fields = {f.name: f for f in curated_fields(table)}
+    unknown = sorted(set(mapping) - set(fields) - extra_keys)
+    if unknown:
+        key = unknown[0]
+        raise CurationError.at(origin.at(key), key,
+                               f"unknown field in {what} (a {table.name} row takes: "
+                               f"{', '.join(sorted(set(fields) | extra_keys))})")
+    row: dict[str, Any] = {}
+    for name, f in fields.items():
+        value = _typed(mapping.get(name), f, origin.at(name))
+        if value is None and f.required:
+            raise CurationError.at(origin.at(name) if name in mapping else origin.at(), name,
+                                   f"required field missing in {what}")
+        row[name] = value
+    for key in extra_keys & set(mapping):
+        row[key] = mapping[key]
+    return row, origin
+
+
+def _list(value: Any, shown: str, line: int, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CurationError.at(Location(shown, line), what, f"expected a list of {what}")
+    return value
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+        self.origins: dict[str, list[RowSource]] = {t: [] for t in TABLES}
+
+    def add(self, table: str, row: dict[str, Any], origin: RowSource) -> None:
+        self.rows[table].append(row)
+        self.origins[table].append(origin)
+
+
+def _children(parent: Table) -> list[Table]:
+    return [t for t in TABLES.values() if t.nested and t.nested.parent == parent.name]
+
+
+def _record_file(path: Path, shown: str, table: Table, out: _Collector) -> None:
+    doc = read_yaml(path, shown)
+    if not isinstance(doc, list):
+        raise CurationError.at(Location(shown, 1), None,
+                               f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`)")
+    children = _children(table)
+    for item in doc:
+        row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
+        for child in children:
+            nested = row.pop(child.nested.key, None)
+            for sub in _list(nested, shown, origin.at(child.nested.key).line or 0, child.nested.key):
+                child_row, child_origin = _row(sub, child, shown, set(), f"{child.nested.key} entry",
+                                               origin.line)
+                child_row[child.nested.parent_field] = row[table.primary_key[0]]
+                out.add(child.name, child_row, child_origin)
+        row["curated_in"] = shown
+        out.add(table.name, row, origin)
+
+
+def _slug(record_id: str) -> str:
+    return record_id.split("/", 1)[1] if "/" in record_id else record_id
+
+
+def default_claim_slug(claim: dict[str, Any]) -> str:
+    """A readable, stable slug for a claim that has no `id`: record, field, stance, claimant."""
+    parts = [_slug(claim["record_id"] or "")]
+    if claim.get("field"):
+        parts.append(claim["field"])
+    parts += [claim["stance"] or "", _slug(claim["claimant_id"] or "")]
+    return ".".join(p.replace("/", ".") for p in parts)
+
+
+def _source_file(path: Path, shown: str, out: _Collector) -> None:
+    doc = read_yaml(path, shown)
+    if not isinstance(doc, LineDict):
+        raise CurationError.at(Location(shown, 1), None,
+                               "a source file is a mapping with `source:` and `claims:`")
+    unknown = sorted(set(doc) - {"source", "claims"})
+    if unknown:
+        raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
+                               "unknown top-level key in a source file (it takes: source, claims)")
+    if "source" not in doc:
+        raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file")
+    source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
+                          doc.key_lines["source"])
+    expected = f"source/{path.stem}"
+    if source["source_id"] != expected:
+        raise CurationError.at(origin.at("source_id"), "source_id",
+                               f"must be {expected!r}, after the file's name")
+    out.add("sources", source, origin)
+    claims_table = TABLES["claims"]
+    for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
+        claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
+                                   doc.key_lines.get("claims"))
+        local = claim.pop(CLAIM_ID_KEY, None)
+        if local is not None and not isinstance(local, str):
+            raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY, "expected text")
+        claim["claim_id"] = f"claim/{path.stem}/{local or default_claim_slug(claim)}"
+        claim["source_id"] = source["source_id"]
+        claim_origin.field_lines.setdefault("claim_id", claim_origin.field_lines.get(CLAIM_ID_KEY, claim_origin.line))
+        out.add("claims", claim, claim_origin)
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    if folder.is_dir():
+        strays = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix not in (".yaml", ".md"))
+        if strays:
+            raise CurationError.at(Location(str(strays[0])), None,
+                                   "only .yaml curation files belong here (rename it to .yaml or move it)")
+        yield from sorted(folder.glob("*.yaml"))
+
+
+def load_curation(root: Path) -> Curation:
+    """Read every curation file under root/data/raw. Raises CurationError on the first problem
+    of a file, after reading all files (one line per file with a problem)."""
+    raw = root / "data" / "raw"
+    if not raw.is_dir():
+        raise CurationError.at(Location(str(raw)), None, "no data/raw folder here")
+    out = _Collector()
+    problems: list[Problem] = []
+
+    def shown(p: Path) -> str:
+        return str(p.relative_to(root))
+
+    package_path = raw / "package.yaml"
+    package: dict[str, Any] = {}
+    try:
+        loaded = read_yaml(package_path, shown(package_path)) if package_path.exists() else None
+        if not isinstance(loaded, dict):
+            raise CurationError.at(Location(shown(package_path), 1), None,
+                                   "package.yaml is missing or not a mapping")
+        package = dict(loaded)
+    except CurationError as e:
+        problems += e.problems
+    for path in _yaml_files(raw / "sources"):
+        try:
+            _source_file(path, shown(path), out)
+        except CurationError as e:
+            problems += e.problems
+    for name in RECORD_DIRS:
+        for path in _yaml_files(raw / name):
+            try:
+                _record_file(path, shown(path), TABLES[name], out)
+            except CurationError as e:
+                problems += e.problems
+    unexpected = sorted(p.name for p in raw.iterdir()
+                        if p.is_dir() and p.name not in {*RECORD_DIRS, "sources", "texts"})
+    if unexpected:
+        problems.append(Problem(shown(raw / unexpected[0]), None,
+                                f"unknown folder (curation folders: sources, texts, {', '.join(RECORD_DIRS)})"))
+    if problems:
+        raise CurationError(problems)
+    return Curation(root, package, out.rows, out.origins)

@@ -1,0 +1,81 @@
+"""The Frictionless descriptor (`datapackage.json`), generated from the schema and from
+`data/raw/package.yaml`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .dtypes import table_schema_type
+from .schema import TABLES, Field, Table, table_fields
+
+PROCESSED = "data/processed"
+PACKAGE_KEYS = ("name", "title", "description", "version", "homepage", "keywords", "licenses",
+                "contributors")
+
+
+def field_descriptor(f: Field) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "type": table_schema_type(f), "description": f.description}
+    if f.type == "date":
+        out["format"] = "default"
+    constraints: dict[str, Any] = {}
+    if f.required:
+        constraints["required"] = True
+    if f.enum:
+        constraints["enum"] = list(f.enum)
+    if f.pattern:
+        constraints["pattern"] = f.pattern
+    if f.minimum is not None:
+        constraints["minimum"] = f.minimum
+    if f.unique:
+        constraints["unique"] = True
+    if constraints:
+        out["constraints"] = constraints
+    return out
+
+
+def table_schema(table: Table) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "fields": [field_descriptor(f) for f in table_fields(table)],
+        "primaryKey": list(table.primary_key),
+        "missingValues": ["", "nan", "NaT"],  # how pandas-read Parquet nulls reach frictionless
+    }
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {"fields": [field],
+             "reference": {"resource": "" if target == table.name else target,
+                           "fields": [TABLES[target].primary_key[0]]}}
+            for field, target in table.foreign_keys.items()
+        ]
+    return schema
+
+
+def resource(table: Table, sha256: str, rows: int) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "path": f"{PROCESSED}/{table.name}.parquet",
+        "profile": "tabular-data-resource",
+        "format": "parquet",
+        "mediatype": "application/vnd.apache.parquet",
+        "description": table.description,
+        "hash": f"sha256:{sha256}",
+        "rows": rows,
+        "schema": table_schema(table),
+    }
+
+
+def descriptor(meta: dict[str, Any], sources: pd.DataFrame, hashes: dict[str, str],
+               rows: dict[str, int]) -> dict[str, Any]:
+    unknown = sorted(set(meta) - set(PACKAGE_KEYS))
+    if unknown:
+        raise ValueError(f"data/raw/package.yaml: unknown keys {unknown} (it takes: {', '.join(PACKAGE_KEYS)})")
+    out: dict[str, Any] = {"profile": "tabular-data-package"}
+    out.update({k: meta[k] for k in PACKAGE_KEYS if k in meta})
+    out["sources"] = [
+        {"title": s.title, **({"path": s.url} if isinstance(s.url, str) else {}),
+         "publisher": s.publisher, "licence": s.licence}
+        for s in sources.sort_values("source_id").itertuples()
+    ]
+    out["resources"] = [resource(t, hashes[t.name], rows[t.name]) for t in TABLES.values()]
+    return out

@@ -1,0 +1,145 @@
+"""tables → published package, atomically.
+
+Everything is written into a staging folder first (Parquet, `datapackage.json`, SQL, the DuckDB
+file). Then a journal listing the moves is written and fsynced, the files are moved into place
+with os.replace, and the journal is removed. A build killed before the journal exists leaves
+the old release untouched; one killed after it is rolled forward by the next `flows` command
+(`recover`), so the outputs are always a complete release, old or new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from .ddl import question_views_sql, schema_sql, views_sql
+from .dtypes import frame_to_arrow
+from .package import PROCESSED, descriptor
+from .schema import TABLES
+from .tables import Frames
+
+JOURNAL = ".flows-publish-journal.json"
+STAGING = ".flows-staging"
+DUCKDB_FILE = "flows.duckdb"
+# Files a release consists of, besides one Parquet file per table (relative to the root).
+SQL_FILES = (f"{PROCESSED}/schema.sql", f"{PROCESSED}/views.sql")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_parquet(frames: Frames, folder: Path) -> dict[str, int]:
+    """One Parquet file per table, rows sorted by primary key: same input, same bytes."""
+    rows = {}
+    for name, table in TABLES.items():
+        df = frames.frames[name].sort_values(list(table.primary_key), kind="stable")
+        arrow = frame_to_arrow(table, df.reset_index(drop=True))
+        pq.write_table(arrow, folder / f"{name}.parquet", compression="zstd", compression_level=9,
+                       use_dictionary=True, write_statistics=True, store_schema=False)
+        rows[name] = len(df)
+    return rows
+
+
+def write_duckdb(processed: Path, path: Path) -> None:
+    """A DuckDB database holding the tables and views, readable by the duckdb 1.5 CLI."""
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.5.0"})
+    try:
+        con.execute(schema_sql())
+        for name in TABLES:
+            con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet(?)",
+                        [str(processed / f"{name}.parquet")])
+        con.execute(question_views_sql())
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def stage(frames: Frames, meta: dict[str, Any], out_root: Path, with_duckdb: bool = True) -> Path:
+    """Write a complete release into a staging folder under out_root; return that folder."""
+    staging = out_root / STAGING
+    if staging.exists():
+        shutil.rmtree(staging)
+    processed = staging / PROCESSED
+    processed.mkdir(parents=True)
+    rows = write_parquet(frames, processed)
+    (staging / SQL_FILES[0]).write_text(schema_sql(), encoding="utf-8")
+    (staging / SQL_FILES[1]).write_text(views_sql(), encoding="utf-8")
+    hashes = {name: sha256_file(processed / f"{name}.parquet") for name in TABLES}
+    package = descriptor(meta, frames.frames["sources"], hashes, rows)
+    (staging / "datapackage.json").write_text(
+        json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if with_duckdb:
+        write_duckdb(processed, processed / DUCKDB_FILE)
+    return staging
+
+
+def release_files(staging: Path) -> list[str]:
+    """Every file of the staged release, relative to the root; datapackage.json last."""
+    files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    files.remove("datapackage.json")
+    return files + ["datapackage.json"]
+
+
+def commit(staging: Path, out_root: Path) -> None:
+    files = release_files(staging)
+    for rel in files:
+        _fsync(staging / rel)
+    journal = out_root / JOURNAL
+    tmp = journal.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"staging": STAGING, "files": files}), encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, journal)  # from here on, the new release is the one that counts
+    recover(out_root)
+
+
+def recover(out_root: Path) -> bool:
+    """Finish a publish that was interrupted after its journal was written. Returns whether
+    there was one. Safe to run any number of times."""
+    journal = out_root / JOURNAL
+    if not journal.exists():
+        stale = out_root / STAGING
+        if stale.exists():  # a build killed before its journal: the old release stands
+            shutil.rmtree(stale, ignore_errors=True)
+        return False
+    plan = json.loads(journal.read_text(encoding="utf-8"))
+    staging = out_root / plan["staging"]
+    for rel in plan["files"]:
+        src, dst = staging / rel, out_root / rel
+        if src.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dst)
+    keep = {out_root / rel for rel in plan["files"]}
+    for old in (out_root / PROCESSED).glob("*.parquet"):
+        if old not in keep:  # a table that no longer exists
+            old.unlink()
+    journal.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def publish(frames: Frames, meta: dict[str, Any], out_root: Path, with_duckdb: bool = True) -> Path:
+    out_root.mkdir(parents=True, exist_ok=True)
+    recover(out_root)
+    staging = stage(frames, meta, out_root, with_duckdb)
+    commit(staging, out_root)
+    return out_root / "datapackage.json"

@@ -1,0 +1,31 @@
+"""Read-only SQL over the published tables and views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from .package import PROCESSED
+from .publish import DUCKDB_FILE
+
+
+def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
+    """The published database, opened so that no query can change it or any file: read-only,
+    no access to files or networks, configuration locked."""
+    path = root / PROCESSED / DUCKDB_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def list_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    views = con.execute("SELECT view_name, coalesce(comment, '') FROM duckdb_views() "
+                        "WHERE NOT internal ORDER BY view_name").fetchall()
+    macros = con.execute("SELECT function_name || '(' || array_to_string(parameters, ', ') || ')', "
+                         "coalesce(comment, '') FROM duckdb_functions() "
+                         "WHERE function_type = 'table_macro' AND NOT internal ORDER BY 1").fetchall()
+    return views + macros

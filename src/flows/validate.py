@@ -1,0 +1,198 @@
+"""Every rule the data must pass, vectorised: the pandera models per table, then the rules
+across tables as DuckDB queries (keys, foreign keys, claims for every record, ordered ranges
+and dates, evidence found verbatim in its archived text).
+
+The same rules run on the frames of a build (problems name the curation file and line) and on
+a published package (problems name the table and the row's key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pycountry
+
+from .errors import Problem
+from .models import model
+from .schema import RECORD_TABLES, TABLES, table_fields
+from .tables import Frames
+
+
+def _where(frames: Frames, table: str, row: int | None, field: str | None) -> str:
+    """The curation file and line of a row; for a published package, the table and key."""
+    if row is None or pd.isna(row):
+        return f"data/processed/{table}.parquet"
+    row = int(row)
+    if frames.origins is not None:
+        return str(frames.origins[table][row].at(field))
+    df = frames.frames[table]
+    key = " ".join(str(df.iloc[row][k]) for k in TABLES[table].primary_key)
+    return f"data/processed/{table}.parquet [{key}]"
+
+
+def _pandera_problems(frames: Frames) -> list[Problem]:
+    problems = []
+    for name in TABLES:
+        try:
+            model(name).validate(frames.frames[name], lazy=True)
+        except pa.errors.SchemaErrors as e:
+            cases = e.failure_cases.drop_duplicates(subset=["column", "check", "index"])
+            # A duplicated primary key is reported once per row, on the key's first field.
+            pk = TABLES[name].primary_key
+            dup = cases["check"] == "multiple_fields_uniqueness"
+            cases = pd.concat([cases[~dup], cases[dup].drop_duplicates(subset=["index"])])
+            for case in cases.itertuples():
+                check = str(case.check)
+                field = case.column if isinstance(case.column, str) else None
+                if check == "multiple_fields_uniqueness":
+                    field = pk[0] if len(pk) == 1 else None
+                    message = f"duplicate {'/'.join(pk)}: another row of {name} has the same key"
+                    if name == "claims":
+                        message += " (give one of the claims its own `id:`)"
+                elif check == "not_nullable":
+                    message = "required value missing"
+                elif check.startswith("dtype(") or check.startswith("column_in"):
+                    message = f"wrong column type or layout ({check}: {case.failure_case})"
+                else:
+                    message = f"{case.failure_case!r} {check}"
+                problems.append(Problem(_where(frames, name, case.index, field), field, message))
+    return problems
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A query returning the offending rows of `table` as (_row, detail)."""
+
+    table: str
+    field: str | None
+    message: str  # formatted with {detail}
+    sql: str
+
+
+def _fk_rules() -> Iterator[Rule]:
+    for table in TABLES.values():
+        for field, target in table.foreign_keys.items():
+            pk = TABLES[target].primary_key[0]
+            yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
+                       f"SELECT t._row, t.{field} AS detail FROM {table.name} t "
+                       f"ANTI JOIN {target} r ON t.{field} = r.{pk} WHERE t.{field} IS NOT NULL")
+
+
+def _range_rules() -> Iterator[Rule]:
+    for table in TABLES.values():
+        names = [f.name for f in table_fields(table)]
+        for f in names:
+            if f.endswith("_low"):
+                base = f[:-4]
+                for lo, hi in ((f"{base}_low", f"{base}_best"), (f"{base}_best", f"{base}_high"),
+                               (f"{base}_low", f"{base}_high")):
+                    yield Rule(table.name, hi, f"{hi} is below {lo} ({{detail}})",
+                               f"SELECT _row, {lo} || ' > ' || {hi} AS detail FROM {table.name} "
+                               f"WHERE {lo} > {hi}")
+            if f.endswith("_earliest"):
+                base = f[: -len("_earliest")]
+                yield Rule(table.name, base, "earliest date is after latest date ({detail})",
+                           f"SELECT _row, {base}_earliest || ' > ' || {base}_latest AS detail "
+                           f"FROM {table.name} WHERE {base}_earliest > {base}_latest")
+
+
+def _country_rules() -> Iterator[Rule]:
+    for table in TABLES.values():
+        for f in table_fields(table):
+            if f.name.endswith("country_code"):
+                yield Rule(table.name, f.name, "{detail!r} is not an ISO 3166-1 alpha-2 country code",
+                           f"SELECT t._row, t.{f.name} AS detail FROM {table.name} t "
+                           f"ANTI JOIN iso_countries c ON t.{f.name} = c.code WHERE t.{f.name} IS NOT NULL")
+
+
+def _registry_rules() -> Iterator[Rule]:
+    union = " UNION ALL ".join(
+        f"SELECT {t.primary_key[0]} AS record_id, '{rtype}' AS record_type FROM {t.name}"
+        for rtype, t in RECORD_TABLES.items())
+    yield Rule("records", "record_id", "{detail} is not in its record table (records registry out of date)",
+               f"SELECT r._row, r.record_id || ' (' || r.record_type || ')' AS detail FROM records r "
+               f"ANTI JOIN ({union}) u USING (record_id, record_type)")
+    for rtype, t in RECORD_TABLES.items():
+        pk = t.primary_key[0]
+        yield Rule(t.name, pk, "{detail} is missing from the records registry",
+                   f"SELECT t._row, t.{pk} AS detail FROM {t.name} t "
+                   f"ANTI JOIN records r ON r.record_id = t.{pk} AND r.record_type = '{rtype}'")
+
+
+def _claim_rules() -> Iterator[Rule]:
+    yield Rule("records", "record_id", "{detail} has no claim: every record needs at least one "
+               "claim in a source file",
+               "SELECT r._row, r.record_id AS detail FROM records r "
+               "ANTI JOIN claims c ON c.record_id = r.record_id")
+    yield Rule("claims", "field", "{detail}",
+               "SELECT c._row, 'the record has no field ' || c.field AS detail FROM claims c "
+               "JOIN records r USING (record_id) "
+               "ANTI JOIN record_fields f ON f.record_type = r.record_type AND f.field = c.field "
+               "WHERE c.field IS NOT NULL")
+    yield Rule("claims", "evidence_type", "{detail}",
+               "SELECT c._row, CASE WHEN c.evidence_type = 'paraphrase' "
+               "THEN 'paraphrase evidence needs a source whose text_kind is pointer (its text is '"
+               " || s.text_kind || ')' ELSE c.evidence_type || ' evidence needs the text of the "
+               "source itself, not a pointer file: use paraphrase' END AS detail "
+               "FROM claims c JOIN sources s USING (source_id) "
+               "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')")
+    yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
+               "SELECT c._row, s.text_path AS detail FROM claims c "
+               "JOIN sources s USING (source_id) JOIN texts x ON x.text_path = s.text_path "
+               "WHERE NOT contains(x.normalised, "
+               "regexp_replace(trim(c.evidence_text), '\\s+', ' ', 'g'))")
+    yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
+               "on this machine",
+               "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
+               "ANTI JOIN texts x ON x.text_path = s.text_path")
+    yield Rule("sources", "text_path", "archived text {detail} not found",
+               "SELECT s._row, s.text_path AS detail FROM sources s "
+               "ANTI JOIN texts x ON x.text_path = s.text_path")
+    yield Rule("sources", "text_sha256", "{detail}",
+               "SELECT s._row, 'archived text changed since the build: ' || s.text_path AS detail "
+               "FROM sources s JOIN texts x ON x.text_path = s.text_path "
+               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256")
+    yield Rule("transfers", "recipient_id", "supplier and recipient are the same actor ({detail})",
+               "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id")
+
+
+RULES: list[Rule] = [*_fk_rules(), *_range_rules(), *_country_rules(), *_registry_rules(),
+                     *_claim_rules()]
+
+
+def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for name, df in frames.frames.items():
+        con.register(name, df.assign(_row=np.arange(len(df))))
+    texts = pd.DataFrame(
+        [(p, t.sha256, t.normalised) for p, t in frames.texts.items() if t is not None],
+        columns=["text_path", "sha256", "normalised"])
+    con.register("texts", texts)
+    con.register("iso_countries", pd.DataFrame({"code": [c.alpha_2 for c in pycountry.countries]}))
+    allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
+    con.register("record_fields", pd.DataFrame(allowed, columns=["record_type", "field"]))
+    return con
+
+
+def cross_table_problems(frames: Frames) -> list[Problem]:
+    con = _connect(frames)
+    problems = []
+    for rule in RULES:
+        for row, detail in con.execute(rule.sql).fetchall():
+            problems.append(Problem(_where(frames, rule.table, row, rule.field), rule.field,
+                                    rule.message.format(detail=detail)))
+    return problems
+
+
+def validate(frames: Frames) -> list[Problem]:
+    """Every problem in the frames; an empty list means they can be published."""
+    problems = _pandera_problems(frames)
+    if problems:  # cross-table rules assume each table is well-formed
+        return problems
+    return cross_table_problems(frames)
+
