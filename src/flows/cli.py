@@ -117,3 +117,21 @@ def views(root: RootOption = Path(".")) -> None:
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+@app.command()
+def coverage(root: RootOption = Path(".")) -> None:
+    """List each paragraph of every full-text article with the claims that cite it; fail on a
+    paragraph with neither a claim nor a declared reason (uncited_paragraphs)."""
+    from .coverage import report
+    from .load import load_curation
+
+    try:
+        text, missing = report(load_curation(root.resolve()))
+    except CurationError as e:
+        _report(e.problems, "coverage failed")
+        raise typer.Exit(1)
+    out.print(text, markup=False)
+    if missing:
+        err.print(f"{missing} paragraph(s) with a fact but no claim", markup=False)
+        raise typer.Exit(1)

@@ -25,7 +25,8 @@ from .errors import CurationError, Location, Problem
 from .schema import TABLES, Field, Table, curated_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
-CLAIM_ID_KEY = "id"  # claims carry a short local id; the full claim_id is built from it
+CLAIM_ID_KEY = "id"
+UNCITED_KEY = "uncited_paragraphs"  # paragraphs of a full text that state no fact  # claims carry a short local id; the full claim_id is built from it
 
 
 class LineDict(dict):
@@ -81,6 +82,9 @@ class Curation:
     package: dict[str, Any]
     rows: dict[str, list[dict[str, Any]]]
     origins: dict[str, list[RowSource]]
+    # Paragraphs of full-text sources that hold no fact, declared by the curator:
+    # source_id -> {paragraph number: reason}
+    uncited: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def read_yaml(path: Path, shown: str) -> Any:
@@ -184,6 +188,7 @@ class _Collector:
     def __init__(self) -> None:
         self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
         self.origins: dict[str, list[RowSource]] = {t: [] for t in TABLES}
+        self.uncited: dict[str, dict[int, str]] = {}
 
     def add(self, table: str, row: dict[str, Any], origin: RowSource) -> None:
         self.rows[table].append(row)
@@ -226,15 +231,27 @@ def default_claim_slug(claim: dict[str, Any]) -> str:
     return ".".join(p.replace("/", ".") for p in parts)
 
 
+def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
+    """`uncited_paragraphs: [{paragraph: 5, reason: opinion only}]` -> {5: "opinion only"}."""
+    out = {}
+    for item in _list(value, shown, line, UNCITED_KEY):
+        if not (isinstance(item, LineDict) and set(item) == {"paragraph", "reason"}
+                and isinstance(item["paragraph"], int) and isinstance(item["reason"], str)):
+            raise CurationError.at(Location(shown, getattr(item, "line", line)), UNCITED_KEY,
+                                   "each entry is {paragraph: <number>, reason: <text>}")
+        out[item["paragraph"]] = item["reason"]
+    return out
+
+
 def _source_file(path: Path, shown: str, out: _Collector) -> None:
     doc = read_yaml(path, shown)
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
                                "a source file is a mapping with `source:` and `claims:`")
-    unknown = sorted(set(doc) - {"source", "claims"})
+    unknown = sorted(set(doc) - {"source", "claims", UNCITED_KEY})
     if unknown:
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
-                               "unknown top-level key in a source file (it takes: source, claims)")
+                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY})")
     if "source" not in doc:
         raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
@@ -244,6 +261,7 @@ def _source_file(path: Path, shown: str, out: _Collector) -> None:
         raise CurationError.at(origin.at("source_id"), "source_id",
                                f"must be {expected!r}, after the file's name")
     out.add("sources", source, origin)
+    out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
     claims_table = TABLES["claims"]
     for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
@@ -306,4 +324,4 @@ def load_curation(root: Path) -> Curation:
                                 f"unknown folder (curation folders: sources, texts, {', '.join(RECORD_DIRS)})"))
     if problems:
         raise CurationError(problems)
-    return Curation(root, package, out.rows, out.origins)
+    return Curation(root, package, out.rows, out.origins, out.uncited)
