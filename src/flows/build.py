@@ -33,4 +33,5 @@ def build(root: Path, out_root: Path | None = None, steps: Steps | None = None,
     steps = steps or Steps(quiet=True)
     frames, meta = build_frames_checked(root, steps)
     with steps.step("publish"):
-        return publish(frames, meta, out_root or root, with_duckdb)
+        readme = (root / "README.md").read_text(encoding="utf-8")
+        return publish(frames, meta, out_root or root, readme, with_duckdb)

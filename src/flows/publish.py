@@ -20,6 +20,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from .ddl import question_views_sql, schema_sql, views_sql
+from .docs import render_readme
 from .dtypes import frame_to_arrow
 from .package import PROCESSED, descriptor
 from .schema import TABLES
@@ -74,7 +75,8 @@ def write_duckdb(processed: Path, path: Path) -> None:
         con.close()
 
 
-def stage(frames: Frames, meta: dict[str, Any], out_root: Path, with_duckdb: bool = True) -> Path:
+def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
+          with_duckdb: bool = True) -> Path:
     """Write a complete release into a staging folder under out_root; return that folder."""
     staging = out_root / STAGING
     if staging.exists():
@@ -88,6 +90,7 @@ def stage(frames: Frames, meta: dict[str, Any], out_root: Path, with_duckdb: boo
     package = descriptor(meta, frames.frames["sources"], hashes, rows)
     (staging / "datapackage.json").write_text(
         json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (staging / "README.md").write_text(render_readme(readme, frames.frames), encoding="utf-8")
     if with_duckdb:
         write_duckdb(processed, processed / DUCKDB_FILE)
     return staging
@@ -137,9 +140,12 @@ def recover(out_root: Path) -> bool:
     return True
 
 
-def publish(frames: Frames, meta: dict[str, Any], out_root: Path, with_duckdb: bool = True) -> Path:
+def publish(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
+            with_duckdb: bool = True) -> Path:
+    """Publish a release under out_root; `readme` is the README whose generated sections are
+    rewritten for this release."""
     out_root.mkdir(parents=True, exist_ok=True)
     recover(out_root)
-    staging = stage(frames, meta, out_root, with_duckdb)
+    staging = stage(frames, meta, out_root, readme, with_duckdb)
     commit(staging, out_root)
     return out_root / "datapackage.json"

@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
+#   make build   creates .venv, installs flows and its pinned dependencies, builds the package
+#   make test    the same set-up, then the whole test suite (drift check included)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: build test check clean-venv
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "flows needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/flows build
+	$(BIN)/flows check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+check: $(STAMP)
+	$(BIN)/flows check
+	$(BIN)/frictionless validate datapackage.json
+
+clean-venv:
+	rm -rf $(VENV)
