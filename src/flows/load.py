@@ -275,11 +275,11 @@ def _source_file(path: Path, shown: str, out: _Collector) -> None:
         out.add("claims", claim, claim_origin)
 
 
-def _yaml_files(folder: Path) -> Iterator[Path]:
+def _yaml_files(folder: Path, root: Path) -> Iterator[Path]:
     if folder.is_dir():
         strays = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix not in (".yaml", ".md"))
         if strays:
-            raise CurationError.at(Location(str(strays[0])), None,
+            raise CurationError.at(Location(str(strays[0].relative_to(root))), None,
                                    "only .yaml curation files belong here (rename it to .yaml or move it)")
         yield from sorted(folder.glob("*.yaml"))
 
@@ -306,13 +306,13 @@ def load_curation(root: Path) -> Curation:
         package = dict(loaded)
     except CurationError as e:
         problems += e.problems
-    for path in _yaml_files(raw / "sources"):
+    for path in _yaml_files(raw / "sources", root):
         try:
             _source_file(path, shown(path), out)
         except CurationError as e:
             problems += e.problems
     for name in RECORD_DIRS:
-        for path in _yaml_files(raw / name):
+        for path in _yaml_files(raw / name, root):
             try:
                 _record_file(path, shown(path), TABLES[name], out)
             except CurationError as e:

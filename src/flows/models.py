@@ -32,5 +32,5 @@ def model(table_name: str) -> pa.DataFrameSchema:
     }
     return pa.DataFrameSchema(
         columns, strict=True, ordered=True, coerce=False, name=table.name,
-        unique=list(table.primary_key), report_duplicates="all", description=table.description,
+        unique=list(table.primary_key), report_duplicates="exclude_first", description=table.description,
     )

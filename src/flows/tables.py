@@ -48,10 +48,14 @@ def _records(frames: dict[str, pd.DataFrame], origins: dict[str, list[RowSource]
     parts, where = [], []
     for record_type, table in RECORD_TABLES.items():
         df = frames[table.name]
+        label = df[LABEL_FIELDS[record_type]]
+        if record_type == "transfer":  # a transfer without a description: who, whom, what
+            label = label.fillna(df["supplier_id"] + " → " + df["recipient_id"] + " ("
+                                 + df["item_id"].fillna("item unknown") + ")")
         parts.append(pd.DataFrame({
             "record_id": df[table.primary_key[0]],
             "record_type": record_type,
-            "label": df[LABEL_FIELDS[record_type]],
+            "label": label,
             "curated_in": df["curated_in"] if "curated_in" in df else None,
         }))
         where += origins[table.name]

@@ -44,7 +44,10 @@ class ArchivedText:
 
 def read_text(root: Path, text_path: str) -> ArchivedText | None:
     """The archived text, or None when it is not available on this machine."""
-    path = resolve_text_path(root, text_path)
+    try:
+        path = resolve_text_path(root, text_path)
+    except ValueError:  # an unsafe path; the schema's pattern reports it
+        return None
     if not path.is_file():
         return None
     data = path.read_bytes()

@@ -35,9 +35,15 @@ def _where(frames: Frames, table: str, row: int | None, field: str | None) -> st
     return f"data/processed/{table}.parquet [{key}]"
 
 
+def _value(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value  # numpy scalars print plainly
+
+
 def _pandera_problems(frames: Frames) -> list[Problem]:
     problems = []
     for name in TABLES:
+        if name == "records" and frames.origins is not None:
+            continue  # built from the record tables just checked: its problems would repeat theirs
         try:
             model(name).validate(frames.frames[name], lazy=True)
         except pa.errors.SchemaErrors as e:
@@ -59,7 +65,7 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
                 elif check.startswith("dtype(") or check.startswith("column_in"):
                     message = f"wrong column type or layout ({check}: {case.failure_case})"
                 else:
-                    message = f"{case.failure_case!r} {check}"
+                    message = f"{_value(case.failure_case)!r} {check}"
                 problems.append(Problem(_where(frames, name, case.index, field), field, message))
     return problems
 

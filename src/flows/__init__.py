@@ -1,0 +1,1 @@
+"""flows: arms and military-support flows between states, and the sanctions that answer them."""

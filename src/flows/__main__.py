@@ -1,0 +1,5 @@
+"""`python -m flows`."""
+
+from .cli import app
+
+app()

@@ -1,0 +1,237 @@
+"""The fault corpus: one curation mistake at a time, in a copy of data/raw.
+
+Each must make `flows build` exit non-zero with exactly one problem line naming file, line and
+field (no traceback), and leave the published outputs byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+FAULT_TEXT = "Fault injection text: Iran supplied nothing in this sentence.\n"
+
+# A valid source with one claim per record a fault case adds (claims name the record ids used below).
+SOURCE = """\
+source:
+  source_id: source/zz-fault
+  title: Fault corpus source
+  publisher: flows tests
+  source_type: report
+  published: "2024-01-01"
+  text_path: texts/zz-fault.txt
+  text_kind: full_text
+  licence: CC0
+claims:
+{claims}"""
+
+CLAIM = """\
+  - record_id: {record}
+    claimant_id: actor/iran
+    stance: asserts
+    evidence_type: quote
+    evidence_text: Iran supplied nothing
+"""
+
+
+def source_with(*records: str, extra: str = "") -> str:
+    return SOURCE.format(claims="".join(CLAIM.format(record=r) for r in records) + extra)
+
+
+@dataclass
+class Fault:
+    name: str
+    files: dict[str, str | bytes]  # path under data/raw -> content
+    where: str  # expected "file:line: field" prefix of the one problem line
+    says: str  # expected fragment of its message
+
+
+TRANSFER = """\
+- transfer_id: transfer/zz-fault
+  supplier_id: actor/iran
+  recipient_id: actor/russia
+  item_id: item/armed-drones
+  flow_type: materiel
+  status: {status}
+{extra}"""
+
+
+def transfer(status: str = "requested", extra: str = "") -> dict[str, str]:
+    return {"transfers/zz-fault.yaml": TRANSFER.format(status=status, extra=extra),
+            "sources/zz-fault.yaml": source_with("transfer/zz-fault")}
+
+
+ACTOR = """\
+- actor_id: actor/zz-fault
+  name: Fault Actor
+  actor_type: {actor_type}
+{extra}"""
+
+
+def actor(actor_type: str = "company", extra: str = "") -> dict[str, str]:
+    return {"actors/zz-fault.yaml": ACTOR.format(actor_type=actor_type, extra=extra),
+            "sources/zz-fault.yaml": source_with("actor/zz-fault")}
+
+
+def claim_fault(claim_yaml: str) -> dict[str, str]:
+    return {"sources/zz-fault.yaml": SOURCE.format(claims=claim_yaml)}
+
+
+S = "data/raw/sources/zz-fault.yaml"
+T = "data/raw/transfers/zz-fault.yaml"
+A = "data/raw/actors/zz-fault.yaml"
+
+FAULTS = [
+    # --- files and YAML
+    Fault("malformed yaml", {"sources/zz-fault.yaml": "source:\n  title: [unclosed\n  publisher: x\n"},
+          S + ":3", "invalid YAML"),
+    Fault("empty file", {"transfers/zz-fault.yaml": "  \n"}, T + ":1", "the file is empty"),
+    Fault("wrong encoding", {"transfers/zz-fault.yaml": "- transfer_id: transfer/x\n  description: caf\xe9\n".encode("latin-1")},
+          T + ":2", "not valid UTF-8"),
+    Fault("duplicate key", {"transfers/zz-fault.yaml": "- transfer_id: transfer/x\n  status: requested\n  status: delivered\n"},
+          T + ":3", "duplicate key 'status'"),
+    Fault("python object tag", {"transfers/zz-fault.yaml": "- transfer_id: !!python/object/apply:os.system ['true']\n"},
+          T + ":1", "could not determine a constructor"),
+    Fault("record file is not a list", {"transfers/zz-fault.yaml": "transfer_id: transfer/x\n"},
+          T + ":1", "holds a list of records"),
+    Fault("unknown folder", {"weapons/zz-fault.yaml": "- a: 1\n"}, "data/raw/weapons", "unknown folder"),
+    Fault("stray file", {"actors/notes.txt": "x"}, "data/raw/actors/notes.txt", "only .yaml curation files"),
+    Fault("package.yaml broken", {"package.yaml": "name: [flows\n"}, "data/raw/package.yaml:2", "invalid YAML"),
+    # --- sources
+    Fault("unknown top-level key", {"sources/zz-fault.yaml": source_with() + "notes: x\n"},
+          S + ":11: notes", "unknown top-level key"),
+    Fault("source id not the file name", {"sources/zz-fault.yaml": source_with().replace("source/zz-fault", "source/other")},
+          S + ":2: source_id", "must be 'source/zz-fault'"),
+    Fault("unknown key in source", {"sources/zz-fault.yaml": source_with().replace("  licence: CC0", "  licence: CC0\n  author: x")},
+          S + ":10: author", "unknown field in source"),
+    Fault("bad source_type", {"sources/zz-fault.yaml": source_with().replace("source_type: report", "source_type: blog")},
+          S + ":5: source_type", "is not one of"),
+    Fault("bad published date", {"sources/zz-fault.yaml": source_with().replace('"2024-01-01"', "January 2024")},
+          S + ":6: published", "not a valid EDTF date"),
+    Fault("published interval inverted", {"sources/zz-fault.yaml": source_with().replace('"2024-01-01"', "2024-03/2024-01")},
+          S + ":6: published", "start is after its end"),
+    Fault("text path outside the project", {"sources/zz-fault.yaml": source_with().replace("texts/zz-fault.txt", "texts/../../../etc/passwd.txt")},
+          S + ":7: text_path", "does not match the pattern"),
+    Fault("source text missing", {"sources/zz-fault.yaml": source_with().replace("texts/zz-fault.txt", "texts/zz-missing.txt")},
+          S + ":7: text_path", "archived text texts/zz-missing.txt not found"),
+    Fault("bad url", {"sources/zz-fault.yaml": source_with().replace("  licence: CC0", "  licence: CC0\n  url: www.example.org")},
+          S + ":10: url", "does not match the pattern"),
+    Fault("missing title", {"sources/zz-fault.yaml": source_with().replace("  title: Fault corpus source\n", "")},
+          S + ":2: title", "required field missing in source"),
+    # --- claims
+    Fault("claim on unknown record", {"sources/zz-fault.yaml": source_with("transfer/zz-nowhere")},
+          S + ":11: record_id", "unknown records id 'transfer/zz-nowhere'"),
+    Fault("claim by unknown claimant", claim_fault(CLAIM.format(record="actor/iran").replace("claimant_id: actor/iran", "claimant_id: actor/zz-nobody")),
+          S + ":12: claimant_id", "unknown actors id 'actor/zz-nobody'"),
+    Fault("bad stance", claim_fault(CLAIM.format(record="actor/iran").replace("stance: asserts", "stance: claims")),
+          S + ":13: stance", "is not one of"),
+    Fault("quote not in source text", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "Iran supplied drones")),
+          S + ":15: evidence_text", "not found verbatim in texts/zz-fault.txt"),
+    Fault("paraphrase of a full text", claim_fault(CLAIM.format(record="actor/iran").replace("evidence_type: quote", "evidence_type: paraphrase")),
+          S + ":14: evidence_type", "paraphrase evidence needs a source whose text_kind is pointer"),
+    Fault("claim about a field the record lacks", claim_fault(CLAIM.format(record="actor/iran") + "    field: wingspan\n"),
+          S + ":16: field", "the record has no field wingspan"),
+    Fault("duplicate claim id", claim_fault(CLAIM.format(record="actor/iran") * 2),
+          S + ":16: claim_id", "give one of the claims its own `id:`"),
+    Fault("bad claimed date", claim_fault(CLAIM.format(record="actor/iran") + "    claimed: last Monday\n"),
+          S + ":16: claimed", "not a valid EDTF date"),
+    Fault("evidence as a number", claim_fault(CLAIM.format(record="actor/iran").replace("evidence_text: Iran supplied nothing", "evidence_text: 42")),
+          S + ":15: evidence_text", "expected text, got int"),
+    Fault("claims not a list", {"sources/zz-fault.yaml": SOURCE.format(claims="  record_id: actor/iran\n")},
+          S + ":10: claims", "expected a list of claims"),
+    Fault("unknown key in claim", claim_fault(CLAIM.format(record="actor/iran") + "    confidence: high\n"),
+          S + ":16: confidence", "unknown field in claim"),
+    # --- actors
+    Fault("bad actor_type", actor("militia"), A + ":3: actor_type", "is not one of"),
+    Fault("invalid country code", actor(extra='  country_code: "XX"\n'), A + ":4: country_code", "not an ISO 3166-1 alpha-2"),
+    Fault("unquoted NO country code", actor(extra="  country_code: NO\n"), A + ":4: country_code", "expected text, got bool"),
+    Fault("unknown parent actor", actor(extra="  parent_actor_id: actor/zz-nobody\n"), A + ":4: parent_actor_id", "unknown actors id"),
+    Fault("duplicate actor id", {"actors/zz-fault.yaml": "- actor_id: actor/iran\n  name: Iran again\n  actor_type: state\n"},
+          A + ":1: actor_id", "duplicate actor_id"),
+    Fault("record with no claim", {"actors/zz-fault.yaml": ACTOR.format(actor_type="company", extra="")},
+          A + ":1: record_id", "actor/zz-fault has no claim"),
+    Fault("alias from unknown source", actor(extra="  aliases:\n    - alias: FA\n      alias_type: acronym\n      source_id: source/zz-nowhere\n"),
+          A + ":7: source_id", "unknown sources id 'source/zz-nowhere'"),
+    Fault("unknown key in alias", actor(extra="  aliases:\n    - alias: FA\n      alias_type: acronym\n      script: Latn\n      source_id: source/zz-fault\n"),
+          A + ":7: script", "unknown field in aliases entry"),
+    Fault("bad attribute", actor(extra="  attributes:\n    - attribute: shoe_size\n      value: '44'\n      source_id: source/zz-fault\n"),
+          A + ":5: attribute", "is not one of"),
+    Fault("id with capitals", {"actors/zz-fault.yaml": ACTOR.format(actor_type="company", extra="").replace("actor/zz-fault", "Actor/ZZ"),
+                               "sources/zz-fault.yaml": source_with("actor/iran")},
+          A + ":1: actor_id", "does not match the pattern"),
+    # --- transfers
+    Fault("bad transfer status", transfer("deliverd"), T + ":6: status", "is not one of"),
+    Fault("negative quantity", transfer(extra="  quantity_low: -5\n"), T + ":7: quantity_low", "below the minimum 0"),
+    Fault("inverted quantity range", transfer(extra="  quantity_low: 500\n  quantity_high: 100\n"),
+          T + ":8: quantity_high", "quantity_high is below quantity_low"),
+    Fault("unknown item", transfer(extra="").__or__({"transfers/zz-fault.yaml": TRANSFER.format(status="requested", extra="").replace("item/armed-drones", "item/zz-nothing")}),
+          T + ":4: item_id", "unknown items id 'item/zz-nothing'"),
+    Fault("supplier is recipient", {**transfer(), "transfers/zz-fault.yaml": TRANSFER.format(status="requested", extra="").replace("actor/russia", "actor/iran")},
+          T + ":3: recipient_id", "supplier and recipient are the same actor"),
+    Fault("one unspecified digit", transfer(extra="  period: 2022-10-2X\n"), T + ":7: period", "one unspecified digit"),
+    Fault("quantity as words", transfer(extra="  quantity_low: several hundred\n"), T + ":7: quantity_low", "expected a whole number"),
+    Fault("missing supplier", {**transfer(), "transfers/zz-fault.yaml": TRANSFER.format(status="requested", extra="").replace("  supplier_id: actor/iran\n", "")},
+          T + ":1: supplier_id", "required field missing"),
+    # --- events, sanctions, designations, links
+    Fault("event without date", {"events/zz-fault.yaml": "- event_id: event/zz-fault\n  event_type: strike\n  title: A strike\n",
+                                 "sources/zz-fault.yaml": source_with("event/zz-fault")},
+          "data/raw/events/zz-fault.yaml:1: date", "required field missing"),
+    Fault("bad event role", {"events/zz-fault.yaml": "- event_id: event/zz-fault\n  event_type: strike\n  title: A strike\n  date: '2022-10-17'\n  actors:\n    - actor_id: actor/iran\n      role: cheerleader\n",
+                             "sources/zz-fault.yaml": source_with("event/zz-fault")},
+          "data/raw/events/zz-fault.yaml:7: role", "is not one of"),
+    Fault("fatalities inverted", {"events/zz-fault.yaml": "- event_id: event/zz-fault\n  event_type: strike\n  title: A strike\n  date: '2022-10-17'\n  fatalities_low: 8\n  fatalities_best: 4\n",
+                                  "sources/zz-fault.yaml": source_with("event/zz-fault")},
+          "data/raw/events/zz-fault.yaml:6: fatalities_best", "fatalities_best is below fatalities_low"),
+    Fault("bad sanction status", {"sanctions/zz-fault.yaml": "- sanction_id: sanction/zz-fault\n  title: x\n  authority_id: actor/iran\n  status: delivered\n",
+                                  "sources/zz-fault.yaml": source_with("sanction/zz-fault")},
+          "data/raw/sanctions/zz-fault.yaml:4: status", "is not one of: imposed"),
+    Fault("designation of unknown sanction", {"designations/zz-fault.yaml": "- designation_id: designation/zz-fault\n  sanction_id: sanction/zz-nothing\n  authority_id: actor/iran\n  target_actor_id: actor/russia\n  list_reference: X1\n",
+                                              "sources/zz-fault.yaml": source_with("designation/zz-fault")},
+          "data/raw/designations/zz-fault.yaml:2: sanction_id", "unknown sanctions id"),
+    Fault("link to unknown record", {"links/zz-fault.yaml": "- link_id: link/zz-fault\n  from_record_id: actor/iran\n  relation: linked_to\n  to_record_id: actor/zz-nobody\n",
+                                     "sources/zz-fault.yaml": source_with("link/zz-fault")},
+          "data/raw/links/zz-fault.yaml:4: to_record_id", "unknown records id 'actor/zz-nobody'"),
+    Fault("bad relation", {"links/zz-fault.yaml": "- link_id: link/zz-fault\n  from_record_id: actor/iran\n  relation: hates\n  to_record_id: actor/russia\n",
+                           "sources/zz-fault.yaml": source_with("link/zz-fault")},
+          "data/raw/links/zz-fault.yaml:3: relation", "is not one of"),
+]
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_corpus_is_large_enough():
+    assert len(FAULTS) >= 40
+    assert len({f.name for f in FAULTS}) == len(FAULTS)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
+    raw = project / "data" / "raw"
+    (raw / "texts" / "zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
+    before = {**_snapshot(project / "data" / "processed"),
+              "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
+    for rel, content in fault.files.items():
+        path = raw / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+
+    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
+
+    assert code == 1
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert lines[-1] == "build failed, nothing published: 1 problem", stderr
+    problem = lines[0]
+    assert problem.startswith(fault.where), problem
+    assert fault.says in problem, problem
+    after = {**_snapshot(project / "data" / "processed"),
+             "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
+    assert after == before
