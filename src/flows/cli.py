@@ -77,6 +77,7 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and 
 
     from .query import connect_read_only
 
+    con = None
     try:
         con = connect_read_only(root.resolve())
         result = con.execute(query)
@@ -85,6 +86,9 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and 
     except (duckdb.Error, FileNotFoundError) as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(1)
+    finally:
+        if con is not None:
+            con.close()  # DuckDB shares one instance per file and process: release it
     if format is Format.csv:
         import csv
 
@@ -111,8 +115,11 @@ def views(root: RootOption = Path(".")) -> None:
     except FileNotFoundError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(1)
-    for name, description in list_views(con):
-        out.print(f"{name}\n    {description}", markup=False)
+    try:
+        for name, description in list_views(con):
+            out.print(f"{name}\n    {description}", markup=False)
+    finally:
+        con.close()
 
 
 def main() -> None:  # pragma: no cover
@@ -135,3 +142,12 @@ def coverage(root: RootOption = Path(".")) -> None:
     if missing:
         err.print(f"{missing} paragraph(s) with a fact but no claim", markup=False)
         raise typer.Exit(1)
+
+
+def _load_command_modules() -> None:
+    from .commands import load_all
+
+    load_all()
+
+
+_load_command_modules()
