@@ -72,9 +72,20 @@ ORDER BY supplier, recipient, t.period_earliest NULLS LAST, t.transfer_id;
 COMMENT ON VIEW transfers_by_party IS 'Flows by supplier and recipient: item, flow type, status, dates, quantity range, number of sources, who asserts and who denies.';
 
 CREATE OR REPLACE VIEW requested_not_delivered AS
-SELECT * FROM transfers_by_party
-WHERE status IN ('requested', 'sought', 'offered', 'agreed', 'ordered', 'planned', 'refused', 'cancelled');
-COMMENT ON VIEW requested_not_delivered IS 'Flows requested, sought, offered, agreed, ordered or planned but not recorded as delivered (and those refused or cancelled).';
+WITH status_claims AS (
+    SELECT record_id,
+           string_agg(claimant || ' (' || stance || coalesce(', ' || claimed, '') || '): ' || evidence_text,
+                      ' | ' ORDER BY public_from NULLS LAST, claim_id) AS status_evidence
+    FROM claim_details WHERE field = 'status' GROUP BY record_id
+)
+SELECT t.transfer_id, t.recipient AS asked_by, t.supplier AS asked_of, t.item, t.flow_type, t.status,
+       t.period, t.period_earliest, t.period_latest, t.first_reported, t.n_sources, t.asserted_by,
+       t.denied_by, s.status_evidence AS stated_obstacles_and_status, t.description
+FROM transfers_by_party t
+LEFT JOIN status_claims s ON s.record_id = t.transfer_id
+WHERE t.status IN ('requested', 'sought', 'offered', 'agreed', 'ordered', 'planned', 'refused', 'cancelled')
+ORDER BY t.first_reported NULLS LAST, t.transfer_id;
+COMMENT ON VIEW requested_not_delivered IS 'Flows requested, sought, offered, agreed, ordered or planned but not recorded as delivered (and those refused or cancelled): who asked whom, when, and what the claims say of their status and obstacles.';
 
 CREATE OR REPLACE VIEW sanctions_answering_transfers AS
 SELECT s.sanction_id, au.name AS authority, s.title, s.status, s.announced, s.announced_earliest,
@@ -82,7 +93,10 @@ SELECT s.sanction_id, au.name AS authority, s.title, s.status, s.announced, s.an
        t.transfer_id, t.supplier, t.recipient, t.item, t.status AS transfer_status,
        t.first_reported AS transfer_first_reported,
        date_diff('day', t.first_reported, s.announced_earliest) AS days_after_first_report,
-       (SELECT count(*) FROM designations d WHERE d.sanction_id = s.sanction_id) AS n_designations
+       (SELECT count(*) FROM designations d WHERE d.sanction_id = s.sanction_id) AS n_designations,
+       (SELECT string_agg(a.name, '; ' ORDER BY a.name) FROM designations d
+        JOIN actors a ON a.actor_id = d.target_actor_id WHERE d.sanction_id = s.sanction_id) AS targets,
+       s.measures
 FROM links l
 JOIN sanctions s ON s.sanction_id = l.from_record_id
 JOIN actors au ON au.actor_id = s.authority_id
@@ -149,6 +163,39 @@ GROUP BY record_id
 HAVING bool_or(supports) AND bool_or(denies)
 ORDER BY record_id;
 COMMENT ON VIEW contested_records IS 'Records asserted by some parties and denied by others, with both sides'' evidence.';
+
+CREATE OR REPLACE VIEW actor_profile AS
+WITH supplied AS (
+    SELECT supplier_id AS actor_id, count(*) AS n_supplied,
+           string_agg(item || ' → ' || recipient || ' [' || status || ']', '; ' ORDER BY item) AS supplied
+    FROM transfers_by_party GROUP BY supplier_id
+), received AS (
+    SELECT recipient_id AS actor_id, count(*) AS n_received,
+           string_agg(item || ' ← ' || supplier || ' [' || status || ']', '; ' ORDER BY item) AS received
+    FROM transfers_by_party GROUP BY recipient_id
+), said AS (
+    SELECT claimant_id AS actor_id, count(*) AS n_claims,
+           count(*) FILTER (WHERE denies) AS n_denials,
+           string_agg(DISTINCT record_label, '; ' ORDER BY record_label) FILTER (WHERE denies) AS denied
+    FROM claim_details GROUP BY claimant_id
+), listed AS (
+    SELECT target_actor_id AS actor_id, count(*) AS n_designations,
+           string_agg(authority || ' ' || list_reference, '; ' ORDER BY authority, list_reference) AS listed_by
+    FROM designations_by_authority GROUP BY target_actor_id
+)
+SELECT a.actor_id, a.name, a.actor_type, a.country_code, p.name AS parent, a.position,
+       coalesce(su.n_supplied, 0) AS n_supplied, su.supplied,
+       coalesce(re.n_received, 0) AS n_received, re.received,
+       coalesce(sa.n_claims, 0) AS n_claims, coalesce(sa.n_denials, 0) AS n_denials, sa.denied,
+       coalesce(li.n_designations, 0) AS n_designations, li.listed_by
+FROM actors a
+LEFT JOIN actors p ON p.actor_id = a.parent_actor_id
+LEFT JOIN supplied su ON su.actor_id = a.actor_id
+LEFT JOIN received re ON re.actor_id = a.actor_id
+LEFT JOIN said sa ON sa.actor_id = a.actor_id
+LEFT JOIN listed li ON li.actor_id = a.actor_id
+ORDER BY a.actor_id;
+COMMENT ON VIEW actor_profile IS 'One row per actor: what it supplied and received, how many claims it made and what it denied, and the lists it is on.';
 
 CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE
 SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE)

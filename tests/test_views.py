@@ -1,0 +1,190 @@
+"""The questions users ask, answered by the views from the real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import ROOT, run_cli
+from flows.coverage import coverage, full_text_articles
+from flows.load import load_curation
+
+DRONES = "transfer/iran-russia-armed-drones-2022"
+SU35 = "transfer/russia-iran-su-35-request"
+KYIV = "event/kyiv-drone-strike-2022-10-17"
+
+
+@pytest.fixture(scope="module")
+def con(built: Path):
+    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con, sql: str, *params) -> list[dict]:
+    result = con.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r)) for r in result.fetchall()]
+
+
+def one(con, sql: str, *params) -> dict:
+    found = rows(con, sql, *params)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_every_view_has_a_description(con):
+    views = rows(con, "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal")
+    names = {v["view_name"] for v in views}
+    assert {"transfers_by_party", "requested_not_delivered", "sanctions_answering_transfers",
+            "designations_by_authority", "multi_listed_targets", "timeline", "contested_records",
+            "record_evidence", "actor_profile", "claim_details"} <= names
+    assert all(v["comment"] for v in views)
+
+
+def test_what_iran_is_said_to_have_supplied_russia_and_who_denies_it(con):
+    drones = one(con, "SELECT * FROM transfers_by_party WHERE transfer_id = ?", DRONES)
+    assert (drones["supplier"], drones["recipient"], drones["status"]) == ("Iran", "Russia", "in_use")
+    assert drones["period"] == "2022-08/2022-10"
+    assert drones["period_earliest"] == dt.date(2022, 8, 1) and drones["period_latest"] == dt.date(2022, 10, 31)
+    for denier in ("Government of Iran", "Government of Russia", "Hossein Amir-Abdollahian",
+                   "Dmitry Peskov", "Amir Saeid Iravani", "Ebrahim Raisi"):
+        assert denier in drones["denied_by"]
+    assert "U.S. officials" in drones["asserted_by"]
+    assert drones["n_sources"] >= 20
+    supplied = {r["item"] for r in rows(con, "SELECT item FROM transfers_by_party WHERE supplier = 'Iran' AND recipient = 'Russia'")}
+    assert {"Armed drones (Iranian-made)", "Training in the use and piloting of Iranian drones",
+            "Maintenance on Iranian-made drones", "Artillery shells"} <= supplied
+    crimea = one(con, "SELECT location, flow_type FROM transfers WHERE transfer_id = 'transfer/iran-russia-drone-maintenance-crimea-2022'")
+    assert crimea == {"location": "Crimea", "flow_type": "maintenance"}
+
+
+def test_stances_change_over_time(con):
+    """Iran denied, then its foreign minister admitted in November 2022."""
+    said = rows(con, "SELECT claimant, stance, claimed FROM claim_details WHERE record_id = ? "
+                     "AND claimant = 'Hossein Amir-Abdollahian' ORDER BY claimed_earliest", DRONES)
+    stances = [(r["stance"], r["claimed"]) for r in said]
+    assert ("denies", "2022-10-20") in stances and ("admits", "2022-11-05") in stances
+    assert stances.index(("denies", "2022-10-20")) < stances.index(("admits", "2022-11-05"))
+
+
+def test_what_iran_asks_in_return_is_not_recorded_as_delivered(con):
+    su35 = one(con, "SELECT * FROM requested_not_delivered WHERE transfer_id = ?", SU35)
+    assert (su35["asked_by"], su35["asked_of"], su35["item"]) == ("Iran", "Russia", "Su-35 fighter aircraft")
+    assert su35["status"] == "agreed"
+    assert "reluctant to deliver heavy weaponry" in su35["stated_obstacles_and_status"]
+    assert one(con, "SELECT count(*) AS n FROM transfers WHERE transfer_id = ? AND status IN ('delivered', 'in_use')", SU35)["n"] == 0
+    exchange = one(con, "SELECT * FROM links WHERE from_record_id = ? AND relation = 'in_exchange_for'", SU35)
+    assert exchange["to_record_id"] == DRONES
+
+
+def test_which_sanctions_answer_the_drone_transfers_and_when(con):
+    answers = {r["sanction_id"]: r for r in rows(con, "SELECT * FROM sanctions_answering_transfers WHERE transfer_id = ?", DRONES)}
+    eu = answers["sanction/eu-2022-10-20-iran-drones"]
+    assert (eu["authority"], eu["announced"]) == ("Council of the European Union", "2022-10-20")
+    uk = answers["sanction/uk-2022-10-20-iran-drones"]
+    assert uk["n_designations"] == 4
+    assert "Seyed Hojatollah GHOREISHI" in uk["targets"] and "Shahed Aviation Industries Research Center" in uk["targets"]
+    us = answers["sanction/us-treasury-2022-09-08-iran-uav"]
+    assert us["announced"] == "2022-09-08" and us["n_designations"] == 4
+    # The first public report was Jake Sullivan's of 11 July 2022, published on 12 July.
+    assert eu["transfer_first_reported"] == dt.date(2022, 7, 12)
+    assert eu["days_after_first_report"] == 100
+    assert len(answers) == len(set(answers))  # one row per sanction: no duplicate links
+
+
+def test_kyiv_strike_date_and_divergent_tolls(con):
+    kyiv = one(con, "SELECT * FROM events WHERE event_id = ?", KYIV)
+    assert kyiv["date"] == "2022-10-17" and kyiv["date_earliest"] == dt.date(2022, 10, 17)
+    assert (kyiv["fatalities_low"], kyiv["fatalities_best"], kyiv["fatalities_high"]) == (8, None, None)
+    assert "last Monday" in kyiv["date_basis"]
+    tolls = {(r["claimant"], r["claimed_value"]) for r in rows(
+        con, "SELECT claimant, claimed_value FROM record_evidence WHERE record_id = ? AND field = 'fatalities_low'", KYIV)}
+    assert ("Western officials", "at least 8") in tolls
+    assert ("The Kyiv Independent", "at least 4") in tolls
+
+
+def test_uk_designations_of_20_october_2022_and_their_eu_and_ofac_counterparts(con):
+    uk = rows(con, "SELECT list_reference, target FROM designations_by_authority "
+                   "WHERE authority LIKE 'UK%' AND listed = '2022-10-20' ORDER BY list_reference")
+    assert [r["list_reference"] for r in uk] == ["RUS1652", "RUS1653", "RUS1654", "RUS1655"]
+    multi = {r["target"]: r for r in rows(con, "SELECT * FROM multi_listed_targets")}
+    ghoreishi = multi["Seyed Hojatollah GHOREISHI"]
+    assert ghoreishi["n_authorities"] == 3
+    for ref in ("EU-145112", "39096", "RUS1654"):
+        assert ref in ghoreishi["references"]
+    shahed = multi["Shahed Aviation Industries Research Center"]
+    for ref in ("EU-145157", "39637", "RUS1655"):
+        assert ref in shahed["references"]
+    assert "EU-145109" in multi["Mohammad Hossein BAGHERI"]["references"]
+    assert "EU-145150" in multi["Saeed AGHAJANI"]["references"]
+    birth = rows(con, "SELECT value, source_id FROM actor_attributes WHERE actor_id = 'actor/seyed-hojatollah-ghoreishi' AND attribute = 'birth_date'")
+    assert {r["value"] for r in birth} >= {"1964-09-27"}
+
+
+def test_ofac_designations_have_no_listed_date(con):
+    ofac = rows(con, "SELECT listed, program_tags FROM designations_by_authority WHERE authority LIKE '%OFAC%'")
+    assert len(ofac) == 17
+    assert all(r["listed"] is None for r in ofac)
+    tags = one(con, "SELECT program_tags FROM designations WHERE list_reference = '39096'")["program_tags"]
+    assert tags == "NPWMD; IFSR; IRAN-CON-ARMS-EO"
+
+
+def test_timeline_keeps_precision(con):
+    t = {(r["record_id"], r["date_field"]): r for r in rows(con, "SELECT * FROM timeline")}
+    assert t[(KYIV, "date")]["precision"] == "day"
+    assert t[("event/putin-visit-tehran-2022-07", "date")]["precision"] == "month"
+    assert t[(DRONES, "period")]["precision"] == "range"
+    dates = [r["earliest"] for r in rows(con, "SELECT earliest FROM timeline WHERE earliest IS NOT NULL")]
+    assert dates == sorted(dates)
+
+
+def test_contested_records_keep_both_sides(con):
+    contested = one(con, "SELECT * FROM contested_records WHERE record_id = ?", DRONES)
+    assert "U.S. officials" in contested["asserted_by"] and "Government of Iran" in contested["denied_by"]
+    assert "not our policy" in contested["deny_evidence"]
+    assert "according to U.S. officials" in contested["assert_evidence"]
+
+
+def test_known_as_of_a_date(con):
+    july = rows(con, "SELECT DISTINCT claimant, record_id FROM known_as_of(DATE '2022-07-31')")
+    assert {"claimant": "Jake Sullivan", "record_id": DRONES} in july
+    assert not any(r["claimant"] == "Government of Russia" for r in july)  # its denial came in October
+    october = {r["claim_id"] for r in rows(con, "SELECT claim_id FROM known_as_of(DATE '2022-10-31')")}
+    everything = {r["claim_id"] for r in rows(con, "SELECT claim_id FROM claims")}
+    assert set(r["claim_id"] for r in rows(con, "SELECT claim_id FROM known_as_of(DATE '2022-07-31')")) < october < everything
+
+
+def test_evidence_behind_a_record(con):
+    evidence = rows(con, "SELECT * FROM record_evidence WHERE record_id = ?", SU35)
+    assert any(e["claimant"] == "Iranian officials and advisers" and "Su-35" in e["evidence_text"] for e in evidence)
+    assert all(e["source_title"] and e["evidence_type"] in ("quote", "paraphrase", "list_row") for e in evidence)
+
+
+def test_actor_profile(con):
+    iran = one(con, "SELECT * FROM actor_profile WHERE actor_id = 'actor/iran'")
+    assert iran["n_supplied"] >= 8 and "Armed drones (Iranian-made) → Russia [in_use]" in iran["supplied"]
+    peskov = one(con, "SELECT * FROM actor_profile WHERE name = 'Dmitry Peskov'")
+    assert peskov["n_denials"] >= 1 and "armed drones" in peskov["denied"]
+    shahed = one(con, "SELECT * FROM actor_profile WHERE actor_id = 'actor/shahed-aviation-industries'")
+    assert shahed["n_designations"] == 3
+
+
+def test_flows_views_lists_them(built: Path):
+    code, out, _ = run_cli("views", "--root", str(built))
+    assert code == 0
+    assert "transfers_by_party" in out and "known_as_of(as_of)" in out
+
+
+def test_every_article_paragraph_is_covered():
+    curation = load_curation(ROOT)
+    articles = full_text_articles(curation)
+    assert articles == ["source/article-2022-10-iranian-drones-rift-with-west"]
+    paragraphs = coverage(curation, articles[0])
+    assert len(paragraphs) == 30
+    assert [p.number for p in paragraphs if p.status == "MISSING"] == []
+    code, out, _ = run_cli("coverage", "--root", str(ROOT))
+    assert code == 0 and "| 9 | cited |" in out
