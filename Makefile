@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test check clean-venv
+.PHONY: build test test-long check clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "flows needs Python 3.11 or newer"'
@@ -21,6 +21,11 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The trust suites at length: thousands of fuzz examples, 100 killed builds.
+test-long: $(STAMP)
+	FLOWS_FUZZ_EXAMPLES=2000 FLOWS_KILL_TRIALS=100 $(BIN)/python -m pytest -s \
+		tests/test_fuzz.py tests/test_trust.py tests/test_faults.py --hypothesis-show-statistics
 
 check: $(STAMP)
 	$(BIN)/flows check

@@ -15,14 +15,16 @@ enums, patterns, ranges and keys are checked vectorised in `validate.py`.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
 
 from .errors import CurationError, Location, Problem
-from .schema import TABLES, Field, Table, curated_fields
+from .schema import TABLES, Field, Table, curated_fields, table_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
 CLAIM_ID_KEY = "id"
@@ -36,6 +38,9 @@ class LineDict(dict):
     key_lines: dict[str, int]
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 class _LineLoader(yaml.CSafeLoader):
     """libyaml's safe loader (no object construction), keeping line numbers, refusing
     duplicate keys (PyYAML would silently keep the last one)."""
@@ -46,7 +51,12 @@ class _LineLoader(yaml.CSafeLoader):
         out.key_lines = {}
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
+            # A plain string scalar is its own value: skip the constructor's dispatch for the
+            # common case (what construct_object would return, without its bookkeeping).
+            if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:
+                key = key_node.value
+            else:
+                key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 raise yaml.MarkedYAMLError(problem=f"key {key!r} is not a string",
@@ -54,7 +64,10 @@ class _LineLoader(yaml.CSafeLoader):
             if key in out:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}",
                                            problem_mark=key_node.start_mark)
-            out[key] = self.construct_object(value_node, deep=True)
+            if value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
+                out[key] = value_node.value
+            else:
+                out[key] = self.construct_object(value_node, deep=True)
             out.key_lines[key] = line
         return out
 
@@ -74,17 +87,82 @@ class RowSource:
         return Location(self.file, self.field_lines.get(field_name, self.line) if field_name else self.line)
 
 
+class Origins:
+    """Where each row of one table was written, stored column-wise (a file index, a line and
+    the line of each field per row, in arrays) so that a million rows cost megabytes, not a
+    dict per row. `origins[i]` is the RowSource of row i."""
+
+    def __init__(self, columns: tuple[str, ...] = ()) -> None:
+        self.files: list[str] = []
+        self._file_index: dict[str, int] = {}
+        self.file = array("i")
+        self.line = array("i")
+        self.columns = columns
+        self.field_lines: dict[str, array] = {c: array("i") for c in columns}
+
+    def append(self, origin: RowSource) -> None:
+        index = self._file_index.get(origin.file)
+        if index is None:
+            index = self._file_index[origin.file] = len(self.files)
+            self.files.append(origin.file)
+        self.file.append(index)
+        self.line.append(origin.line or 0)
+        lines = origin.field_lines
+        for name, column in self.field_lines.items():
+            column.append(lines.get(name) or 0)
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def __getitem__(self, i: int) -> RowSource:
+        if i < 0:
+            i += len(self)
+        fields = {name: column[i] for name, column in self.field_lines.items() if column[i]}
+        return RowSource(self.files[self.file[i]], self.line[i] or None, fields)
+
+    def __iter__(self) -> Iterator[RowSource]:
+        return (self[i] for i in range(len(self)))
+
+    @classmethod
+    def concat(cls, parts: list["Origins"]) -> "Origins":
+        """The origins of several tables, one after the other."""
+        out = cls(tuple(dict.fromkeys(c for part in parts for c in part.columns)))
+        for part in parts:
+            base = len(out.files)
+            out.files += part.files
+            out.file.extend(array("i", (i + base for i in part.file)))
+            out.line.extend(part.line)
+            for name, column in out.field_lines.items():
+                column.extend(part.field_lines.get(name) or array("i", bytes(4 * len(part))))
+        out._file_index = {f: i for i, f in enumerate(out.files)}
+        return out
+
+
+def table_columns(table: Table) -> tuple[str, ...]:
+    """The columns a table's rows are collected in: its fields, and where records come from."""
+    return (*(f.name for f in table_fields(table)), *(("curated_in",) if table.record_type else ()))
+
+
 @dataclass
 class Curation:
-    """Every row read from `data/raw/`, per table, with where each row was written."""
+    """Every row read from `data/raw/`, per table (column-wise), with where each row was written."""
 
     root: Path
     package: dict[str, Any]
-    rows: dict[str, list[dict[str, Any]]]
-    origins: dict[str, list[RowSource]]
+    columns: dict[str, dict[str, list[Any]]]  # table -> column -> values, one per row
+    origins: dict[str, Origins]
     # Paragraphs of full-text sources that hold no fact, declared by the curator:
     # source_id -> {paragraph number: reason}
     uncited: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row as a dict of field: value (built on demand from the columns)."""
+        out = {}
+        for table, columns in self.columns.items():
+            names = list(columns)
+            out[table] = [dict(zip(names, values)) for values in zip(*columns.values())]
+        return out
 
 
 def read_yaml(path: Path, shown: str) -> Any:
@@ -109,10 +187,17 @@ def read_yaml(path: Path, shown: str) -> Any:
         raise CurationError.at(Location(shown), None, f"invalid YAML: {e}")
 
 
-def _typed(value: Any, f: Field, where: Location) -> Any:
+def _typed(value: Any, f: Field, origin: RowSource) -> Any:
     """Check a value's Python type against its field; return it in its loaded form."""
     if value is None:
         return None
+    kind = f.type
+    if kind == "string" and type(value) is str:  # the common case, first
+        return value
+    return _typed_slow(value, f, origin.at(f.name))
+
+
+def _typed_slow(value: Any, f: Field, where: Location) -> Any:
     kind = f.type
     if kind in ("string",):
         if isinstance(value, str):
@@ -137,7 +222,9 @@ def _typed(value: Any, f: Field, where: Location) -> Any:
         raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {value!r}")
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if -(2**63) <= value < 2**63:  # stored as a 64-bit integer
+                return value
+            raise CurationError.at(where, f.name, f"{value} is out of range for a 64-bit integer")
         raise CurationError.at(where, f.name, f"expected a whole number, got {value!r}")
     if kind == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -156,17 +243,17 @@ def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str
     if not isinstance(mapping, LineDict):
         raise CurationError.at(Location(shown, line), None,
                                f"each {what} must be a mapping of field: value, got {type(mapping).__name__}")
-    origin = RowSource(shown, mapping.line, dict(mapping.key_lines))
-    fields = {f.name: f for f in curated_fields(table)}
-    unknown = sorted(set(mapping) - set(fields) - extra_keys)
-    if unknown:
+    origin = RowSource(shown, mapping.line, mapping.key_lines)
+    fields = _curated(table.name)
+    if not mapping.keys() <= fields.keys() | extra_keys:
+        unknown = sorted(set(mapping) - set(fields) - extra_keys)
         key = unknown[0]
         raise CurationError.at(origin.at(key), key,
                                f"unknown field in {what} (a {table.name} row takes: "
                                f"{', '.join(sorted(set(fields) | extra_keys))})")
     row: dict[str, Any] = {}
     for name, f in fields.items():
-        value = _typed(mapping.get(name), f, origin.at(name))
+        value = _typed(mapping.get(name), f, origin)
         if value is None and f.required:
             raise CurationError.at(origin.at(name) if name in mapping else origin.at(), name,
                                    f"required field missing in {what}")
@@ -174,6 +261,18 @@ def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str
     for key in extra_keys & set(mapping):
         row[key] = mapping[key]
     return row, origin
+
+
+@cache
+def _curated(table_name: str) -> dict[str, Field]:
+    return {f.name: f for f in curated_fields(TABLES[table_name])}
+
+
+@cache
+def _shared_values(table_name: str) -> tuple[str, ...]:
+    """String columns whose values repeat across rows (ids, enums, EDTF dates): stored once."""
+    return tuple(f.name for f in table_fields(TABLES[table_name])
+                 if f.type == "edtf" or (f.type == "string" and (f.enum or f.pattern)))
 
 
 def _list(value: Any, shown: str, line: int, what: str) -> list[Any]:
@@ -185,13 +284,23 @@ def _list(value: Any, shown: str, line: int, what: str) -> list[Any]:
 
 
 class _Collector:
+    """Rows collected column by column: a list per column, not a dict per row."""
+
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
-        self.origins: dict[str, list[RowSource]] = {t: [] for t in TABLES}
+        self.columns: dict[str, dict[str, list[Any]]] = {
+            t: {c: [] for c in table_columns(table)} for t, table in TABLES.items()}
+        self.origins: dict[str, Origins] = {t: Origins(table_columns(table)) for t, table in TABLES.items()}
         self.uncited: dict[str, dict[int, str]] = {}
+        self._pool: dict[str, str] = {}  # one object per repeated value
 
     def add(self, table: str, row: dict[str, Any], origin: RowSource) -> None:
-        self.rows[table].append(row)
+        shared = _shared_values(table)
+        pool = self._pool
+        for name, column in self.columns[table].items():
+            value = row.get(name)
+            if name in shared and value is not None:
+                value = pool.setdefault(value, value)
+            column.append(value)
         self.origins[table].append(origin)
 
 
@@ -271,7 +380,8 @@ def _source_file(path: Path, shown: str, out: _Collector) -> None:
             raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY, "expected text")
         claim["claim_id"] = f"claim/{path.stem}/{local or default_claim_slug(claim)}"
         claim["source_id"] = source["source_id"]
-        claim_origin.field_lines.setdefault("claim_id", claim_origin.field_lines.get(CLAIM_ID_KEY, claim_origin.line))
+        claim_origin.field_lines = {**claim_origin.field_lines,
+                                    "claim_id": claim_origin.field_lines.get(CLAIM_ID_KEY, claim_origin.line)}
         out.add("claims", claim, claim_origin)
 
 
@@ -324,4 +434,4 @@ def load_curation(root: Path) -> Curation:
                                 f"unknown folder (curation folders: sources, texts, {', '.join(RECORD_DIRS)})"))
     if problems:
         raise CurationError(problems)
-    return Curation(root, package, out.rows, out.origins, out.uncited)
+    return Curation(root, package, out.columns, out.origins, out.uncited)

@@ -1,0 +1,112 @@
+"""Property-based fuzzing of the curation loader: arbitrary YAML documents and field values
+give either a clean load or a CurationError naming where, never a traceback.
+
+Examples per test: FLOWS_FUZZ_EXAMPLES (default 60 in `make test`, 300 in all; `make test-long` runs
+thousands)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.build import build_frames_checked
+from flows.errors import CurationError
+from flows.schema import TABLES, curated_fields
+
+EXAMPLES = int(os.environ.get("FLOWS_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+BASE = {
+    "package.yaml": "name: fuzz\nversion: 0.0.1\n",
+    "texts/fuzz.txt": "Alpha said Beta sent drones.\n",
+    "actors/base.yaml": ("- actor_id: actor/alpha\n  name: Alpha\n  actor_type: state\n"
+                         "- actor_id: actor/beta\n  name: Beta\n  actor_type: state\n"),
+    "sources/fuzz.yaml": ("source:\n  source_id: source/fuzz\n  title: Fuzz\n  publisher: tests\n"
+                          "  source_type: report\n  published: '2024'\n  text_path: texts/fuzz.txt\n"
+                          "  text_kind: full_text\n  licence: CC0\nclaims:\n"
+                          "  - {id: a, record_id: actor/alpha, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Alpha said}\n"
+                          "  - {id: b, record_id: actor/beta, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Beta sent drones}\n"
+                          "  - {id: t, record_id: transfer/fuzz, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Beta sent drones}\n"),
+}
+VALID_TRANSFER = {"transfer_id": "transfer/fuzz", "supplier_id": "actor/beta", "recipient_id": "actor/alpha",
+                  "flow_type": "materiel", "status": "delivered"}
+
+
+@pytest.fixture(scope="module")
+def root() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="flows-fuzz-"))
+    for rel, text in BASE.items():
+        (folder / "data/raw" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "data/raw" / rel).write_text(text, encoding="utf-8")
+    return folder
+
+
+def outcome(root: Path, rel: str, content: bytes) -> str:
+    path = root / "data/raw" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    try:
+        build_frames_checked(root)
+        return "clean"
+    except CurationError as e:
+        assert e.problems and all(str(p).startswith("data/raw/") for p in e.problems), e.problems
+        return "error"
+    finally:
+        path.unlink()
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                    st.text(max_size=30), st.dates(), st.datetimes(),
+                    st.sampled_from(["actor/alpha", "transfer/fuzz", "2022-10-2X", "2022-13", "..", "NO", "~", "-0-"]))
+documents = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=5)), max_leaves=20)
+
+
+def test_valid_base_loads(root):
+    assert outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([VALID_TRANSFER]).encode()) == "clean"
+
+
+@FUZZ
+@given(data=st.binary(max_size=400))
+def test_arbitrary_bytes(root, data):
+    outcome(root, "transfers/fuzz.yaml", data)
+
+
+@FUZZ
+@given(doc=documents, kind=st.sampled_from(["transfers", "events", "sources", "actors", "links"]))
+def test_arbitrary_yaml_documents(root, doc, kind):
+    rel = f"{kind}/fuzz.yaml" if kind != "sources" else "sources/zz.yaml"
+    outcome(root, rel, yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"))
+
+
+FIELD_NAMES = [f.name for f in curated_fields(TABLES["transfers"])]
+
+
+@FUZZ
+@given(field=st.sampled_from(FIELD_NAMES), value=st.one_of(scalars, st.lists(scalars, max_size=2)))
+def test_arbitrary_field_values(root, field, value):
+    record = {**VALID_TRANSFER, field: value}
+    outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([record], allow_unicode=True).encode("utf-8"))
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_arbitrary_text_in_a_claim(root, text):
+    claim = {"id": "f", "record_id": "actor/alpha", "claimant_id": "actor/alpha", "stance": "asserts",
+             "evidence_type": "quote", "evidence_text": text, "claimed": text[:12]}
+    doc = {"source": {**yaml.safe_load(BASE["sources/fuzz.yaml"])["source"], "source_id": "source/zz"},
+           "claims": [claim]}
+    outcome(root, "sources/zz.yaml", yaml.safe_dump(doc, allow_unicode=True).encode("utf-8"))
+
+
+def test_dates_as_yaml_dates_are_read_as_edtf(root):
+    record = {**VALID_TRANSFER, "period": dt.date(2022, 8, 1)}
+    assert outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([record]).encode()) == "clean"
