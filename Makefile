@@ -33,3 +33,10 @@ check: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmark of build, check and views on synthetic sets (scripts/bench.py): prints a table and
+# writes bench/results.md. Run in stages with e.g. `make bench SIZES="10000 100000"`.
+SIZES ?= 10000 100000 1000000
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --sizes "$(SIZES)"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +22,31 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
+
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+def fail(message: object) -> NoReturn:
+    """One line on stderr, exit 1: how every command reports what the user can fix."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def published_db(root: Path) -> Iterator["duckdb.DuckDBPyConnection"]:
+    """The published database, read-only, closed afterwards; a missing build is an error line."""
+    from .query import connect_read_only
+
+    try:
+        con = connect_read_only(root.resolve())
+    except FileNotFoundError as e:
+        fail(e)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def _report(problems: list[Problem], what: str) -> None:
@@ -49,10 +76,15 @@ def build(root: RootOption = Path("."),
 @app.command()
 def check(root: RootOption = Path("."),
           texts_root: Annotated[Path | None, typer.Option(help="Project whose data/raw/texts hold the archived texts (default: root).")] = None,
+          against_list: Annotated[Path | None, typer.Option("--against-list", help="Instead, compare the designations with an official release (OFAC folder or UN XML).")] = None,
           ) -> None:
     """Check a published package: file hashes, models, keys, claims, and every quote against its archived text."""
     from .check import check as run_check
 
+    if against_list is not None:
+        from .importers.against import check_against_list
+
+        raise typer.Exit(check_against_list(root.resolve(), against_list))
     problems, recovered = run_check(root.resolve(), (texts_root or root).resolve())
     if recovered:
         err.print("finished an interrupted publish first", markup=False)
@@ -75,20 +107,13 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and 
     """Run read-only SQL over the published tables and views."""
     import duckdb
 
-    from .query import connect_read_only
-
-    con = None
-    try:
-        con = connect_read_only(root.resolve())
-        result = con.execute(query)
-        columns = [d[0] for d in result.description] if result.description else []
-        rows = result.fetchall()
-    except (duckdb.Error, FileNotFoundError) as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(1)
-    finally:
-        if con is not None:
-            con.close()  # DuckDB shares one instance per file and process: release it
+    with published_db(root) as con:
+        try:
+            result = con.execute(query)
+            columns = [d[0] for d in result.description] if result.description else []
+            rows = result.fetchall()
+        except duckdb.Error as e:
+            fail(e)
     if format is Format.csv:
         import csv
 
@@ -108,18 +133,11 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and 
 @app.command()
 def views(root: RootOption = Path(".")) -> None:
     """List the views and table macros with their descriptions."""
-    from .query import connect_read_only, list_views
+    from .query import list_views
 
-    try:
-        con = connect_read_only(root.resolve())
-    except FileNotFoundError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(1)
-    try:
+    with published_db(root) as con:
         for name, description in list_views(con):
             out.print(f"{name}\n    {description}", markup=False)
-    finally:
-        con.close()
 
 
 def main() -> None:  # pragma: no cover

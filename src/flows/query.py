@@ -17,8 +17,12 @@ def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
     con = duckdb.connect(str(path), read_only=True)
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    # DuckDB shares one instance per file within a process: a second connection finds the
+    # configuration already locked, and locked as it must be.
+    if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    assert con.execute("SELECT current_setting('enable_external_access')").fetchone()[0] is False
     return con
 
 

@@ -1,0 +1,40 @@
+"""`flows diff OLD_DIR NEW_DIR`: what changed between two builds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli import app, err
+
+
+class DiffFormat(str, Enum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def diff(old_dir: Annotated[Path, typer.Argument(help="The older build: a package root or its data/processed folder.")],
+         new_dir: Annotated[Path, typer.Argument(help="The newer build: a package root or its data/processed folder.")],
+         format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.markdown,
+         exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when the builds differ.")] = False,
+         ) -> None:
+    """What changed between two builds: rows added, removed and changed in every table, by key (Markdown or JSON)."""
+    from flows.diff import diff_builds, to_json, to_markdown
+
+    try:
+        result = diff_builds(old_dir, new_dir)
+    except FileNotFoundError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(2)
+    if format is DiffFormat.json:
+        sys.stdout.write(json.dumps(to_json(result), ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(to_markdown(result))
+    if exit_code and result:
+        raise typer.Exit(1)

@@ -1,0 +1,111 @@
+"""`flows import ofac DIR` and `flows import un FILE`: official sanctions lists into curation
+files under data/raw/ (see flows.importers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli import app, err, out, _report
+from flows.errors import CurationError
+
+import_app = typer.Typer(help="Import an official sanctions list into data/raw/ (reviewable as a diff).",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
+ProgramOption = Annotated[list[str] | None, typer.Option(
+    "--program", help="Import entries carrying this programme tag (repeatable), e.g. IFSR; for the UN "
+    "list, the list type (e.g. Iran).")]
+AroundOption = Annotated[list[str] | None, typer.Option(
+    "--around", help="Import the graph around this entry (name, alias or reference; repeatable), "
+    "e.g. \"QODS AVIATION INDUSTRIES\".")]
+DepthOption = Annotated[int, typer.Option("--depth", help="Steps of \"Linked To\" relations around --around.")]
+SameAsOption = Annotated[list[str] | None, typer.Option(
+    "--same-as", help="REF=actor/<id>: the entry REF is this actor (a curator's decision; repeatable).")]
+
+
+def _same_as(values: list[str] | None) -> dict[str, str]:
+    out_: dict[str, str] = {}
+    for v in values or []:
+        ref, sep, actor = v.partition("=")
+        if not sep or not actor.startswith("actor/"):
+            raise typer.BadParameter(f"{v!r}: expected REF=actor/<id>", param_hint="--same-as")
+        out_[ref.strip()] = actor.strip()
+    return out_
+
+
+def _run(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
+         program: list[str] | None, around: list[str] | None, depth: int,
+         same_as: list[str] | None) -> None:
+    from flows.importers.select import select
+    from flows.importers.write import Importer
+
+    selection = select(release, program or [], around or [], depth)
+    parts = []
+    if program:
+        parts.append(f"programme tags {', '.join(program)}")
+    if around:
+        parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
+    note = "every entry" if selection.refs is None else "; ".join(
+        parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
+    try:
+        result = Importer(root.resolve(), release, released, prefix, command, date_basis,
+                          _same_as(same_as)).run(selection, note)
+    except CurationError as e:
+        _report(e.problems, "import failed: the curation must build first")
+        raise typer.Exit(1)
+    out.print(result.report(), markup=False)
+
+
+@import_app.command("ofac")
+def import_ofac(
+    folder: Annotated[Path, typer.Argument(help="Folder with sdn.csv, add.csv, alt.csv (and sdn_comments.csv).")],
+    released: Annotated[str, typer.Option("--released", help="Release date YYYY-MM-DD: the CSV files carry none.")],
+    root: RootOption = Path("."),
+    program: ProgramOption = None,
+    around: AroundOption = None,
+    depth: DepthOption = 1,
+    same_as: SameAsOption = None,
+) -> None:
+    """Import OFAC's legacy SDN CSV files (https://www.treasury.gov/ofac/downloads/sdn.csv, add.csv, alt.csv)."""
+    from flows.importers.ofac import OfacRelease
+
+    try:
+        dt.date.fromisoformat(released)
+        release = OfacRelease(folder)
+    except ValueError:
+        raise typer.BadParameter(f"{released!r}: expected YYYY-MM-DD", param_hint="--released")
+    except FileNotFoundError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(1)
+    _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "
+         "date was given to the importer (--released)", program, around, depth, same_as)
+
+
+@import_app.command("un")
+def import_un(
+    file: Annotated[Path, typer.Argument(help="The UN consolidated list XML (consolidated.xml).")],
+    root: RootOption = Path("."),
+    program: ProgramOption = None,
+    around: AroundOption = None,
+    depth: DepthOption = 1,
+    same_as: SameAsOption = None,
+) -> None:
+    """Import the UN Security Council consolidated list (https://scsanctions.un.org/resources/xml/en/consolidated.xml)."""
+    from flows.importers.un import UnRelease
+
+    try:
+        release = UnRelease(file)
+    except FileNotFoundError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(1)
+    released = release.generated()
+    if not released:
+        err.print("error: the file has no dateGenerated attribute", markup=False)
+        raise typer.Exit(1)
+    _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
+         program, around, depth, same_as)

@@ -1,0 +1,25 @@
+"""`flows report`: a self-contained static HTML page with charts, from the published views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.cli import RootOption, app, err, published_db
+
+
+@app.command()
+def report(root: RootOption = Path("."),
+           out_file: Annotated[Path | None, typer.Option(
+               "--out", help="Where to write the page (default: ROOT/reports/flows-report.html).")] = None,
+           ) -> None:
+    """Write a self-contained HTML report with charts (timeline, supplier → recipient, contested records, sanctions, sources)."""
+    from flows.report import DEFAULT_OUT, read_package, write_report
+
+    root = root.resolve()
+    target = out_file if out_file is not None else root / DEFAULT_OUT
+    with published_db(root) as con:
+        write_report(con, target, read_package(root))
+    err.print(f"wrote {target}", markup=False)

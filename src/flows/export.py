@@ -1,0 +1,362 @@
+"""Exports of a published package to the tools people already use.
+
+- `export_csv`: every table as UTF-8 CSV beside its own `datapackage.json`, whose Table Schemas
+  are the package's own (`flows.package.table_schema`), so `frictionless validate` checks the
+  CSV files exactly as it checks the Parquet release.
+- `export_ftm`: actors, designations and sanctions as FollowTheMoney entities (JSON lines),
+  built with the `followthemoney` library and validated by it, for the OpenSanctions / Aleph
+  family of tools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from .package import PACKAGE_KEYS, PROCESSED, table_schema
+from .schema import TABLES
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_package(root: Path) -> dict[str, Any]:
+    path = root / "datapackage.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def csv_resource(name: str, path: Path, rows: int) -> dict[str, Any]:
+    table = TABLES[name]
+    return {
+        "name": name,
+        "path": path.name,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "description": table.description,
+        "hash": f"sha256:{_sha256(path)}",
+        "bytes": path.stat().st_size,
+        "rows": rows,
+        "schema": table_schema(table),
+    }
+
+
+def export_csv(root: Path, out_dir: Path) -> dict[str, int]:
+    """Write DIR/<table>.csv for every table and DIR/datapackage.json; return rows per table."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    meta = read_package(root)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {}
+    resources = []
+    for name in TABLES:
+        src = root / PROCESSED / f"{name}.parquet"
+        if not src.is_file():
+            raise FileNotFoundError(f"{src} is missing: run `flows build` (or `make build`) first")
+        table = pq.read_table(src)
+        dest = out_dir / f"{name}.csv"
+        tmp = dest.with_name(dest.name + ".tmp")
+        pacsv.write_csv(table, tmp, pacsv.WriteOptions(include_header=True, delimiter=",",
+                                                       quoting_style="needed"))
+        tmp.replace(dest)
+        rows[name] = table.num_rows
+        resources.append(csv_resource(name, dest, table.num_rows))
+    descriptor: dict[str, Any] = {"profile": "tabular-data-package"}
+    descriptor.update({k: meta[k] for k in PACKAGE_KEYS if k in meta})
+    if "sources" in meta:
+        descriptor["sources"] = meta["sources"]
+    descriptor["resources"] = resources
+    (out_dir / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return rows
+
+
+# --- FollowTheMoney -------------------------------------------------------------------------
+
+# Which FollowTheMoney schema each kind of actor becomes. Collective claimants ("U.S.
+# officials", "analysts") are not entities and are left out.
+ACTOR_SCHEMATA = {
+    "person": "Person",
+    "company": "Company",
+    "government_body": "PublicBody",
+    "armed_force": "Organization",
+    "research_institute": "Organization",
+    "international_org": "Organization",
+    "armed_group": "Organization",
+    "state": "LegalEntity",
+}
+ALIAS_PROPS = {"former_name": "previousName", "acronym": "abbreviation"}  # others: alias
+ATTRIBUTE_PROPS = {
+    "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
+    "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
+    "tax_id": "taxNumber", "registration_number": "registrationNumber", "website": "website",
+    "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
+}
+DATE_PROPS = {"birthDate", "incorporationDate"}
+ID_PREFIX = "flows"
+
+
+def ftm_id(record_id: str) -> str:
+    """`actor/iran` → `flows-actor-iran` (FollowTheMoney ids take letters, digits, `.` and `-`)."""
+    return f"{ID_PREFIX}-" + re.sub(r"[^0-9A-Za-z.-]", "-", record_id.replace("/", "-"))
+
+
+def ftm_date(value: Any) -> str | None:
+    """A date as FollowTheMoney takes it (ISO, at its precision), or None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    s = str(value).strip()
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", s):
+        return s
+    for fmt in ("%d %b %Y", "%d %B %Y", "%b %Y", "%B %Y"):
+        try:
+            d = datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        return d.strftime("%Y-%m-%d") if "%d" in fmt else d.strftime("%Y-%m")
+    return None
+
+
+def edtf_date(edtf: Any, earliest: Any, latest: Any) -> str | None:
+    """An EDTF value as a FollowTheMoney date: itself when it is a plain date, month or year;
+    for a range, the longest prefix its two bounds share (2022-10-01..2022-10-31 → 2022-10)."""
+    if edtf is None or (isinstance(edtf, float) and edtf != edtf):
+        return None
+    plain = ftm_date(edtf)
+    if plain is not None:
+        return plain
+    if earliest is None or latest is None or str(earliest) in ("NaT", "nan") or str(latest) in ("NaT", "nan"):
+        return None
+    a, b = str(earliest)[:10], str(latest)[:10]
+    for n in (10, 7, 4):
+        if a[:n] == b[:n]:
+            return a[:n]
+    return None
+
+
+@dataclass
+class FtmExport:
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # why → how many
+
+    def count(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.entities:
+            out[e["schema"]] = out.get(e["schema"], 0) + 1
+        return dict(sorted(out.items()))
+
+
+def _rows(con: Any, sql: str) -> Iterator[dict[str, Any]]:
+    result = con.execute(sql)
+    columns = [d[0] for d in result.description]
+    for r in result.fetchall():
+        yield dict(zip(columns, r))
+
+
+def _add(proxy: Any, prop: str, value: Any) -> None:
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return
+    if prop not in proxy.schema.properties:
+        return
+    proxy.add(prop, value, cleaned=False, quiet=False, fuzzy=False)
+
+
+def build_ftm(con: Any) -> FtmExport:
+    """FollowTheMoney entities for the actors (but collectives), the designations (a Sanction on
+    the listed actor, with its authority and list reference) and the sanctioning actions that
+    target a state (a Sanction on that state); each validated by the library."""
+    from followthemoney import model
+
+    out = FtmExport()
+
+    def skip(why: str) -> None:
+        out.skipped[why] = out.skipped.get(why, 0) + 1
+
+    actors = {r["actor_id"]: r for r in _rows(con, "SELECT * FROM actors ORDER BY actor_id")}
+    exported: dict[str, Any] = {}
+    urls: dict[str, list[str]] = {}
+    for r in _rows(con, "SELECT DISTINCT c.record_id, s.url FROM claims c JOIN sources s USING (source_id) "
+                   "WHERE s.url IS NOT NULL ORDER BY c.record_id, s.url"):
+        urls.setdefault(r["record_id"], []).append(r["url"])
+    listed = {r["target_actor_id"] for r in _rows(con, "SELECT DISTINCT target_actor_id FROM designations")}
+
+    for actor_id, a in actors.items():
+        schema = ACTOR_SCHEMATA.get(a["actor_type"])
+        if schema is None:
+            skip(f"actor_type {a['actor_type']}")
+            continue
+        p = model.make_entity(schema)
+        p.id = ftm_id(actor_id)
+        _add(p, "name", a["name"])
+        _add(p, "country", (a["country_code"] or "").lower() or None)
+        _add(p, "position", a["position"])
+        _add(p, "description", a["description"])
+        for u in urls.get(actor_id, []):
+            _add(p, "sourceUrl", u)
+        if actor_id in listed:
+            _add(p, "topics", "sanction")
+        exported[actor_id] = p
+    for actor_id, p in exported.items():  # parents, once every exported id is known
+        parent = actors[actor_id]["parent_actor_id"]
+        if parent in exported:
+            _add(p, "parent", exported[parent].id)
+    for r in _rows(con, "SELECT * FROM actor_aliases ORDER BY actor_id, alias"):
+        if r["actor_id"] in exported and r["alias"] != actors[r["actor_id"]]["name"]:
+            _add(exported[r["actor_id"]], ALIAS_PROPS.get(r["alias_type"], "alias"), r["alias"])
+    for r in _rows(con, "SELECT * FROM actor_attributes ORDER BY actor_id, attribute, value"):
+        p = exported.get(r["actor_id"])
+        if p is None:
+            continue
+        prop = ATTRIBUTE_PROPS[r["attribute"]]
+        if prop not in p.schema.properties:
+            skip(f"attribute {r['attribute']} on a {p.schema.name}")
+            continue
+        value = ftm_date(r["value"]) if prop in DATE_PROPS else r["value"]
+        if value is None:
+            skip(f"attribute {r['attribute']}: unreadable date")
+            continue
+        if p.schema.properties[prop].type.clean(value, proxy=p) is None:
+            skip(f"attribute {r['attribute']}: not a valid {prop}")
+            continue
+        _add(p, prop, value)
+
+    sanctions = {r["sanction_id"]: r for r in _rows(con, """
+        SELECT s.*, au.name AS authority, au.country_code AS authority_country
+        FROM sanctions s JOIN actors au ON au.actor_id = s.authority_id ORDER BY s.sanction_id""")}
+    designated = set()
+    for d in _rows(con, """
+            SELECT d.*, au.name AS authority, au.country_code AS authority_country
+            FROM designations d JOIN actors au ON au.actor_id = d.authority_id
+            ORDER BY d.designation_id"""):
+        target = exported.get(d["target_actor_id"])
+        if target is None:
+            skip("designation of an actor that is not exported")
+            continue
+        s = sanctions.get(d["sanction_id"]) if d["sanction_id"] else None
+        if s is not None:
+            designated.add(s["sanction_id"])
+        p = model.make_entity("Sanction")
+        p.id = ftm_id(d["designation_id"])
+        _add(p, "entity", target.id)
+        _add(p, "authority", d["authority"])
+        _add(p, "authorityId", d["list_reference"])
+        _add(p, "country", (d["authority_country"] or "").lower() or None)
+        _add(p, "listingDate", edtf_date(d["listed"], d["listed_earliest"], d["listed_latest"]))
+        for tag in (d["program_tags"] or "").split("; "):
+            _add(p, "programId", tag or None)
+        for u in urls.get(d["designation_id"], []):
+            _add(p, "sourceUrl", u)
+        if s is not None:
+            _sanction_props(p, s)
+        out.entities.append(_checked(p))
+
+    for s in sanctions.values():
+        if s["sanction_id"] in designated:
+            continue  # its designations carry it
+        state = _state_of(actors, exported, s["target_country_code"])
+        if state is None:
+            skip("sanction with neither designations nor a target state")
+            continue
+        p = model.make_entity("Sanction")
+        p.id = ftm_id(s["sanction_id"])
+        _add(p, "entity", state.id)
+        _add(p, "authority", s["authority"])
+        _add(p, "country", (s["authority_country"] or "").lower() or None)
+        _sanction_props(p, s)
+        for u in urls.get(s["sanction_id"], []):
+            _add(p, "sourceUrl", u)
+        out.entities.append(_checked(p))
+
+    out.entities[:0] = [_checked(p) for p in exported.values()]
+    ids = [e["id"] for e in out.entities]
+    if len(ids) != len(set(ids)):
+        raise ValueError("two FollowTheMoney entities got the same id")
+    return out
+
+
+def _state_of(actors: dict[str, dict[str, Any]], exported: dict[str, Any], code: str | None) -> Any:
+    if not code:
+        return None
+    for actor_id, a in actors.items():
+        if a["actor_type"] == "state" and a["country_code"] == code and actor_id in exported:
+            return exported[actor_id]
+    return None
+
+
+def _sanction_props(p: Any, s: dict[str, Any]) -> None:
+    """What a designation or a state-level Sanction takes from its sanctioning action."""
+    _add(p, "summary", s["title"])
+    _add(p, "program", s["program"] or s["title"])
+    if s["legal_act"]:
+        _add(p, "description", f"Legal act: {s['legal_act']}")
+    _add(p, "status", s["status"])
+    _add(p, "reason", s["reason"])
+    _add(p, "provisions", s["measures"])
+    _add(p, "date", edtf_date(s["announced"], s["announced_earliest"], s["announced_latest"]))
+    _add(p, "startDate", edtf_date(s["effective"], s["effective_earliest"], s["effective_latest"]))
+    _add(p, "recordId", s["sanction_id"])
+
+
+def validate_entity(data: dict[str, Any]) -> list[str]:
+    """The library's own checks on one serialised entity: a known, non-abstract schema; every
+    property known to it and every value valid (cleaning leaves it as it is); the required
+    properties present. Returns the problems found."""
+    from followthemoney import model
+    from followthemoney.exc import InvalidData
+
+    problems = []
+    schema = model.get(data.get("schema", ""))
+    if schema is None:
+        return [f"{data.get('id')}: unknown schema {data.get('schema')!r}"]
+    if schema.abstract:
+        problems.append(f"{data['id']}: abstract schema {schema.name}")
+    if not data.get("id"):
+        problems.append(f"entity without id ({schema.name})")
+    for name in data.get("properties", {}):
+        if name not in schema.properties:
+            problems.append(f"{data['id']}: {schema.name} has no property {name!r}")
+    proxy = model.get_proxy(data, cleaned=False)  # cleans every value again
+    cleaned = proxy.to_dict()["properties"]
+    for name, values in data.get("properties", {}).items():
+        if sorted(cleaned.get(name, [])) != sorted(values):
+            problems.append(f"{data['id']}: {name} {values!r} cleans to {cleaned.get(name)!r}")
+    for name in schema.required:
+        if not proxy.get(name):
+            problems.append(f"{data['id']}: required property {name} missing")
+    try:
+        schema.validate(data)
+    except InvalidData as e:
+        problems.append(f"{data['id']}: {e}")
+    return problems
+
+
+def _checked(proxy: Any) -> dict[str, Any]:
+    data = proxy.to_dict()
+    problems = validate_entity(data)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return data
+
+
+def export_ftm(con: Any, out: Path) -> FtmExport:
+    """Write the entities as JSON lines (one entity per line, UTF-8)."""
+    result = build_ftm(con)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for e in result.entities:
+            f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
+    tmp.replace(out)
+    return result

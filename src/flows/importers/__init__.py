@@ -1,0 +1,11 @@
+"""Importers of official sanctions lists into curation files under `data/raw/`.
+
+One job per module:
+  model.py      what a list entry is once read (values, each with the list row it comes from)
+  ofac.py       OFAC's legacy CSV files (sdn.csv, add.csv, alt.csv), streamed
+  un.py         the UN Security Council consolidated list XML, streamed
+  select.py     which entries enter: by programme tag, by the "Linked To" graph around seeds
+  identity.py   whether an entry is an actor the project already has (and on what basis)
+  write.py      the curation files an import writes, and what changed since the last import
+  against.py    `flows check --against-list`: the designations compared with a release
+"""

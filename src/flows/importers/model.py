@@ -1,0 +1,78 @@
+"""What an imported list entry is: every value with the list row it was read from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Row:
+    """One verbatim row of a list file: the evidence of every value read from it."""
+
+    file: str  # the file's name in the release (sdn.csv, add.csv, consolidated.xml)
+    line: int  # first physical line of the row in that file (1-based)
+    text: str  # the row, verbatim (decoded; line ends and the 0x1A terminator removed)
+    within: bool = False  # a part of another row (a child element of a UN entry): not archived apart
+
+    def locator(self, ref: str, what: str | None = None) -> str:
+        where = f"{self.file} line {self.line}, {ref}"
+        return f"{where}, {what}" if what else where
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of an entry: an alias (kind = alias type), an attribute (kind = attribute
+    name) or a linked party (kind = relation), with its row."""
+
+    kind: str
+    value: str
+    row: Row
+
+
+@dataclass
+class Entry:
+    """One listed target as the list gives it."""
+
+    ref: str  # the list's reference (OFAC ent_num, UN reference number)
+    name: str  # primary name, verbatim
+    actor_type: str | None  # person / company; None for targets that are not actors (vessels)
+    list_type: str  # the list's own word for the kind of target (individual, entity, vessel)
+    programs: list[str]  # programme tags, verbatim
+    row: Row  # the main row (sdn.csv row, the UN element)
+    listed: str | None = None  # date listed, ISO, when the list gives it
+    position: str | None = None
+    aliases: list[Value] = field(default_factory=list)
+    attributes: list[Value] = field(default_factory=list)
+    links: list[Value] = field(default_factory=list)  # kind "linked_to", value = the party's name
+    extra_rows: list[Row] = field(default_factory=list)  # rows read but holding no value (comments)
+
+    def rows(self) -> list[Row]:
+        """Every row this entry was read from, each once, in file and line order."""
+        seen = {}
+        for r in [self.row, *(v.row for v in self.aliases + self.attributes + self.links),
+                  *self.extra_rows]:
+            if not r.within:
+                seen[(r.file, r.line)] = r
+        return [seen[k] for k in sorted(seen)]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What selection needs of an entry, read in one cheap pass."""
+
+    ref: str
+    name: str
+    programs: tuple[str, ...]
+    links: tuple[str, ...]  # names of linked parties
+
+
+@dataclass
+class FileInfo:
+    """A list file as read: size, hash and encoding, for the archive header."""
+
+    name: str
+    size: int
+    sha256: str
+    encoding: str
+    rows: int = 0
+    terminator: bool = False  # ended with the 0x1A byte

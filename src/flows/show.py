@@ -1,0 +1,147 @@
+"""One record with its evidence: the fields of the record, the rows nested in it (aliases,
+attributes, an event's actors), every claim about it with its source, and the links to and
+from it. Read from the published database (`flows show RECORD_ID`)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from .schema import RECORD_TABLES, TABLES
+
+# Columns of the `record_evidence` view shown for each claim.
+CLAIM_COLUMNS = ("claim_id", "claimant", "stance", "field", "claimed_value", "evidence_type",
+                 "evidence_text", "locator", "claimed", "source_id", "source_title", "publisher",
+                 "url", "published")
+
+
+class RecordNotFound(LookupError):
+    def __init__(self, record_id: str, suggestions: list[str]):
+        self.record_id = record_id
+        self.suggestions = suggestions
+        hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
+        super().__init__(f"no record {record_id!r} in the published package{hint}")
+
+
+@dataclass
+class Link:
+    link_id: str
+    relation: str
+    other_id: str
+    other_label: str
+    description: str | None
+
+
+@dataclass
+class RecordDetail:
+    record_id: str
+    record_type: str
+    label: str
+    curated_in: str
+    fields: dict[str, Any]
+    nested: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    links_from: list[Link] = field(default_factory=list)  # this record → other
+    links_to: list[Link] = field(default_factory=list)  # other → this record
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = con.execute(sql, params)
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, r)) for r in result.fetchall()]
+
+
+def record_detail(con: duckdb.DuckDBPyConnection, record_id: str) -> RecordDetail:
+    """Everything the package says about one record; RecordNotFound when there is no such id."""
+    found = _rows(con, "SELECT record_type, label, curated_in FROM records WHERE record_id = ?",
+                  [record_id])
+    if not found:
+        ids = [r[0] for r in con.execute("SELECT record_id FROM records").fetchall()]
+        raise RecordNotFound(record_id, difflib.get_close_matches(record_id, ids, n=3, cutoff=0.6))
+    rec = found[0]
+    table = RECORD_TABLES[rec["record_type"]]
+    key = table.primary_key[0]
+    fields = _rows(con, f'SELECT * FROM "{table.name}" WHERE "{key}" = ?', [record_id])[0]
+    detail = RecordDetail(record_id, rec["record_type"], rec["label"], rec["curated_in"], fields)
+    for child in TABLES.values():
+        if child.nested is not None and child.nested.parent == table.name:
+            rows = _rows(con, f'SELECT * FROM "{child.name}" WHERE "{child.nested.parent_field}" = ? '
+                         f'ORDER BY {", ".join(child.primary_key)}', [record_id])
+            if rows:
+                detail.nested[child.name] = [
+                    {k: v for k, v in r.items() if k != child.nested.parent_field} for r in rows]
+    detail.claims = _rows(con, f"SELECT {', '.join(CLAIM_COLUMNS)} FROM record_evidence "
+                          "WHERE record_id = ?", [record_id])
+    for direction, mine, other in (("from", "from_record_id", "to_record_id"),
+                                   ("to", "to_record_id", "from_record_id")):
+        rows = _rows(con, f"SELECT l.link_id, l.relation, l.{other} AS other_id, r.label AS other_label, "
+                     f"l.description FROM links l JOIN records r ON r.record_id = l.{other} "
+                     f"WHERE l.{mine} = ? ORDER BY l.relation, l.{other}, l.link_id", [record_id])
+        links = [Link(**r) for r in rows]
+        if direction == "from":
+            detail.links_from = links
+        else:
+            detail.links_to = links
+    return detail
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def render(detail: RecordDetail, console: Any) -> None:
+    """Print a record for a terminal, with rich."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold cyan", no_wrap=True)
+    fields.add_column(overflow="fold")
+    for name, value in detail.fields.items():
+        if value is not None:
+            fields.add_row(name, escape(_text(value)))
+    fields.add_row("curated_in", escape(detail.curated_in))
+    console.print(Panel(fields, title=f"[bold]{escape(detail.record_id)}[/bold] ({detail.record_type})",
+                        subtitle=escape(detail.label), title_align="left", subtitle_align="left"))
+
+    for name, rows in detail.nested.items():
+        t = Table(title=f"{name} ({len(rows)})", title_justify="left", show_lines=False)
+        columns = list(rows[0])
+        for c in columns:
+            t.add_column(c, overflow="fold")
+        for r in rows:
+            t.add_row(*(escape(_text(r[c])) for c in columns))
+        console.print(t)
+
+    console.print(f"\n[bold]Evidence[/bold]: {len(detail.claims)} claim"
+                  f"{'s' if len(detail.claims) != 1 else ''}")
+    stance_style = {"denies": "bold red", "asserts": "green", "confirms": "green", "admits": "green",
+                    "lists": "green"}
+    for i, c in enumerate(detail.claims, 1):
+        style = stance_style.get(c["stance"], "yellow")
+        about = f" [dim]on[/dim] {escape(c['field'])}" if c["field"] else ""
+        value = f" = {escape(c['claimed_value'])}" if c["claimed_value"] else ""
+        when = f" [dim]({escape(_text(c['claimed']))})[/dim]" if c["claimed"] else ""
+        console.print(f"\n{i}. [bold]{escape(c['claimant'])}[/bold] [{style}]{c['stance']}[/{style}]"
+                      f"{about}{value}{when}")
+        console.print(f"   “{escape(c['evidence_text'])}” [dim]({c['evidence_type']}"
+                      f"{', ' + escape(c['locator']) if c['locator'] else ''})[/dim]")
+        published = f", {escape(_text(c['published']))}" if c["published"] else ""
+        console.print(f"   [dim]source:[/dim] {escape(c['source_title'])} — {escape(c['publisher'])}"
+                      f"{published}")
+        if c["url"]:
+            console.print(f"   [dim]url:[/dim] {escape(c['url'])}")
+        console.print(f"   [dim]{escape(c['claim_id'])}[/dim]")
+
+    for title, links, arrow in (("Links from this record", detail.links_from, "this record {rel} {other}"),
+                                ("Links to this record", detail.links_to, "{other} {rel} this record")):
+        if not links:
+            continue
+        console.print(f"\n[bold]{title}[/bold] ({len(links)})")
+        for link in links:
+            line = arrow.format(rel=f"[magenta]{link.relation}[/magenta]", other=escape(link.other_id))
+            console.print(f"  {line}: {escape(link.other_label)} [dim]({escape(link.link_id)})[/dim]")

@@ -1,0 +1,205 @@
+"""Imports into a COPY of the project: the cross-list merge on the curated Iranian UAV
+designations, provenance checked by the build, re-imports, newer releases, and
+`flows check --against-list` with a release that lacks one curated target."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
+from flows.build import build
+from flows.importers.against import compare
+from flows.importers.identity import Index
+from flows.importers.ofac import OfacRelease
+from flows.load import load_curation
+
+LISTS = Path(__file__).parent / "fixtures" / "lists"
+OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"
+SEEDS = ["--around", "QODS AVIATION INDUSTRIES", "--around", "IRGC Air Force"]
+CURATED_OFAC = ["38976", "38977", "38978", "39036", "39037", "39038", "39039", "39096", "39637",
+                "39776", "39777", "40416", "40417", "40418", "40419", "40420", "40421"]
+
+
+def _import_ofac(root: Path, folder: Path = OFAC, released: str = "2023-12-28", *extra: str):
+    code, out, err = run_cli("import", "ofac", str(folder), "--released", released,
+                             "--root", str(root), *extra)
+    assert code == 0, err
+    return out
+
+
+def _yaml(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _subset(dest: Path, drop: dict[str, str]) -> Path:
+    """A copy of the OFAC fixture without the lines that start with the given text (per file):
+    an older or newer "release" made only by leaving real rows out."""
+    dest.mkdir()
+    for name in ("sdn.csv", "add.csv", "alt.csv"):
+        data = (OFAC / name).read_bytes()
+        if name in drop:
+            data = b"".join(line for line in data.splitlines(keepends=True)
+                            if not line.startswith(drop[name].encode()))
+        (dest / name).write_bytes(data)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory):
+    import os
+
+    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
+    root = copy_project(tmp_path_factory.mktemp("imported"))
+    first = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    code, un_out, err = run_cli("import", "un", str(UN), "--root", str(root))
+    assert code == 0, err
+    build(root, with_duckdb=False)
+    return root, first, un_out
+
+
+def test_merge_into_curated_uav_actors(imported):
+    root, report, _ = imported
+    raw = root / "data" / "raw"
+    actors = _yaml(raw / "actors" / "import-ofac-sdn.yaml")
+    # only the one entity the project did not have is a new actor
+    assert [a["actor_id"] for a in actors] == ["actor/sarmad-electronic-sepahan-company"]
+    designations = {d["designation_id"]: d for d in _yaml(raw / "designations" / "import-ofac-sdn.yaml")}
+    assert sorted(designations) == ["designation/ofac-12055", "designation/ofac-16418", "designation/ofac-45696"]
+    assert designations["designation/ofac-16418"]["target_actor_id"] == "actor/qods-aviation-industries"
+    assert designations["designation/ofac-12055"]["target_actor_id"] == "actor/irgc-air-force"
+    assert designations["designation/ofac-16418"]["program_tags"] == "NPWMD; IFSR; IRAN-CON-ARMS-EO; RUSSIA-EO14024"
+    # the basis of every merge is reported
+    assert "39096 -> actor/seyed-hojatollah-ghoreishi: same list reference: designation/ofac-39096" in report
+    assert "16418 -> actor/qods-aviation-industries: same name or alias" in report
+    assert "12055: merged into actor/irgc-air-force by its primary name; an alias is also carried by " \
+           "actor/irgc-aerospace-force" in report  # the ambiguity is left to a curator
+    links = {link["link_id"]: link for link in _yaml(raw / "links" / "import-ofac-sdn.yaml")}
+    assert links["link/ofac-45696-linked-to-qods-aviation-industries"]["to_record_id"] == "actor/qods-aviation-industries"
+    assert links["link/ofac-16418-linked-to-ministry-of-defense-and-armed-forces-logistics"]["from_record_id"] == \
+        "actor/qods-aviation-industries"
+    assert "link/ofac-39096-linked-to-qods-aviation-industries" not in links  # curated already
+
+
+def test_every_value_has_list_row_evidence_and_builds(imported):
+    root, _, _ = imported
+    processed = root / "data" / "processed"
+    claims = pd.read_parquet(processed / "claims.parquet")
+    mine = claims[claims.source_id == "source/ofac-sdn-2023-12-28"]
+    assert set(mine.evidence_type) == {"list_row"} and set(mine.stance) == {"lists"}
+    row = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-listing"].iloc[0]
+    assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52, ent_num 39096, listing"
+    assert row.evidence_text.startswith('39096,"GHOREISHI, Seyed Hojatollah","individual","NPWMD] [IFSR] [IRAN-CON-ARMS-EO"')
+    alias = mine[mine.locator == "alt.csv line 70, ent_num 39096, alias: QUREISHI, Seyed Hojjatollah"]
+    assert alias.record_id.tolist() == ["actor/seyed-hojatollah-ghoreishi"]
+    # the curated link gains the 2023-12-28 row as a second piece of evidence
+    assert "link/ofac-39096-linked-to-qods-aviation-industries" in set(mine.record_id)
+    aliases = pd.read_parquet(processed / "actor_aliases.parquet")
+    sarmad = aliases[aliases.actor_id == "actor/sarmad-electronic-sepahan-company"]
+    assert set(sarmad.alias) == {"SARMAD ELECTRONIC SEPAHAN COMPANY", "SEPAHAN SARMAD ELECTRONIC",
+                                 "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
+    attrs = pd.read_parquet(processed / "actor_attributes.parquet")
+    un = attrs[attrs.source_id == "source/un-consolidated-2026-02-27"]
+    assert ("actor/fereidoun-abbasi-davani", "birth_date", "1959") in set(
+        zip(un.actor_id, un.attribute, un.value))
+    designations = pd.read_parquet(processed / "designations.parquet").set_index("designation_id")
+    assert designations.loc["designation/un-ire-001", "listed"] == "2006-12-23"
+    assert designations.loc["designation/un-ire-001", "program_tags"] == "IRAN"
+    assert designations.loc["designation/un-ire-001", "target_actor_id"] == "actor/7th-of-tir"
+    assert designations.loc["designation/un-ire-001", "authority_id"] == "actor/un-security-council"
+    code, _, err = run_cli("check", "--root", str(root))
+    assert code == 0, err  # every evidence found in texts/ofac-sdn-2023-12-28.txt and the UN text
+    text = (root / "data" / "raw" / "texts" / "ofac-sdn-2023-12-28.txt").read_text(encoding="utf-8")
+    assert "sdn.csv: 12037 bytes, sha256 7d02c7069840729a7a8c29f0cfb8b6db7ad8379edfc9efe7d70a75cddb6cb70d" in text
+
+
+def test_reimport_same_release_changes_nothing(imported):
+    root, _, _ = imported
+    raw = root / "data" / "raw"
+    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "files changed: none" in out
+    code, out, _ = run_cli("import", "un", str(UN), "--root", str(root))
+    assert "files changed: none" in out
+    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+
+
+def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    older = _subset(tmp_path / "older", {"sdn.csv": "45696,", "alt.csv": "16418,62829,"})
+    first = _import_ofac(root, older, "2023-12-01", *SEEDS)
+    assert "added 2" in first  # 12055, 16418 (45696 is not on it)
+    second = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "  added 45696" in second
+    assert "  changed 16418: aliases" not in second  # merged into a curated actor: no own record
+    assert "changed 0" in second or "changed" in second
+    newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
+    third = _import_ofac(root, newest, "2024-01-08", *SEEDS)
+    assert "delisted 1" in third and "  delisted 45696" in third
+    designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
+    assert "# delisted: not on the release of 2024-01-08 (source/ofac-sdn-2024-01-08)" in designations
+    build(root, with_duckdb=False)  # the three releases' source files and their claims all hold
+
+
+def test_changed_aliases_of_an_imported_actor(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    older = _subset(tmp_path / "older", {"alt.csv": "45696,70588,"})
+    _import_ofac(root, older, "2023-12-01", *SEEDS)
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "  changed 45696: aliases (+1 -0)" in out
+
+
+def test_identity_by_name_and_birth_date_and_ambiguous():
+    curation = load_curation(ROOT)
+    rows = {k: list(v) for k, v in curation.rows.items()}
+    rows["designations"] = [d for d in rows["designations"] if d["authority_id"] != "actor/us-treasury-ofac"]
+    entry = next(OfacRelease(OFAC).entries({"39096"}))
+    m = Index(rows, set(), "actor/us-treasury-ofac").match(entry)
+    assert m.actor_id == "actor/seyed-hojatollah-ghoreishi"
+    assert "same birth date (1964-09-27)" in m.basis and "same identity number (5929869741, " in m.basis
+    # without a birth date or identity number to compare, a shared name is not enough for a person
+    rows["actor_attributes"] = [a for a in rows["actor_attributes"]
+                                if a["actor_id"] != "actor/seyed-hojatollah-ghoreishi"]
+    m = Index(rows, set(), "actor/us-treasury-ofac").match(entry)
+    assert m.actor_id is None and "nothing to confirm it" in m.ambiguous
+
+
+def test_same_as_is_kept_as_a_decision(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    out = _import_ofac(root, OFAC, "2023-12-28", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0",
+                       "--same-as", "45696=actor/qods-aviation-industries")
+    assert "45696 -> actor/qods-aviation-industries: curator decision (--same-as)" in out
+    out = _import_ofac(root, OFAC, "2023-12-28", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    assert "curator decision in data/raw/designations/import-ofac-sdn.yaml" in out
+    assert "files changed: none" in out
+
+
+def test_against_list_reports_a_missing_target(tmp_path: Path):
+    assert compare(ROOT, OFAC).findings == []  # the 17 curated OFAC designations, as listed
+    release = _subset(tmp_path / "release", {"sdn.csv": "40421,"})
+    report = compare(ROOT, release)
+    assert report.checked == 17
+    assert [(f.designation_id, f.kind) for f in report.findings] == [("designation/ofac-40421", "no_longer_listed")]
+    code, out, _ = run_cli("check", "--against-list", str(release), "--root", str(ROOT))
+    assert code == 1
+    assert "designation/ofac-40421 (40421): no longer listed: ent_num 40421 is not on the release" in out
+    code, out, _ = run_cli("check", "--against-list", str(OFAC), "--root", str(ROOT))
+    assert code == 0 and "17 designations checked; all listed as curated" in out
+
+
+def test_against_list_changed_name_and_tags(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    path = root / "data" / "raw" / "designations" / "ofac.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("list_reference: '40417'\n  program_tags: NPWMD; IFSR",
+                                 "list_reference: '40417'\n  program_tags: NPWMD"), encoding="utf-8")
+    path = root / "data" / "raw" / "actors" / "listed-iran-uav.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("alias: KHAKI, Reza", "alias: KHAKI, R.")
+                    .replace("name: Reza KHAKI", "name: R. KHAKI"),
+                    encoding="utf-8")
+    kinds = {(f.designation_id, f.kind) for f in compare(root, OFAC).findings}
+    assert kinds == {("designation/ofac-40417", "program_tags_changed"), ("designation/ofac-40417", "name_changed")}

@@ -1,0 +1,79 @@
+"""`flows show RECORD_ID` on the real build: fields, every claim with its source, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from flows.query import connect_read_only
+from flows.show import RecordNotFound, record_detail
+
+ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
+
+
+@pytest.fixture
+def con(built: Path):
+    # Closed after each test: DuckDB shares one instance per file and process, and
+    # connect_read_only cannot open a second connection while one is open.
+    c = connect_read_only(built)
+    yield c
+    c.close()
+
+
+def test_record_detail_has_every_claim_and_link(con) -> None:
+    d = record_detail(con, ARMED_DRONES)
+    assert d.record_type == "transfer"
+    assert d.fields["supplier_id"] == "actor/iran" and d.fields["recipient_id"] == "actor/russia"
+    assert d.curated_in == "data/raw/transfers/iran-russia.yaml"
+    n_claims = con.execute("SELECT count(*) FROM claims WHERE record_id = ?", [ARMED_DRONES]).fetchone()[0]
+    assert len(d.claims) == n_claims > 50
+    deniers = {c["claimant"] for c in d.claims if c["stance"] == "denies"}
+    assert {"Government of Iran", "Hossein Amir-Abdollahian"} <= deniers
+    # Each claim carries its source.
+    assert all(c["source_title"] and c["publisher"] and c["evidence_text"] for c in d.claims)
+    # Sanctions that respond to the transfer link to it.
+    n_links = con.execute("SELECT count(*) FROM links WHERE to_record_id = ?", [ARMED_DRONES]).fetchone()[0]
+    assert len(d.links_to) == n_links > 0
+    assert any(link.other_id == "sanction/us-treasury-2022-09-08-iran-uav" and link.relation == "responds_to"
+               for link in d.links_to)
+
+
+def test_show_prints_record_claims_sources_and_links(built: Path) -> None:
+    code, out, err = run_cli("show", ARMED_DRONES, "--root", str(built))
+    assert code == 0, err
+    assert "Iran's armed drones transferred to Russia and used in Ukraine" in out
+    assert "period_earliest" in out and "2022-08-01" in out
+    # A denial: claimant, stance, verbatim evidence, source title, publisher, date, url.
+    assert "Government of Iran" in out and "denies" in out
+    assert "“Iran was denying that it supplied drones.”" in out
+    assert "Ukraine shoots down Iranian-made drone used by Russia- defence ministry" in out
+    assert "Hossein Amir-Abdollahian" in out
+    assert "https://" in out
+    assert "Links to this record" in out and "sanction/us-treasury-2022-09-08-iran-uav" in out
+
+
+def test_show_actor_with_aliases_and_attributes(built: Path) -> None:
+    code, out, _ = run_cli("show", "actor/abbas-djuma", "--root", str(built))
+    assert code == 0
+    assert "actor_aliases" in out and "DJUMA, Abbas" in out
+    assert "actor_attributes" in out and "10 Jul 1993" in out
+
+
+def test_show_unknown_record_fails_clearly(built: Path) -> None:
+    code, out, err = run_cli("show", "transfer/iran-russia-armed-drone", "--root", str(built))
+    assert code == 1
+    assert "no record 'transfer/iran-russia-armed-drone'" in err
+    assert ARMED_DRONES in err  # suggested
+    assert out == ""
+
+
+def test_record_detail_unknown_id(con) -> None:
+    with pytest.raises(RecordNotFound, match="nobody-at-all"):
+        record_detail(con, "actor/nobody-at-all")
+
+
+def test_show_without_a_build_fails_clearly(tmp_path: Path) -> None:
+    code, _, err = run_cli("show", ARMED_DRONES, "--root", str(tmp_path))
+    assert code == 1 and "flows build" in err
