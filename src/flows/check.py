@@ -1,7 +1,8 @@
 """`flows check`: everything a user must be able to trust in a published package.
 
 File hashes against `datapackage.json`, the descriptor and SQL files against what the schema
-generates, then the same models and cross-table rules as the build, on the Parquet files.
+generates, then the same rules as the build's models and its cross-table rules, run by DuckDB
+directly over the Parquet files (`validate.published_problems`): no row goes through pandas.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from .errors import Problem
 from .package import PROCESSED, table_schema
 from .publish import SQL_FILES, recover, sha256_file
 from .schema import TABLES
-from .tables import read_published
-from .validate import validate
+from .validate import published_problems
 
 
 def _file_problems(root: Path) -> list[Problem]:
@@ -59,5 +59,4 @@ def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bo
     problems = _file_problems(root)
     if any(p.message == "missing" or "sha256" in p.message for p in problems):
         return problems, recovered  # unreadable or altered files: report them, read no further
-    frames = read_published(texts_root or root, root / PROCESSED)
-    return problems + validate(frames), recovered
+    return problems + published_problems(texts_root or root, root / PROCESSED), recovered

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -202,3 +203,144 @@ def validate(frames: Frames) -> list[Problem]:
         return problems
     return cross_table_problems(frames)
 
+
+
+# --- A published package, checked by DuckDB directly over its Parquet files -------------------
+# The same rules as the pandera models (exact column types from the Parquet schema; required,
+# enum, pattern, minimum, primary keys) as SQL, then the cross-table RULES above: no rows are
+# converted to pandas. Messages are those of the build's checks, located by table and key.
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _field_rules(table_name: str) -> list[tuple[str | None, str, str, str]]:
+    """(field, condition of an offending row, message prefix kind, detail expression)."""
+    out = []
+    for f in table_fields(TABLES[table_name]):
+        c = f.name
+        if f.required:
+            out.append((c, f"{c} IS NULL", "missing", "NULL"))
+        if f.enum:
+            values = ", ".join(_sql_str(v) for v in f.enum)
+            out.append((c, f"{c} NOT IN ({values})", f"is not one of: {', '.join(f.enum)}", c))
+        if f.pattern:
+            out.append((c, f"NOT regexp_full_match({c}, {_sql_str(f.pattern)})",
+                        f"does not match the pattern {f.pattern}", c))
+        if f.minimum is not None:
+            out.append((c, f"{c} < {f.minimum}", f"is below the minimum {f.minimum}", c))
+    return out
+
+
+def _layout_problems(name: str, schema: object) -> list[Problem]:
+    """The Parquet file's columns against the schema's: names, order and exact types."""
+    from .dtypes import arrow_schema
+
+    expected = arrow_schema(TABLES[name])
+    where = f"data/processed/{name}.parquet"
+    if schema.names != expected.names:  # type: ignore[attr-defined]
+        return [Problem(where, None, f"wrong column type or layout (column_in_schema: columns "
+                        f"{schema.names} instead of {expected.names})")]  # type: ignore[attr-defined]
+    return [Problem(where, f.name, f"wrong column type or layout (dtype('{f.type}'): "
+                    f"{schema.field(f.name).type})")  # type: ignore[attr-defined]
+            for f in expected if not schema.field(f.name).type.equals(f.type)]  # type: ignore[attr-defined]
+
+
+class PublishedRows:
+    """Where a row of a published table is: its table and primary key, looked up in DuckDB."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def where(self, found: list[tuple[str, int | None, str | None, str]]) -> list[Problem]:
+        keys: dict[tuple[str, int], str] = {}
+        by_table: dict[str, set[int]] = {}
+        for table, row, _, _ in found:
+            if row is not None:
+                by_table.setdefault(table, set()).add(int(row))
+        for table, rows in by_table.items():
+            pk = ", ".join(f"coalesce(CAST({k} AS VARCHAR), '<NA>')" for k in TABLES[table].primary_key)
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _wanted AS SELECT unnest(?::BIGINT[]) AS r",
+                             [sorted(rows)])
+            for row, key in self.con.execute(
+                    f"SELECT _row, concat_ws(' ', {pk}) FROM {table} JOIN _wanted ON _row = r").fetchall():
+                keys[(table, row)] = key
+        out = []
+        for table, row, field, message in found:
+            where = f"data/processed/{table}.parquet"
+            if row is not None:
+                where += f" [{keys.get((table, int(row)), '')}]"
+            out.append(Problem(where, field, message))
+        return out
+
+
+def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple]:
+    """Offending rows of one table: one scan counts every rule's failures; only rules that
+    fail are queried again for their rows."""
+    rules = _field_rules(name)
+    pk = TABLES[name].primary_key
+    counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _, _ in rules) or "0"
+    failing = con.execute(f"SELECT {counts} FROM {name}").fetchone()
+    found = []
+    for (field, cond, kind, detail), n in zip(rules, failing):
+        if not n:
+            continue
+        for row, value in con.execute(f"SELECT _row, {detail} FROM {name} WHERE {cond} ORDER BY _row").fetchall():
+            message = "required value missing" if kind == "missing" else f"{_value(value)!r} {kind}"
+            found.append((name, row, field, message))
+    duplicated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {', '.join(pk)} "
+                             f"HAVING count(*) > 1)").fetchone()[0]
+    if duplicated:
+        message = f"duplicate {'/'.join(pk)}: another row of {name} has the same key"
+        if name == "claims":
+            message += " (give one of the claims its own `id:`)"
+        for (row,) in con.execute(
+                f"SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {', '.join(pk)} "
+                f"ORDER BY _row) AS n FROM {name}) WHERE n > 1 ORDER BY _row").fetchall():
+            found.append((name, row, pk[0] if len(pk) == 1 else None, message))
+    return found
+
+
+def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
+    """Every problem of the Parquet files of a published package, checked in DuckDB."""
+    import pyarrow.parquet as pq
+
+    from .tables import read_text
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
+    layout: list[Problem] = []
+    for name in TABLES:
+        path = processed / f"{name}.parquet"
+        layout += _layout_problems(name, pq.read_schema(path))
+        # The table in DuckDB's memory, with each row's position in the file: read once.
+        con.execute(f"CREATE TABLE {name} AS SELECT *, file_row_number AS _row "
+                    f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true)")
+    if layout:
+        return layout
+    rows = PublishedRows(con)
+    found = [p for name in TABLES for p in _published_field_problems(con, name)]
+    if found:  # cross-table rules assume each table is well-formed
+        return rows.where(found)
+    texts = {p: read_text(texts_root, p) for (p,) in
+             con.execute("SELECT DISTINCT text_path FROM sources WHERE text_path IS NOT NULL").fetchall()}
+    _register_lookups(con, texts)
+    for rule in RULES:
+        for row, detail in con.execute(rule.sql).fetchall():
+            found.append((rule.table, row, rule.field, rule.message.format(detail=detail)))
+    return rows.where(found)
+
+
+def _register_lookups(con: duckdb.DuckDBPyConnection, texts: dict) -> None:
+    """The texts, ISO country codes and fields of each record type the cross-table rules use."""
+    import pyarrow as pa_arrow
+
+    present = [(p, t.sha256, t.normalised) for p, t in texts.items() if t is not None]
+    con.register("texts", pa_arrow.table({
+        "text_path": pa_arrow.array([p for p, _, _ in present], pa_arrow.string()),
+        "sha256": pa_arrow.array([s for _, s, _ in present], pa_arrow.string()),
+        "normalised": pa_arrow.array([n for _, _, n in present], pa_arrow.string())}))
+    con.register("iso_countries", pa_arrow.table({"code": [c.alpha_2 for c in pycountry.countries]}))
+    allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
+    con.register("record_fields", pa_arrow.table({"record_type": [a for a, _ in allowed],
+                                                  "field": [b for _, b in allowed]}))
