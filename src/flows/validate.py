@@ -168,8 +168,16 @@ def _claim_rules() -> Iterator[Rule]:
                "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id")
 
 
+def _link_rules() -> Iterator[Rule]:
+    yield Rule("links", "to_record_id", "the same relation is already recorded as {detail}: add "
+               "claims to that link instead",
+               "SELECT _row, first_id AS detail FROM (SELECT _row, link_id, first_value(link_id) OVER "
+               "(PARTITION BY from_record_id, relation, to_record_id ORDER BY link_id) AS first_id "
+               "FROM links) WHERE link_id <> first_id")
+
+
 RULES: list[Rule] = [*_fk_rules(), *_range_rules(), *_country_rules(), *_registry_rules(),
-                     *_claim_rules()]
+                     *_claim_rules(), *_link_rules()]
 
 
 def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
