@@ -238,3 +238,14 @@ def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
     after = {**_snapshot(project / "data" / "processed"),
              "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
     assert after == before
+
+
+def test_quote_with_unicode_whitespace_is_found(project: Path):
+    """Quotes and texts fold the same whitespace: a no-break space or a line break in either
+    matches a plain space in the other."""
+    raw = project / "data" / "raw"
+    (raw / "texts" / "zz-fault.txt").write_text("Fault injection\u00a0text: Iran supplied\nnothing.\n", encoding="utf-8")
+    claim = CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "'injection text: Iran\u2003supplied  nothing'")
+    (raw / "sources" / "zz-fault.yaml").write_text(SOURCE.format(claims=claim), encoding="utf-8")
+    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
+    assert code == 0, stderr

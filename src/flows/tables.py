@@ -15,23 +15,7 @@ from .dtypes import typed_frame
 from .errors import CurationError, Problem
 from .load import Curation, Origins, RowSource
 from .schema import LABEL_FIELDS, RECORD_TABLES, TABLES, Table, table_fields
-from .texts import ArchivedText, resolve_text_path
-
-
-def read_text(root: Path, text_path: str) -> ArchivedText | None:
-    """texts.read_text, normalising with str.split (the same Unicode whitespace as the `\\s+`
-    of texts.normalise, several times faster on thousands of texts)."""
-    import hashlib
-
-    try:
-        path = resolve_text_path(root, text_path)
-    except ValueError:  # an unsafe path; the schema's pattern reports it
-        return None
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    return ArchivedText(path, hashlib.sha256(data).hexdigest(),
-                        " ".join(data.decode("utf-8", errors="replace").split()))
+from .texts import ArchivedText, read_text
 
 
 @dataclass

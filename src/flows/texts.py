@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_SPACE = re.compile(r"\s+")
-
-
 def normalise(text: str) -> str:
-    """Whitespace and line breaks folded to single spaces, as quotes are compared."""
-    return _SPACE.sub(" ", text).strip()
+    """Whitespace and line breaks folded to single spaces, as quotes are compared (str.split
+    splits on the same Unicode whitespace as a `\\s+` regex, several times faster)."""
+    return " ".join(text.split())
 
 
 def shared_sources_dir(root: Path) -> Path:

@@ -71,6 +71,12 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
     return problems
 
 
+# Python's whitespace (str.isspace, as flows.texts.normalise folds the archived texts); RE2's
+# `\s` is ASCII only, so a quote with a no-break space would otherwise not be found.
+WHITESPACE = ("[\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{1F} \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
+              "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]")
+
+
 @dataclass(frozen=True)
 class Rule:
     """A query returning the offending rows of `table` as (_row, detail)."""
@@ -152,7 +158,7 @@ def _claim_rules() -> Iterator[Rule]:
                "SELECT c._row, s.text_path AS detail FROM claims c "
                "JOIN sources s USING (source_id) JOIN texts x ON x.text_path = s.text_path "
                "WHERE NOT contains(x.normalised, "
-               "regexp_replace(trim(c.evidence_text), '\\s+', ' ', 'g'))")
+               f"trim(regexp_replace(c.evidence_text, '{WHITESPACE}+', ' ', 'g')))")
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "

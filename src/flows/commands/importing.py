@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import app, err, out, _report
+from flows.cli import _report, app, fail, out
 from flows.errors import CurationError
 
 import_app = typer.Typer(help="Import an official sanctions list into data/raw/ (reviewable as a diff).",
@@ -80,8 +80,7 @@ def import_ofac(
     except ValueError:
         raise typer.BadParameter(f"{released!r}: expected YYYY-MM-DD", param_hint="--released")
     except FileNotFoundError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(1)
+        fail(e)
     _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "
          "date was given to the importer (--released)", program, around, depth, same_as)
 
@@ -101,11 +100,9 @@ def import_un(
     try:
         release = UnRelease(file)
     except FileNotFoundError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(1)
+        fail(e)
     released = release.generated()
     if not released:
-        err.print("error: the file has no dateGenerated attribute", markup=False)
-        raise typer.Exit(1)
+        fail("the file has no dateGenerated attribute")
     _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
          program, around, depth, same_as)
