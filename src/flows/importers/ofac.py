@@ -154,8 +154,7 @@ class OfacRelease:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        missing = [f for f in FILES if not (folder / f).is_file()]
-        if "sdn.csv" in missing:
+        if not (folder / "sdn.csv").is_file():  # add.csv and alt.csv are optional
             raise FileNotFoundError(f"{folder}: no sdn.csv (the legacy SDN file)")
         self.present = [f for f in (*FILES, COMMENTS) if (folder / f).is_file()]
         self.info: dict[str, FileInfo] = {}
