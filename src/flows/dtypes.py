@@ -50,6 +50,12 @@ def typed_frame(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=data.index)
 
 
+def arrow_columns_frame(columns: dict[str, pa.Array]) -> pd.DataFrame:
+    """Arrow columns as a DataFrame of the pandas dtypes above; strings stay in Arrow buffers."""
+    by_arrow = {arrow: dtype for dtype, arrow, _, _ in _TYPES.values() if not isinstance(dtype, str)}
+    return pa.table(columns).to_pandas(types_mapper=by_arrow.get, date_as_object=False)
+
+
 def arrow_to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
     return typed_frame(table, arrow.to_pandas(date_as_object=False))
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .dates import EDTFError, edtf_bounds
-from .dtypes import typed_frame
+from .dtypes import arrow_columns_frame, typed_frame
 from .errors import CurationError, Problem
 from .load import Curation, Origins, RowSource
 from .schema import LABEL_FIELDS, RECORD_TABLES, TABLES, Table, table_fields
-from .texts import ArchivedText, read_text
+from .texts import read_texts
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Frames:
 
     frames: dict[str, pd.DataFrame]
     origins: dict[str, Origins] | None
-    texts: dict[str, ArchivedText | None]  # by text_path
+    texts: pa.Table  # the archived texts found: text_path, sha256, normalised (flows.texts)
 
 
 # The plain forms most dates take (2022, 2022-10, 2022-10-17, with an optional ~ ? or %), whose
@@ -98,9 +99,8 @@ def _records(frames: dict[str, pd.DataFrame], origins: dict[str, Origins]) -> tu
 
 
 def build_frames(curation: Curation) -> Frames:
-    """Typed frames of every table. Each table's collected columns are turned into its frame
-    and then emptied (`curation.columns[table]` holds empty lists afterwards), so the rows are
-    held once, not twice, at a million claims."""
+    """Typed frames of every table. Each table's collected Arrow columns become its frame (the
+    strings stay in their Arrow buffers) and are then dropped from `curation.columns`."""
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     origins = dict(curation.origins)
@@ -110,9 +110,8 @@ def build_frames(curation: Curation) -> Frames:
         columns = [f.name for f in table_fields(table)]
         extra = ["curated_in"] if table.record_type else []
         collected = curation.columns[table.name]
-        df = pd.DataFrame({c: collected[c] for c in columns + extra}, columns=columns + extra)
-        if not len(df):
-            df = df.astype(object)
+        df = arrow_columns_frame({c: collected[c] for c in columns + extra})
+        collected.clear()
         problems += _derive_dates(table, df, origins[table.name])
         if problems:
             frames[table.name] = df
@@ -122,14 +121,12 @@ def build_frames(curation: Curation) -> Frames:
             typed["curated_in"] = df["curated_in"].astype(pd.StringDtype())
         frames[table.name] = typed
         del df
-        for values in collected.values():
-            values.clear()
     if problems:
         raise CurationError(problems)
 
-    texts = {path: read_text(curation.root, path) for path in frames["sources"]["text_path"].dropna().unique()}
-    frames["sources"]["text_sha256"] = frames["sources"]["text_path"].map(
-        {path: text.sha256 for path, text in texts.items() if text}).astype(pd.StringDtype())
+    texts = read_texts(curation.root, frames["sources"]["text_path"].dropna().unique())
+    hashes = dict(zip(texts["text_path"].to_pylist(), texts["sha256"].to_pylist()))
+    frames["sources"]["text_sha256"] = frames["sources"]["text_path"].map(hashes).astype(pd.StringDtype())
 
     records, origins["records"] = _records(frames, origins)
     frames["records"] = typed_frame(TABLES["records"], records)
@@ -146,5 +143,5 @@ def read_published(root: Path, processed: Path) -> Frames:
 
     frames = {name: arrow_to_frame(table, pq.read_table(processed / f"{name}.parquet"))
               for name, table in TABLES.items()}
-    texts = {path: read_text(root, path) for path in frames["sources"]["text_path"].dropna().unique()}
+    texts = read_texts(root, frames["sources"]["text_path"].dropna().unique())
     return Frames(frames, None, texts)
