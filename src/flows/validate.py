@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 import pycountry
 
 from .errors import Problem
@@ -73,8 +74,14 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
 
 # Python's whitespace (str.isspace, as flows.texts.normalise folds the archived texts); RE2's
 # `\s` is ASCII only, so a quote with a no-break space would otherwise not be found.
-WHITESPACE = ("[\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{1F} \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
-              "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]")
+_NOT_SPACE_WHITESPACE = ("\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{1F}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
+                         "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}")
+WHITESPACE = f"[ {_NOT_SPACE_WHITESPACE}]"
+# A quote already in normal form (its only whitespace single spaces between words, as most
+# are) is compared as it is: folding a million quotes by regex costs more than finding them.
+_FOLDED_QUOTE = (f"CASE WHEN regexp_matches(c.evidence_text, '[{_NOT_SPACE_WHITESPACE}]|  |^ | $') "
+                 f"THEN trim(regexp_replace(c.evidence_text, '{WHITESPACE}+', ' ', 'g')) "
+                 "ELSE c.evidence_text END")
 
 
 @dataclass(frozen=True)
@@ -157,8 +164,7 @@ def _claim_rules() -> Iterator[Rule]:
     yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
                "SELECT c._row, s.text_path AS detail FROM claims c "
                "JOIN sources s USING (source_id) JOIN texts x ON x.text_path = s.text_path "
-               "WHERE NOT contains(x.normalised, "
-               f"trim(regexp_replace(c.evidence_text, '{WHITESPACE}+', ' ', 'g')))")
+               f"WHERE NOT contains(x.normalised, {_FOLDED_QUOTE})")
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
@@ -190,10 +196,7 @@ def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for name, df in frames.frames.items():
         con.register(name, df.assign(_row=np.arange(len(df))))
-    texts = pd.DataFrame(
-        [(p, t.sha256, t.normalised) for p, t in frames.texts.items() if t is not None],
-        columns=["text_path", "sha256", "normalised"])
-    con.register("texts", texts)
+    con.register("texts", frames.texts)
     con.register("iso_countries", pd.DataFrame({"code": [c.alpha_2 for c in pycountry.countries]}))
     allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
     con.register("record_fields", pd.DataFrame(allowed, columns=["record_type", "field"]))
@@ -294,7 +297,7 @@ def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str) -> list
     rules = _field_rules(name)
     pk = TABLES[name].primary_key
     counts = ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _, _ in rules) or "0"
-    failing = con.execute(f"SELECT {counts} FROM {name}").fetchone()
+    failing = con.execute(f"SELECT {counts} FROM {name}").fetchall()[0]
     found = []
     for (field, cond, kind, detail), n in zip(rules, failing):
         if not n:
@@ -303,7 +306,7 @@ def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str) -> list
             message = "required value missing" if kind == "missing" else f"{_value(value)!r} {kind}"
             found.append((name, row, field, message))
     duplicated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {', '.join(pk)} "
-                             f"HAVING count(*) > 1)").fetchone()[0]
+                             f"HAVING count(*) > 1)").fetchall()[0][0]
     if duplicated:
         message = f"duplicate {'/'.join(pk)}: another row of {name} has the same key"
         if name == "claims":
@@ -319,25 +322,26 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     """Every problem of the Parquet files of a published package, checked in DuckDB."""
     import pyarrow.parquet as pq
 
-    from .tables import read_text
+    from .texts import start_reading_texts
 
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
-    layout: list[Problem] = []
-    for name in TABLES:
-        path = processed / f"{name}.parquet"
-        layout += _layout_problems(name, pq.read_schema(path))
-        # The table in DuckDB's memory, with each row's position in the file: read once.
-        con.execute(f"CREATE TABLE {name} AS SELECT *, file_row_number AS _row "
-                    f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true)")
+    layout = [p for name in TABLES
+              for p in _layout_problems(name, pq.read_schema(processed / f"{name}.parquet"))]
     if layout:
         return layout
+    # The archived texts are read by other processes while DuckDB checks the tables.
+    text_paths = pq.read_table(processed / "sources.parquet", columns=["text_path"]).column(0)
+    texts_read = start_reading_texts(texts_root, (p for p in text_paths.to_pylist() if p))
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
+    for name in TABLES:
+        # The table in DuckDB's memory, with each row's position in the file: read once.
+        con.execute(f"CREATE TABLE {name} AS SELECT *, file_row_number AS _row FROM "
+                    f"read_parquet({_sql_str(str(processed / f'{name}.parquet'))}, file_row_number = true)")
     rows = PublishedRows(con)
     found = [p for name in TABLES for p in _published_field_problems(con, name)]
+    texts = texts_read()
     if found:  # cross-table rules assume each table is well-formed
         return rows.where(found)
-    texts = {p: read_text(texts_root, p) for (p,) in
-             con.execute("SELECT DISTINCT text_path FROM sources WHERE text_path IS NOT NULL").fetchall()}
     _register_lookups(con, texts)
     for rule in RULES:
         for row, detail in con.execute(rule.sql).fetchall():
@@ -345,16 +349,10 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     return rows.where(found)
 
 
-def _register_lookups(con: duckdb.DuckDBPyConnection, texts: dict) -> None:
+def _register_lookups(con: duckdb.DuckDBPyConnection, texts: pyarrow.Table) -> None:
     """The texts, ISO country codes and fields of each record type the cross-table rules use."""
-    import pyarrow as pa_arrow
-
-    present = [(p, t.sha256, t.normalised) for p, t in texts.items() if t is not None]
-    con.register("texts", pa_arrow.table({
-        "text_path": pa_arrow.array([p for p, _, _ in present], pa_arrow.string()),
-        "sha256": pa_arrow.array([s for _, s, _ in present], pa_arrow.string()),
-        "normalised": pa_arrow.array([n for _, _, n in present], pa_arrow.string())}))
-    con.register("iso_countries", pa_arrow.table({"code": [c.alpha_2 for c in pycountry.countries]}))
+    con.register("texts", texts)
+    con.register("iso_countries", pyarrow.table({"code": [c.alpha_2 for c in pycountry.countries]}))
     allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
-    con.register("record_fields", pa_arrow.table({"record_type": [a for a, _ in allowed],
+    con.register("record_fields", pyarrow.table({"record_type": [a for a, _ in allowed],
                                                   "field": [b for _, b in allowed]}))
