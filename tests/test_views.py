@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -10,7 +11,11 @@ import pytest
 
 from conftest import ROOT, run_cli
 from flows.coverage import coverage, full_text_articles
+from flows.ddl import question_views_sql
 from flows.load import load_curation
+from flows.publish import MATERIALISED_ORDER
+from flows.query import list_views
+from flows.schema import TABLES
 
 DRONES = "transfer/iran-russia-armed-drones-2022"
 SU35 = "transfer/russia-iran-su-35-request"
@@ -36,13 +41,51 @@ def one(con, sql: str, *params) -> dict:
     return found[0]
 
 
+VIEWS = {"transfers_by_party", "requested_not_delivered", "sanctions_answering_transfers",
+         "designations_by_authority", "multi_listed_targets", "timeline", "contested_records",
+         "record_evidence", "actor_profile", "claim_details"}
+
+
 def test_every_view_has_a_description(con):
-    views = rows(con, "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal")
-    names = {v["view_name"] for v in views}
-    assert {"transfers_by_party", "requested_not_delivered", "sanctions_answering_transfers",
-            "designations_by_authority", "multi_listed_targets", "timeline", "contested_records",
-            "record_evidence", "actor_profile", "claim_details"} <= names
-    assert all(v["comment"] for v in views)
+    views = dict(list_views(con))
+    assert set(views) == VIEWS | {"known_as_of(as_of)"}
+    assert not set(views) & set(TABLES)
+    assert all(views.values())
+
+
+def test_views_are_precomputed_as_tables(con):
+    """A release never changes: flows.duckdb holds each view of views.sql as a table of the
+    same name, with the view's comment, and no live view."""
+    assert rows(con, "SELECT view_name FROM duckdb_views() WHERE NOT internal") == []
+    tables = {r["table_name"]: r["comment"] for r in rows(con, "SELECT table_name, comment FROM duckdb_tables()")}
+    assert set(tables) == VIEWS | set(TABLES)
+    defined = re.findall(r"COMMENT ON VIEW (\w+) IS '((?:[^']|'')*)';", question_views_sql())
+    assert {name for name, _ in defined} == VIEWS
+    for name, comment in defined:
+        assert tables[name] == comment.replace("''", "'"), name
+
+
+def test_precomputed_views_equal_the_live_views_over_parquet(con, built: Path, monkeypatch):
+    """Each table of flows.duckdb holds exactly the rows, in the same order and with the same
+    types, that the live view of the published views.sql gives over the Parquet files; the same
+    for known_as_of."""
+    monkeypatch.chdir(built)  # views.sql reads data/processed/*.parquet from the package root
+    live = duckdb.connect()
+    try:
+        live.execute((built / "data/processed/views.sql").read_text(encoding="utf-8"))
+        for name in sorted(VIEWS):
+            # claim_details has no ORDER BY; flows.duckdb stores it in MATERIALISED_ORDER.
+            order = f" ORDER BY {MATERIALISED_ORDER[name]}" if name in MATERIALISED_ORDER else ""
+            expected = live.sql(f"SELECT * FROM {name}{order}").to_arrow_table()
+            got = con.sql(f"SELECT * FROM {name}").to_arrow_table()
+            assert got.num_rows > 0, name
+            assert got.schema.equals(expected.schema), (name, got.schema, expected.schema)
+            assert got.equals(expected), name
+        for day in ("2022-07-31", "2022-10-31", "2100-01-01"):
+            query = f"SELECT * FROM known_as_of(DATE '{day}')"
+            assert con.sql(query).to_arrow_table().equals(live.sql(query).to_arrow_table()), day
+    finally:
+        live.close()
 
 
 def test_what_iran_is_said_to_have_supplied_russia_and_who_denies_it(con):
@@ -177,6 +220,9 @@ def test_flows_views_lists_them(built: Path):
     code, out, _ = run_cli("views", "--root", str(built))
     assert code == 0
     assert "transfers_by_party" in out and "known_as_of(as_of)" in out
+    listed = [line for line in out.splitlines() if not line.startswith(" ")]
+    assert listed == sorted(VIEWS) + ["known_as_of(as_of)"]  # not the tables
+    assert "Every claim with its record, claimant, stance" in out
 
 
 def test_every_article_paragraph_is_covered():

@@ -13,13 +13,15 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .ddl import question_views_sql, schema_sql, views_sql
+from .ddl import _quote, question_views_sql, schema_sql, views_sql
 from .docs import render_readme
 from .dtypes import frame_to_arrow
 from .package import PROCESSED, descriptor
@@ -29,6 +31,7 @@ from .tables import Frames
 JOURNAL = ".flows-publish-journal.json"
 STAGING = ".flows-staging"
 DUCKDB_FILE = "flows.duckdb"
+DUCKDB_MEMORY_LIMIT = "512MB"
 # Files a release consists of, besides one Parquet file per table (relative to the root).
 SQL_FILES = (f"{PROCESSED}/schema.sql", f"{PROCESSED}/views.sql")
 
@@ -61,15 +64,63 @@ def write_parquet(frames: Frames, folder: Path) -> dict[str, int]:
     return rows
 
 
+# Row order of a materialised view whose definition has no ORDER BY: claim_details is stored in
+# the order known_as_of returns (its date filter then skips whole row groups).
+MATERIALISED_ORDER = {"claim_details": "public_from NULLS LAST, claim_id"}
+# known_as_of over the claim_details table: the table's stored order is the macro's ORDER BY of
+# sql/views.sql (public_from, claim_id), so the rows that pass the filter need no sort.
+MATERIALISED_MACROS = """\
+CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE
+SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE);
+"""
+
+
+def materialise_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Replace every view by a table of the same name holding its rows in the view's order, with
+    the view's comment: a release never changes, so each view is computed once, here, instead of
+    at every query (DuckDB scans a table in insertion order). Views are taken in the order they
+    were created, so a view reading another one reads its table; any order gives the same rows.
+    Table macros are redefined over the tables (MATERIALISED_MACROS), keeping their comments.
+    Returns the names of the views."""
+    views = con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal "
+                        "ORDER BY view_oid").fetchall()
+    for name, comment in views:
+        order = f" ORDER BY {MATERIALISED_ORDER[name]}" if name in MATERIALISED_ORDER else ""
+        con.execute(f'CREATE TABLE "_m_{name}" AS SELECT * FROM "{name}"{order}')
+        con.execute(f'DROP VIEW "{name}"')
+        con.execute(f'ALTER TABLE "_m_{name}" RENAME TO "{name}"')
+        if comment:
+            con.execute(f'COMMENT ON TABLE "{name}" IS {_quote(comment)}')
+    macros = con.execute("SELECT function_name, comment FROM duckdb_functions() "
+                         "WHERE function_type = 'table_macro' AND NOT internal").fetchall()
+    con.execute(MATERIALISED_MACROS)
+    for name, comment in macros:
+        if comment:
+            con.execute(f"COMMENT ON MACRO TABLE {name} IS {_quote(comment)}")
+    return [name for name, _ in views]
+
+
 def write_duckdb(processed: Path, path: Path) -> None:
-    """A DuckDB database holding the tables and views, readable by the duckdb 1.5 CLI."""
-    con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.5.0"})
+    """A DuckDB database holding the tables, and the views of `sql/views.sql` precomputed as
+    tables of the same names (see `materialise_views`); readable by the duckdb 1.5 CLI."""
+    # DuckDB would take up to 80% of the machine's memory; capped, its sorts and joins spill to
+    # a scratch folder outside the release instead.
+    with tempfile.TemporaryDirectory(prefix="flows-duckdb-") as scratch:
+        con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.5.0",
+                                                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                                                "temp_directory": scratch})
+        _fill_duckdb(con, processed)
+
+
+def _fill_duckdb(con: duckdb.DuckDBPyConnection, processed: Path) -> None:
+    """The typed tables from the Parquet files, then the views precomputed."""
     try:
         con.execute(schema_sql())
         for name in TABLES:
             con.execute(f"INSERT INTO {name} SELECT * FROM read_parquet(?)",
                         [str(processed / f"{name}.parquet")])
         con.execute(question_views_sql())
+        materialise_views(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -77,7 +128,8 @@ def write_duckdb(processed: Path, path: Path) -> None:
 
 def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
           with_duckdb: bool = True) -> Path:
-    """Write a complete release into a staging folder under out_root; return that folder."""
+    """Write a complete release into a staging folder under out_root; return that folder. The
+    frames are consumed: emptied once written."""
     staging = out_root / STAGING
     if staging.exists():
         shutil.rmtree(staging)
@@ -91,6 +143,10 @@ def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
     (staging / "datapackage.json").write_text(
         json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (staging / "README.md").write_text(render_readme(readme, frames.frames), encoding="utf-8")
+    # The rows now live in the Parquet files: free them before DuckDB loads those.
+    frames.frames.clear()
+    frames.texts = frames.texts.slice(0, 0)
+    pa.default_memory_pool().release_unused()
     if with_duckdb:
         write_duckdb(processed, processed / DUCKDB_FILE)
     return staging

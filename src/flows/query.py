@@ -8,6 +8,7 @@ import duckdb
 
 from .package import PROCESSED
 from .publish import DUCKDB_FILE
+from .schema import TABLES
 
 
 def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
@@ -27,8 +28,14 @@ def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
 
 
 def list_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    views = con.execute("SELECT view_name, coalesce(comment, '') FROM duckdb_views() "
-                        "WHERE NOT internal ORDER BY view_name").fetchall()
+    """The views with their descriptions, then the table macros. In `flows.duckdb` the views are
+    precomputed as tables of the same names (publish.materialise_views): every table that is not
+    one of the published tables counts as a view, and live views are listed too."""
+    views = con.execute("SELECT view_name, coalesce(comment, '') FROM duckdb_views() WHERE NOT internal "
+                        "UNION ALL "
+                        "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() "
+                        "WHERE NOT internal AND NOT list_contains(?, table_name) ORDER BY 1",
+                        [list(TABLES)]).fetchall()
     macros = con.execute("SELECT function_name || '(' || array_to_string(parameters, ', ') || ')', "
                          "coalesce(comment, '') FROM duckdb_functions() "
                          "WHERE function_type = 'table_macro' AND NOT internal ORDER BY 1").fetchall()
