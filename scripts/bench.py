@@ -240,9 +240,11 @@ def flows_check(pkg: Path, texts_root: Path) -> dict:
 def view_times(db: Path, runs: int) -> list[dict]:
     import duckdb
 
+    from flows.query import list_views
+
     con = duckdb.connect(str(db), read_only=True)
-    views = [v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
-                                       "ORDER BY view_name").fetchall()]
+    # As `flows views` lists them: in flows.duckdb the views are precomputed tables.
+    views = [name for name, _ in list_views(con) if "(" not in name]
     macros = con.execute("SELECT function_name, parameters FROM duckdb_functions() "
                          "WHERE function_type = 'table_macro' AND NOT internal ORDER BY 1").fetchall()
     queries = [(v, f"SELECT * FROM {v}") for v in views]
@@ -466,7 +468,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "flows-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
     parser.add_argument("--frictionless-faults-max", type=int, default=10_000)
-    parser.add_argument("--frictionless-timeout", type=float, default=900)
+    parser.add_argument("--frictionless-timeout", type=float, default=3600)
     parser.add_argument("--view-runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated and built sets under "
                         "--work, and reuse them (with their build figures) when there")

@@ -330,6 +330,7 @@ class _Collector:
             for name, chunks in columns.items():
                 out[table][name] = pa.chunked_array(chunks, type=types[name]).combine_chunks()
                 chunks.clear()
+        pa.default_memory_pool().release_unused()  # the allocator would keep the freed chunks
         return out
 
 

@@ -206,10 +206,13 @@ def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
 def cross_table_problems(frames: Frames) -> list[Problem]:
     con = _connect(frames)
     problems = []
-    for rule in RULES:
-        for row, detail in con.execute(rule.sql).fetchall():
-            problems.append(Problem(_where(frames, rule.table, row, rule.field), rule.field,
-                                    rule.message.format(detail=detail)))
+    try:
+        for rule in RULES:
+            for row, detail in con.execute(rule.sql).fetchall():
+                problems.append(Problem(_where(frames, rule.table, row, rule.field), rule.field,
+                                        rule.message.format(detail=detail)))
+    finally:
+        con.close()  # and with it the frames it registered
     return problems
 
 
