@@ -4,11 +4,13 @@ contents (from the data). Each lives between markers that only the build writes.
 from __future__ import annotations
 
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .dtypes import table_schema_type
 from .schema import TABLES, Table, table_fields
+
+if TYPE_CHECKING:  # pandas is imported only where frames are made
+    import pandas as pd
 
 
 def _marker(name: str) -> tuple[str, str]:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 
 from .schema import Field, Table, storage_type, table_fields
 
-# logical type -> (pandas dtype, arrow type, DuckDB type, Table Schema type)
-_TYPES: dict[str, tuple[object, pa.DataType, str, str]] = {
-    "string": (pd.StringDtype(), pa.string(), "VARCHAR", "string"),
-    "integer": (pd.Int64Dtype(), pa.int64(), "BIGINT", "integer"),
-    "number": (pd.Float64Dtype(), pa.float64(), "DOUBLE", "number"),
-    "boolean": (pd.BooleanDtype(), pa.bool_(), "BOOLEAN", "boolean"),
+if TYPE_CHECKING:  # pandas is imported where frames are made, not by `flows check`
+    import pandas as pd
+
+# logical type -> (pandas dtype name, arrow type, DuckDB type, Table Schema type)
+_TYPES: dict[str, tuple[str, pa.DataType, str, str]] = {
+    "string": ("string", pa.string(), "VARCHAR", "string"),  # pandas' string dtype, in Arrow
+    "integer": ("Int64", pa.int64(), "BIGINT", "integer"),
+    "number": ("Float64", pa.float64(), "DOUBLE", "number"),
+    "boolean": ("boolean", pa.bool_(), "BOOLEAN", "boolean"),
     "date": ("datetime64[ms]", pa.date32(), "DATE", "date"),
 }
 
 
 def pandas_dtype(f: Field) -> object:
-    return _TYPES[storage_type(f)][0]
+    import pandas as pd
+
+    return pd.api.types.pandas_dtype(_TYPES[storage_type(f)][0])
 
 
 def arrow_type(f: Field) -> pa.DataType:
@@ -40,6 +46,8 @@ def arrow_schema(table: Table) -> pa.Schema:
 
 def typed_frame(table: Table, data: pd.DataFrame) -> pd.DataFrame:
     """The table's columns, in order, each cast to its pandas dtype."""
+    import pandas as pd
+
     out = {}
     for f in table_fields(table):
         col = data[f.name] if f.name in data else pd.Series([None] * len(data), index=data.index)
@@ -52,7 +60,10 @@ def typed_frame(table: Table, data: pd.DataFrame) -> pd.DataFrame:
 
 def arrow_columns_frame(columns: dict[str, pa.Array]) -> pd.DataFrame:
     """Arrow columns as a DataFrame of the pandas dtypes above; strings stay in Arrow buffers."""
-    by_arrow = {arrow: dtype for dtype, arrow, _, _ in _TYPES.values() if not isinstance(dtype, str)}
+    import pandas as pd
+
+    by_arrow = {arrow: pd.api.types.pandas_dtype(dtype) for dtype, arrow, _, _ in _TYPES.values()
+                if arrow != pa.date32()}  # dates: datetime64[ms], by date_as_object=False
     return pa.table(columns).to_pandas(types_mapper=by_arrow.get, date_as_object=False)
 
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .dtypes import table_schema_type
 from .schema import TABLES, Field, Table, table_fields
+
+if TYPE_CHECKING:  # pandas is imported only where frames are made
+    import pandas as pd
 
 PROCESSED = "data/processed"
 PACKAGE_KEYS = ("name", "title", "description", "version", "homepage", "keywords", "licenses",

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -26,7 +26,9 @@ from .docs import render_readme
 from .dtypes import frame_to_arrow
 from .package import PROCESSED, descriptor
 from .schema import TABLES
-from .tables import Frames
+
+if TYPE_CHECKING:  # `flows check` reads no frames: it need not import pandas
+    from .tables import Frames
 
 JOURNAL = ".flows-publish-journal.json"
 STAGING = ".flows-staging"

@@ -11,9 +11,11 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 
@@ -65,6 +67,12 @@ def texts_table(texts: Iterable[tuple[str, ArchivedText | None]]) -> pa.Table:
                      "normalised": pa.array([t.normalised for _, t in present], pa.string())})
 
 
+def _send(pipe: IO[bytes] | None, text: str) -> None:
+    assert pipe is not None
+    with pipe:
+        pipe.write(text.encode("utf-8"))
+
+
 # Below this many texts, one process reads them sooner than helpers start.
 PARALLEL_FROM = 500
 
@@ -84,9 +92,9 @@ def start_reading_texts(root: Path, text_paths: Iterable[str]) -> Callable[[], p
     for start in range(0, len(paths), size):
         helper = subprocess.Popen([sys.executable, "-m", "flows.texts", str(root)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert helper.stdin is not None
-        helper.stdin.write("\n".join(paths[start:start + size]).encode("utf-8"))
-        helper.stdin.close()
+        # Sent from a thread: the pipe fills before the helper has started to read.
+        threading.Thread(target=_send, args=(helper.stdin, "\n".join(paths[start:start + size])),
+                         daemon=True).start()
         helpers.append(helper)
 
     def result() -> pa.Table:

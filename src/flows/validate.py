@@ -11,23 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pycountry
 
 from .errors import Problem
-from .models import model
 from .schema import RECORD_TABLES, TABLES, table_fields
-from .tables import Frames
+
+if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
+    from .tables import Frames
 
 
 def _where(frames: Frames, table: str, row: int | None, field: str | None) -> str:
     """The curation file and line of a row; for a published package, the table and key."""
-    if row is None or pd.isna(row):
+    if row is None or row != row:  # None, or NaN from a pandas index
         return f"data/processed/{table}.parquet"
     row = int(row)
     if frames.origins is not None:
@@ -42,6 +41,11 @@ def _value(value: object) -> object:
 
 
 def _pandera_problems(frames: Frames) -> list[Problem]:
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from .models import model
+
     problems = []
     for name in TABLES:
         if name == "records" and frames.origins is not None:
@@ -195,11 +199,8 @@ RULES: list[Rule] = [*_fk_rules(), *_range_rules(), *_country_rules(), *_registr
 def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for name, df in frames.frames.items():
-        con.register(name, df.assign(_row=np.arange(len(df))))
-    con.register("texts", frames.texts)
-    con.register("iso_countries", pd.DataFrame({"code": [c.alpha_2 for c in pycountry.countries]}))
-    allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
-    con.register("record_fields", pd.DataFrame(allowed, columns=["record_type", "field"]))
+        con.register(name, df.assign(_row=range(len(df))))
+    _register_lookups(con, frames.texts)
     return con
 
 
@@ -332,7 +333,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     if layout:
         return layout
     # The archived texts are read by other processes while DuckDB checks the tables.
-    text_paths = pq.read_table(processed / "sources.parquet", columns=["text_path"]).column(0)
+    text_paths = pq.ParquetFile(processed / "sources.parquet").read(columns=["text_path"]).column(0)
     texts_read = start_reading_texts(texts_root, (p for p in text_paths.to_pylist() if p))
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
@@ -355,7 +356,9 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
 def _register_lookups(con: duckdb.DuckDBPyConnection, texts: pyarrow.Table) -> None:
     """The texts, ISO country codes and fields of each record type the cross-table rules use."""
     con.register("texts", texts)
-    con.register("iso_countries", pyarrow.table({"code": [c.alpha_2 for c in pycountry.countries]}))
+    # From Python lists through DuckDB: pyarrow would import pandas to read them
+    con.execute("CREATE TEMP TABLE iso_countries AS SELECT unnest(?::VARCHAR[]) AS code",
+                [[c.alpha_2 for c in pycountry.countries]])
     allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
-    con.register("record_fields", pyarrow.table({"record_type": [a for a, _ in allowed],
-                                                  "field": [b for _, b in allowed]}))
+    con.execute("CREATE TEMP TABLE record_fields AS SELECT unnest(?::VARCHAR[]) AS record_type, "
+                "unnest(?::VARCHAR[]) AS field", [[a for a, _ in allowed], [b for _, b in allowed]])
