@@ -9,7 +9,7 @@ from .dtypes import duckdb_type
 from .schema import TABLES, Table, table_fields
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -18,8 +18,8 @@ def create_table(table: Table) -> str:
                for f in table_fields(table)]
     columns.append(f"    PRIMARY KEY ({', '.join(table.primary_key)})")
     lines = [f"CREATE TABLE {table.name} (", ",\n".join(columns), ");",
-             f"COMMENT ON TABLE {table.name} IS {_quote(table.description)};"]
-    lines += [f"COMMENT ON COLUMN {table.name}.{f.name} IS {_quote(f.description)};"
+             f"COMMENT ON TABLE {table.name} IS {sql_string(table.description)};"]
+    lines += [f"COMMENT ON COLUMN {table.name}.{f.name} IS {sql_string(f.description)};"
               for f in table_fields(table)]
     return "\n".join(lines)
 

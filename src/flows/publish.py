@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .ddl import _quote, question_views_sql, schema_sql, views_sql
+from .ddl import sql_string, question_views_sql, schema_sql, views_sql
 from .docs import render_readme
 from .dtypes import frame_to_arrow
 from .package import PROCESSED, descriptor
@@ -92,13 +92,13 @@ def materialise_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute(f'DROP VIEW "{name}"')
         con.execute(f'ALTER TABLE "_m_{name}" RENAME TO "{name}"')
         if comment:
-            con.execute(f'COMMENT ON TABLE "{name}" IS {_quote(comment)}')
+            con.execute(f'COMMENT ON TABLE "{name}" IS {sql_string(comment)}')
     macros = con.execute("SELECT function_name, comment FROM duckdb_functions() "
                          "WHERE function_type = 'table_macro' AND NOT internal").fetchall()
     con.execute(MATERIALISED_MACROS)
     for name, comment in macros:
         if comment:
-            con.execute(f"COMMENT ON MACRO TABLE {name} IS {_quote(comment)}")
+            con.execute(f"COMMENT ON MACRO TABLE {name} IS {sql_string(comment)}")
     return [name for name, _ in views]
 
 

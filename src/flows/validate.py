@@ -17,6 +17,7 @@ import duckdb
 import pyarrow
 import pycountry
 
+from .ddl import sql_string
 from .errors import Problem
 from .schema import RECORD_TABLES, TABLES, table_fields
 
@@ -231,9 +232,6 @@ def validate(frames: Frames) -> list[Problem]:
 # enum, pattern, minimum, primary keys) as SQL, then the cross-table RULES above: no rows are
 # converted to pandas. Messages are those of the build's checks, located by table and key.
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
 
 def _field_rules(table_name: str) -> list[tuple[str | None, str, str, str]]:
     """(field, condition of an offending row, message prefix kind, detail expression)."""
@@ -243,10 +241,10 @@ def _field_rules(table_name: str) -> list[tuple[str | None, str, str, str]]:
         if f.required:
             out.append((c, f"{c} IS NULL", "missing", "NULL"))
         if f.enum:
-            values = ", ".join(_sql_str(v) for v in f.enum)
+            values = ", ".join(sql_string(v) for v in f.enum)
             out.append((c, f"{c} NOT IN ({values})", f"is not one of: {', '.join(f.enum)}", c))
         if f.pattern:
-            out.append((c, f"NOT regexp_full_match({c}, {_sql_str(f.pattern)})",
+            out.append((c, f"NOT regexp_full_match({c}, {sql_string(f.pattern)})",
                         f"does not match the pattern {f.pattern}", c))
         if f.minimum is not None:
             out.append((c, f"{c} < {f.minimum}", f"is below the minimum {f.minimum}", c))
@@ -340,7 +338,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     for name in TABLES:
         # The table in DuckDB's memory, with each row's position in the file: read once.
         con.execute(f"CREATE TABLE {name} AS SELECT *, file_row_number AS _row FROM "
-                    f"read_parquet({_sql_str(str(processed / f'{name}.parquet'))}, file_row_number = true)")
+                    f"read_parquet({sql_string(str(processed / f'{name}.parquet'))}, file_row_number = true)")
     rows = PublishedRows(con)
     found = [p for name in TABLES for p in _published_field_problems(con, name)]
     texts = texts_read()
