@@ -1,15 +1,21 @@
-"""Archived texts read by helper processes (as a large package's are) equal those read in
-process, and their hashes are the ones the build published."""
+"""Archived texts: read in a thread as in process, hashed as the build published, spaced
+without losing what normalising sees, and quotes found exactly as in the normalised text."""
 
 from __future__ import annotations
 
 import duckdb
-import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows import texts
-from flows.texts import read_texts
+from flows.texts import read_texts, start_reading_texts
+from flows.validate import RULES
 
 from conftest import ROOT
+
+
+def rule_sql(field: str, message: str) -> str:
+    return next(r.sql for r in RULES if r.field == field and r.message.startswith(message))
 
 
 def _published_sources() -> list[tuple[str, str]]:
@@ -17,23 +23,59 @@ def _published_sources() -> list[tuple[str, str]]:
                       f"'{ROOT / 'data' / 'processed' / 'sources.parquet'}' ORDER BY 1").fetchall()
 
 
-def test_helper_processes_read_the_same_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_texts_read_in_a_thread_are_the_published_ones() -> None:
     published = _published_sources()
     paths = [p for p, _ in published]
-    in_process = read_texts(ROOT, paths)
-    monkeypatch.setattr(texts, "PARALLEL_FROM", 1)  # the helpers, whatever the number of texts
-    by_helpers = read_texts(ROOT, paths)
-    assert by_helpers.sort_by("text_path").equals(in_process.sort_by("text_path"))
+    in_thread = start_reading_texts(ROOT, paths)()
+    assert in_thread.equals(read_texts(ROOT, paths))
     # every archived text is on this machine, hashed as the build recorded
-    assert sorted(zip(by_helpers["text_path"].to_pylist(), by_helpers["sha256"].to_pylist())) == published
+    assert sorted(zip(in_thread["text_path"].to_pylist(), in_thread["sha256"].to_pylist())) == published
     assert len(published) == 8  # the article, two pointer files and five official extracts
 
 
-def test_the_article_is_normalised_in_the_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(texts, "PARALLEL_FROM", 1)
+def test_a_missing_or_unsafe_text_is_left_out() -> None:
+    paths = [p for p, _ in _published_sources()]
+    table = read_texts(ROOT, [*paths, "texts/no-such-text.txt", "texts/../README.md", "shared/"])
+    assert table["text_path"].to_pylist() == paths
+
+
+def test_the_article_is_spaced() -> None:
     paths = [p for p, _ in _published_sources()]
     table = read_texts(ROOT, paths).to_pylist()
     article = next(t for t in table if t["text_path"] == "shared/article-2022-10-iranian-drones-rift-with-west.txt")
     raw = (texts.shared_sources_dir(ROOT) / "article-2022-10-iranian-drones-rift-with-west.txt").read_text()
-    assert "\n" in raw and "\n" not in article["normalised"]
-    assert article["normalised"] == " ".join(raw.split())
+    assert "\n" in raw and "\n" not in article["spaced"]
+    assert article["spaced"] == raw.replace("\n", " ")  # every line break a space, nothing else moved
+    assert " ".join(article["spaced"].split()) == " ".join(raw.split())
+
+
+WHITESPACE_AND_WORDS = "ab .\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000é"
+
+
+@given(st.text())
+def test_spacing_keeps_what_normalising_sees(text: str) -> None:
+    data = text.encode("utf-8", errors="surrogatepass")
+    decoded = data.decode("utf-8", errors="replace")
+    spaced = texts.spaced_utf8(data).decode("utf-8")  # valid UTF-8
+    assert texts.normalise(spaced) == texts.normalise(decoded)
+    assert not any(c in spaced for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=40),
+       st.data())
+def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObject) -> None:
+    """The tiered search of the evidence rule (spaced text, quote as it stands, then folded, then
+    the normalised text) finds exactly the quotes that are in the normalised text."""
+    start = data.draw(st.integers(0, len(text)))
+    quotes = [text[start:data.draw(st.integers(start, len(text)))],  # a piece of the text
+              data.draw(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=8))]
+    con = duckdb.connect()
+    con.register("texts", texts.texts_table([("texts/t.txt", texts.ArchivedText(
+        "", texts.spaced_utf8(text.encode("utf-8"))))]))
+    con.execute("CREATE TABLE sources AS SELECT 's' AS source_id, 'texts/t.txt' AS text_path")
+    con.execute("CREATE TABLE claims AS SELECT unnest(range(?)) AS _row, 's' AS source_id, "
+                "unnest(?::VARCHAR[]) AS evidence_text", [len(quotes), quotes])
+    missing = {row for row, _ in con.execute(rule_sql("evidence_text", "not found verbatim")).fetchall()}
+    normalised = texts.normalise(text)
+    assert missing == {i for i, q in enumerate(quotes) if texts.normalise(q) not in normalised}
