@@ -54,6 +54,11 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+# Rows per Parquet row group: readers (DuckDB, pyarrow) read row groups in parallel; a million
+# claims in one group are read by one thread. DuckDB's own row group size.
+ROW_GROUP_ROWS = 122_880
+
+
 def write_parquet(frames: Frames, folder: Path) -> dict[str, int]:
     """One Parquet file per table, rows sorted by primary key: same input, same bytes."""
     rows = {}
@@ -61,7 +66,8 @@ def write_parquet(frames: Frames, folder: Path) -> dict[str, int]:
         df = frames.frames[name].sort_values(list(table.primary_key), kind="stable")
         arrow = frame_to_arrow(table, df.reset_index(drop=True))
         pq.write_table(arrow, folder / f"{name}.parquet", compression="zstd", compression_level=9,
-                       use_dictionary=True, write_statistics=True, store_schema=False)
+                       use_dictionary=True, write_statistics=True, store_schema=False,
+                       row_group_size=ROW_GROUP_ROWS)
         rows[name] = len(df)
     return rows
 
