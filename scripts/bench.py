@@ -134,6 +134,7 @@ def _rewrite(pkg: Path, table: str, column: str, change) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from flows import publish
     from flows.publish import sha256_file
 
     path = pkg / "data" / "processed" / f"{table}.parquet"
@@ -143,7 +144,8 @@ def _rewrite(pkg: Path, table: str, column: str, change) -> None:
     change(values)
     field = t.schema.field(i).with_nullable(True)  # a required column may now hold a null
     t = t.set_column(i, field, pa.array(values, type=field.type))
-    pq.write_table(t, path, compression="zstd", use_dictionary=True, store_schema=False)
+    pq.write_table(t, path, compression="zstd", use_dictionary=True, store_schema=False,
+                   row_group_size=publish.ROW_GROUP_ROWS)  # the layout of a published file
     descriptor_path = pkg / "datapackage.json"
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     for r in descriptor["resources"]:

@@ -58,3 +58,32 @@ def test_bench_faults_are_caught_by_flows_check(tmp_path: Path):
         code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(tmp_path / "clean"))
         assert code == 1, (name, stderr)
         assert "sha256" not in stderr, (name, stderr)  # the content is checked, not only the hash
+
+
+def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, monkeypatch):
+    """Large tables are written in row groups (read on every core); the check still names the
+    key of an offending row in a later group."""
+    import pyarrow.parquet as pq
+
+    import bench
+    from flows import publish
+
+    monkeypatch.setattr(publish, "ROW_GROUP_ROWS", 400)
+    generate(1500, tmp_path / "clean")
+    code, _, stderr = run_cli("build", "--root", str(tmp_path / "clean"), "--out", str(tmp_path / "clean"),
+                              "--no-duckdb")
+    assert code == 0, stderr
+    claims = tmp_path / "clean" / "data" / "processed" / "claims.parquet"
+    assert pq.ParquetFile(claims).metadata.num_row_groups == 4  # 1500 rows, 400 a group
+    code, _, stderr = run_cli("check", "--root", str(tmp_path / "clean"))
+    assert code == 0, stderr
+
+    def broken(values: list) -> None:
+        values[1234] = "transfer/no-such-transfer"
+
+    key = pq.read_table(claims, columns=["claim_id"]).column(0)[1234].as_py()
+    pkg = bench.make_fault(tmp_path / "clean", tmp_path / "fault", "claims", "record_id", broken)
+    assert pq.ParquetFile(pkg / "data" / "processed" / "claims.parquet").metadata.num_row_groups == 4
+    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(tmp_path / "clean"))
+    assert code == 1
+    assert f"claims.parquet [{key}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
