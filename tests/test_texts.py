@@ -3,6 +3,10 @@ without losing what normalising sees, and quotes found exactly as in the normali
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,6 +43,17 @@ def test_a_missing_or_unsafe_text_is_left_out() -> None:
     assert table["text_path"].to_pylist() == paths
 
 
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "raw" / "texts"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("one\ntwo")
+    (folder / "folder.txt").mkdir()
+    os.mkfifo(folder / "fifo.txt")  # would block a plain read forever
+    table = read_texts(tmp_path, ["texts/a.txt", "texts/folder.txt", "texts/fifo.txt"])
+    assert table.to_pylist() == [{"text_path": "texts/a.txt", "spaced": "one two",
+                                  "sha256": hashlib.sha256(b"one\ntwo").hexdigest()}]
+
+
 def test_the_article_is_spaced() -> None:
     paths = [p for p, _ in _published_sources()]
     table = read_texts(ROOT, paths).to_pylist()
@@ -49,16 +64,22 @@ def test_the_article_is_spaced() -> None:
     assert " ".join(article["spaced"].split()) == " ".join(raw.split())
 
 
-WHITESPACE_AND_WORDS = "ab .\t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000é"
+# Every character str.split splits on, U+FFFD (what invalid UTF-8 becomes), and some others.
+WHITESPACE_AND_WORDS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "ab.é\ufffd"
 
 
-@given(st.text())
-def test_spacing_keeps_what_normalising_sees(text: str) -> None:
-    data = text.encode("utf-8", errors="surrogatepass")
-    decoded = data.decode("utf-8", errors="replace")
+@given(st.binary())
+def test_spacing_keeps_what_normalising_sees(data: bytes) -> None:
+    decoded = data.decode("utf-8", errors="replace")  # invalid UTF-8 too
     spaced = texts.spaced_utf8(data).decode("utf-8")  # valid UTF-8
     assert texts.normalise(spaced) == texts.normalise(decoded)
     assert not any(c in spaced for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+@given(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS)))
+def test_spacing_keeps_what_normalising_sees_in_unicode_text(text: str) -> None:
+    spaced = texts.spaced_utf8(text.encode("utf-8")).decode("utf-8")
+    assert texts.normalise(spaced) == texts.normalise(text)
 
 
 @settings(max_examples=300, deadline=None)

@@ -26,7 +26,7 @@ class Frames:
 
     frames: dict[str, pd.DataFrame]
     origins: dict[str, Origins] | None
-    texts: pa.Table  # the archived texts found: text_path, sha256, normalised (flows.texts)
+    texts: pa.Table  # the archived texts found: text_path, sha256, spaced (flows.texts)
 
 
 # The plain forms most dates take (2022, 2022-10, 2022-10-17, with an optional ~ ? or %), whose

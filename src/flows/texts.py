@@ -8,8 +8,8 @@ or the folder named by FLOWS_SHARED_SOURCES), for texts that may only be quoted.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -64,30 +64,41 @@ class ArchivedText:
     spaced: bytes  # see spaced_utf8
 
 
+def _open_without_waiting(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)  # a FIFO in the archive must not block the read
+
+
 def _read_text(dirs: dict[str, str], text_path: str) -> ArchivedText | None:
     """The archived text, or None when it is not available on this machine. Paths are joined
     as strings: pathlib took a third of the time of reading 20,000 texts."""
     try:
         store, name = _split_text_path(text_path)
-        with open(os.path.join(dirs[store], name), "rb", buffering=0) as f:  # one read, no copy
-            data = f.readall()
+        with open(os.path.join(dirs[store], name), "rb", buffering=0, opener=_open_without_waiting) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            data = f.readall()  # one read, no copy
     except ValueError:  # an unsafe path; the schema's pattern reports it
         return None
-    except OSError:  # missing, or not a file
+    except OSError:  # missing
         return None
     return ArchivedText(hashlib.sha256(data).hexdigest(), spaced_utf8(data))
 
 
 def texts_table(texts: Iterable[tuple[str, ArchivedText | None]]) -> pa.Table:
     """The texts available on this machine as a table: text_path, sha256, spaced."""
-    present = [(p, t) for p, t in texts if t is not None]
-    # The texts go into Arrow as one buffer: no Python str per text.
-    ends = pa.array(list(itertools.accumulate((len(t.spaced) for _, t in present), initial=0)), pa.int64())
-    spaced = pa.LargeStringArray.from_buffers(len(present), ends.buffers()[1],
-                                              pa.py_buffer(b"".join(t.spaced for _, t in present)))
-    return pa.table({"text_path": pa.array([p for p, _ in present], pa.string()),
-                     "sha256": pa.array([t.sha256 for _, t in present], pa.string()),
-                     "spaced": spaced})
+    paths: list[str] = []
+    hashes: list[str] = []
+    ends = [0]
+    spaced = bytearray()  # every text, one after the other: no Python str per text, no second copy
+    for path, text in texts:
+        if text is not None:
+            paths.append(path)
+            hashes.append(text.sha256)
+            spaced += text.spaced
+            ends.append(len(spaced))
+    return pa.table({"text_path": pa.array(paths, pa.string()), "sha256": pa.array(hashes, pa.string()),
+                     "spaced": pa.LargeStringArray.from_buffers(
+                         len(paths), pa.array(ends, pa.int64()).buffers()[1], pa.py_buffer(spaced))})
 
 
 def read_texts(root: Path, text_paths: Iterable[str]) -> pa.Table:

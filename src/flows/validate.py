@@ -94,7 +94,8 @@ def _folded(quote: str) -> str:
 # A quote is looked for in its text with ASCII whitespace as spaces (texts.spaced_utf8): as it
 # stands, then folded. Found there, it is in the normalised text; the few that are not (a quote
 # across a paragraph break, a text with other whitespace) are looked for in the normalised text,
-# each text normalised once.
+# each text normalised once (every whitespace character is a space before trim, which strips
+# spaces and other space separators).
 _QUOTES_NOT_FOUND = f"""WITH misses AS MATERIALIZED (
     SELECT c._row, c.evidence_text, s.text_path FROM claims c
     JOIN sources s USING (source_id) JOIN texts x ON x.text_path = s.text_path
@@ -324,9 +325,10 @@ def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str,
     fail are queried again for their rows."""
     rules = _field_rules(name, may_hold_nulls)
     pk = TABLES[name].primary_key
-    counts = ", ".join(f"(SELECT count(*) FROM (SELECT DISTINCT {r.field} FROM {name}) WHERE {r.condition})"
-                       if r.distinct else f"count(*) FILTER (WHERE {r.condition})" for r in rules) or "0"
-    failing = con.execute(f"SELECT {counts} FROM {name}").fetchall()[0]
+    counts = "".join(f", (SELECT count(*) FROM (SELECT DISTINCT {r.field} FROM {name}) WHERE {r.condition})"
+                     if r.distinct else f", count(*) FILTER (WHERE {r.condition})" for r in rules)
+    # count(*) first: one row, even when every rule is a subquery or there is none
+    failing = con.execute(f"SELECT count(*){counts} FROM {name}").fetchall()[0][1:]
     found = []
     for rule, n in zip(rules, failing):
         if not n:
@@ -371,10 +373,9 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     rows = PublishedRows(con)
     found = [p for name in TABLES for p in _published_field_problems(
         con, name, {f.name for f in schemas[name] if f.nullable})]
-    texts = texts_read()
     if found:  # cross-table rules assume each table is well-formed
         return rows.where(found)
-    _register_lookups(con, texts)
+    _register_lookups(con, texts_read())
     for rule in RULES:
         for row, detail in con.execute(rule.sql).fetchall():
             found.append((rule.table, row, rule.field, rule.message.format(detail=detail)))
