@@ -80,10 +80,13 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
 
     def broken(values: list) -> None:
         values[1234] = "transfer/no-such-transfer"
+        values[1300] = "Transfer 7"  # malformed: its pattern is tested with the foreign key
 
-    key = pq.read_table(claims, columns=["claim_id"]).column(0)[1234].as_py()
+    keys = pq.read_table(claims, columns=["claim_id"]).column(0)
     pkg = bench.make_fault(tmp_path / "clean", tmp_path / "fault", "claims", "record_id", broken)
     assert pq.ParquetFile(pkg / "data" / "processed" / "claims.parquet").metadata.num_row_groups == 4
     code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(tmp_path / "clean"))
     assert code == 1
-    assert f"claims.parquet [{key}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
+    assert f"claims.parquet [{keys[1234]}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
+    assert (f"claims.parquet [{keys[1300]}]: record_id: 'Transfer 7' does not match the pattern "
+            "^(actor|item|transfer|sanction|designation|event|link)/[a-z0-9][a-z0-9._-]*$") in stderr, stderr

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from flows import texts
 from flows.texts import read_texts, start_reading_texts
-from flows.validate import RULES
+from flows.validate import RULES, _register_texts
 
 from conftest import ROOT
 
@@ -92,11 +92,20 @@ def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObje
     quotes = [text[start:data.draw(st.integers(start, len(text)))],  # a piece of the text
               data.draw(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=8))]
     con = duckdb.connect()
-    con.register("texts", texts.texts_table([("texts/t.txt", texts.ArchivedText(
-        "", texts.spaced_utf8(text.encode("utf-8"))))]))
     con.execute("CREATE TABLE sources AS SELECT 's' AS source_id, 'texts/t.txt' AS text_path")
     con.execute("CREATE TABLE claims AS SELECT unnest(range(?)) AS _row, 's' AS source_id, "
                 "unnest(?::VARCHAR[]) AS evidence_text", [len(quotes), quotes])
+    _register_texts(con, texts.texts_table([("texts/t.txt", texts.ArchivedText(
+        "", texts.spaced_utf8(text.encode("utf-8"))))]))
     missing = {row for row, _ in con.execute(rule_sql("evidence_text", "not found verbatim")).fetchall()}
     normalised = texts.normalise(text)
     assert missing == {i for i, q in enumerate(quotes) if texts.normalise(q) not in normalised}
+
+
+def test_rules_that_read_texts_are_marked_to_run_after_the_texts_are_read() -> None:
+    """Texts are read while the other rules run: a rule reading them must be marked."""
+    import re
+
+    reading = {r.message for r in RULES if re.search(r"\b(texts|quote_texts)\b", r.sql)}
+    assert reading == {r.message for r in RULES if r.uses_texts}
+    assert len(reading) == 4  # quotes found, texts available (claims and sources), hashes

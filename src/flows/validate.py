@@ -8,7 +8,7 @@ a published package (problems name the table and the row's key).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -95,35 +95,66 @@ def _folded(quote: str) -> str:
 # stands, then folded. Found there, it is in the normalised text; the few that are not (a quote
 # across a paragraph break, a text with other whitespace) are looked for in the normalised text,
 # each text normalised once (every whitespace character is a space before trim, which strips
-# spaces and other space separators).
+# spaces and other space separators). Each claim's text is in `quote_texts` (_register_texts).
 _QUOTES_NOT_FOUND = f"""WITH misses AS MATERIALIZED (
-    SELECT c._row, c.evidence_text, s.text_path FROM claims c
-    JOIN sources s USING (source_id) JOIN texts x ON x.text_path = s.text_path
-    WHERE NOT contains(x.spaced, c.evidence_text) AND NOT contains(x.spaced, {_folded('c.evidence_text')})),
+    SELECT _row, evidence_text, text_path FROM quote_texts
+    WHERE NOT contains(spaced, evidence_text) AND NOT contains(spaced, {_folded('evidence_text')})),
 normalised AS (
-    SELECT text_path, trim(regexp_replace(spaced, '{WHITESPACE}+', ' ', 'g')) AS normalised FROM texts
-    WHERE text_path IN (SELECT text_path FROM misses))
+    SELECT text_path, trim(regexp_replace(any_value(spaced), '{WHITESPACE}+', ' ', 'g')) AS normalised
+    FROM quote_texts WHERE text_path IN (SELECT text_path FROM misses) GROUP BY text_path)
 SELECT m._row, m.text_path AS detail FROM misses m JOIN normalised n USING (text_path)
 WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A query returning the offending rows of `table` as (_row, detail)."""
+    """A query returning the offending rows of `table` as (_row, detail); with a pattern, as
+    (_row, value, whether the value matches the pattern)."""
 
     table: str
     field: str | None
     message: str  # formatted with {detail}
     sql: str
+    pattern: str | None = None
+    prepare: str | None = None  # a statement the query needs run first (idempotent: rules share it)
+    uses_texts: bool = False  # reads the archived texts (`texts`, `quote_texts`)
+
+    def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str]]:
+        if self.prepare:
+            con.execute(self.prepare)
+        for row, detail, *matches in con.execute(self.sql).fetchall():
+            if matches and not matches[0]:
+                yield row, f"{detail!r} does not match the pattern {self.pattern}"
+            else:
+                yield row, self.message.format(detail=detail)
+
+
+# Claims and records matched in one join, for two rules: a claim of an unknown record, and a
+# record with no claim (two anti-joins of a million claims cost twice as much).
+_UNMATCHED_CLAIMS_RECORDS = (
+    "CREATE TEMP TABLE IF NOT EXISTS unmatched_claims_records AS SELECT c._row AS claim_row, "
+    "c.record_id AS claim_record_id, r._row AS record_row, r.record_id FROM claims c "
+    "FULL JOIN records r ON c.record_id = r.record_id WHERE c._row IS NULL OR r._row IS NULL")
 
 
 def _fk_rules() -> Iterator[Rule]:
+    """A foreign key's pattern is its target's key's (tests/test_schema.py): a value found in
+    the target is well-formed, so the pattern is tested here, on the values not found."""
     for table in TABLES.values():
+        fields = {f.name: f for f in table_fields(table)}
         for field, target in table.foreign_keys.items():
             pk = TABLES[target].primary_key[0]
+            pattern = fields[field].pattern
+            value = "claim_record_id" if (table.name, field) == ("claims", "record_id") else f"t.{field}"
+            matches = f", regexp_full_match({value}, {sql_string(pattern)})" if pattern else ""
+            if value == "claim_record_id":
+                yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
+                           f"SELECT claim_row, {value}{matches} FROM unmatched_claims_records "
+                           f"WHERE record_row IS NULL AND {value} IS NOT NULL", pattern, _UNMATCHED_CLAIMS_RECORDS)
+                continue
             yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
-                       f"SELECT t._row, t.{field} AS detail FROM {table.name} t "
-                       f"ANTI JOIN {target} r ON t.{field} = r.{pk} WHERE t.{field} IS NOT NULL")
+                       f"SELECT t._row, {value} AS detail{matches} FROM {table.name} t "
+                       f"ANTI JOIN {target} r ON {value} = r.{pk} WHERE {value} IS NOT NULL", pattern)
 
 
 def _range_rules() -> Iterator[Rule]:
@@ -170,13 +201,14 @@ def _registry_rules() -> Iterator[Rule]:
 def _claim_rules() -> Iterator[Rule]:
     yield Rule("records", "record_id", "{detail} has no claim: every record needs at least one "
                "claim in a source file",
-               "SELECT r._row, r.record_id AS detail FROM records r "
-               "ANTI JOIN claims c ON c.record_id = r.record_id")
+               "SELECT record_row, record_id FROM unmatched_claims_records WHERE claim_row IS NULL",
+               prepare=_UNMATCHED_CLAIMS_RECORDS)
+    # A record's id starts with its type (each record table's key pattern), so no join with
+    # records is needed for it; a claim on an unknown record is reported by its foreign key.
     yield Rule("claims", "field", "{detail}",
                "SELECT c._row, 'the record has no field ' || c.field AS detail FROM claims c "
-               "JOIN records r USING (record_id) "
-               "ANTI JOIN record_fields f ON f.record_type = r.record_type AND f.field = c.field "
-               "WHERE c.field IS NOT NULL")
+               "ANTI JOIN record_fields f ON f.record_type = split_part(c.record_id, '/', 1) "
+               "AND f.field = c.field WHERE c.field IS NOT NULL")
     yield Rule("claims", "evidence_type", "{detail}",
                "SELECT c._row, CASE WHEN c.evidence_type = 'paraphrase' "
                "THEN 'paraphrase evidence needs a source whose text_kind is pointer (its text is '"
@@ -185,18 +217,18 @@ def _claim_rules() -> Iterator[Rule]:
                "FROM claims c JOIN sources s USING (source_id) "
                "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')")
     yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
-               _QUOTES_NOT_FOUND)
+               _QUOTES_NOT_FOUND, uses_texts=True)
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
-               "ANTI JOIN texts x ON x.text_path = s.text_path")
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
     yield Rule("sources", "text_path", "archived text {detail} not found",
                "SELECT s._row, s.text_path AS detail FROM sources s "
-               "ANTI JOIN texts x ON x.text_path = s.text_path")
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
     yield Rule("sources", "text_sha256", "{detail}",
                "SELECT s._row, 'archived text changed since the build: ' || s.text_path AS detail "
                "FROM sources s JOIN texts x ON x.text_path = s.text_path "
-               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256")
+               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256", uses_texts=True)
     yield Rule("transfers", "recipient_id", "supplier and recipient are the same actor ({detail})",
                "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id")
 
@@ -217,21 +249,27 @@ def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for name, df in frames.frames.items():
         con.register(name, df.assign(_row=range(len(df))))
-    _register_lookups(con, frames.texts)
     return con
 
 
 def cross_table_problems(frames: Frames) -> list[Problem]:
     con = _connect(frames)
-    problems = []
     try:
-        for rule in RULES:
-            for row, detail in con.execute(rule.sql).fetchall():
-                problems.append(Problem(_where(frames, rule.table, row, rule.field), rule.field,
-                                        rule.message.format(detail=detail)))
+        return [Problem(_where(frames, rule.table, row, rule.field), rule.field, message)
+                for rule, row, message in _cross_table_offences(con, lambda: frames.texts)]
     finally:
         con.close()  # and with it the frames it registered
-    return problems
+
+
+def _cross_table_offences(con: duckdb.DuckDBPyConnection,
+                          texts: Callable[[], pyarrow.Table]) -> list[tuple[Rule, int, str]]:
+    """Every rule's offending rows (row, message), in the order of RULES. The rules that read
+    the archived texts run last, so that the texts can be read meanwhile."""
+    _register_lookups(con)
+    found = {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if not rule.uses_texts}
+    _register_texts(con, texts())
+    found |= {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if rule.uses_texts}
+    return [(RULES[i], row, message) for i in sorted(found) for row, message in found[i]]
 
 
 def validate(frames: Frames) -> list[Problem]:
@@ -254,12 +292,12 @@ class FieldRule(NamedTuple):
     condition: str  # true for an offending row
     kind: str  # "missing", or the message after the value
     detail: str  # the value shown
-    distinct: bool = False  # enough to test each distinct value (a foreign key's values repeat)
 
 
 def _field_rules(table_name: str, may_hold_nulls: set[str]) -> list[FieldRule]:
     """The rules of the pandera models as SQL. A column the Parquet file declares required
-    cannot hold a null: it is not scanned for them."""
+    cannot hold a null: it is not scanned for them. A foreign key's pattern is tested by its
+    foreign-key rule (see _fk_rules)."""
     table = TABLES[table_name]
     out = []
     for f in table_fields(table):
@@ -269,9 +307,9 @@ def _field_rules(table_name: str, may_hold_nulls: set[str]) -> list[FieldRule]:
         if f.enum:
             values = ", ".join(sql_string(v) for v in f.enum)
             out.append(FieldRule(c, f"{c} NOT IN ({values})", f"is not one of: {', '.join(f.enum)}", c))
-        if f.pattern:
+        if f.pattern and c not in table.foreign_keys:
             out.append(FieldRule(c, f"NOT regexp_full_match({c}, {sql_string(f.pattern)})",
-                                 f"does not match the pattern {f.pattern}", c, c in table.foreign_keys))
+                                 f"does not match the pattern {f.pattern}", c))
         if f.minimum is not None:
             out.append(FieldRule(c, f"{c} < {f.minimum}", f"is below the minimum {f.minimum}", c))
     return out
@@ -325,9 +363,7 @@ def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str,
     fail are queried again for their rows."""
     rules = _field_rules(name, may_hold_nulls)
     pk = TABLES[name].primary_key
-    counts = "".join(f", (SELECT count(*) FROM (SELECT DISTINCT {r.field} FROM {name}) WHERE {r.condition})"
-                     if r.distinct else f", count(*) FILTER (WHERE {r.condition})" for r in rules)
-    # count(*) first: one row, even when every rule is a subquery or there is none
+    counts = "".join(f", count(*) FILTER (WHERE {r.condition})" for r in rules)
     failing = con.execute(f"SELECT count(*){counts} FROM {name}").fetchall()[0][1:]
     found = []
     for rule, n in zip(rules, failing):
@@ -375,19 +411,42 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
         con, name, {f.name for f in schemas[name] if f.nullable})]
     if found:  # cross-table rules assume each table is well-formed
         return rows.where(found)
-    _register_lookups(con, texts_read())
-    for rule in RULES:
-        for row, detail in con.execute(rule.sql).fetchall():
-            found.append((rule.table, row, rule.field, rule.message.format(detail=detail)))
+    found += [(rule.table, row, rule.field, message) for rule, row, message in _cross_table_offences(con, texts_read)]
     return rows.where(found)
 
 
-def _register_lookups(con: duckdb.DuckDBPyConnection, texts: pyarrow.Table) -> None:
-    """The texts, ISO country codes and fields of each record type the cross-table rules use."""
-    con.register("texts", texts)
+def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """The ISO country codes and the fields of each record type, for the cross-table rules."""
     # From Python lists through DuckDB: pyarrow would import pandas to read them
     con.execute("CREATE TEMP TABLE iso_countries AS SELECT unnest(?::VARCHAR[]) AS code",
                 [[c.alpha_2 for c in pycountry.countries]])
     allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
     con.execute("CREATE TEMP TABLE record_fields AS SELECT unnest(?::VARCHAR[]) AS record_type, "
                 "unnest(?::VARCHAR[]) AS field", [[a for a, _ in allowed], [b for _, b in allowed]])
+
+
+def _one_chunk(column: pyarrow.ChunkedArray) -> pyarrow.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _register_texts(con: duckdb.DuckDBPyConnection, texts: pyarrow.Table) -> None:
+    """The archived texts (`texts`, see flows.texts.texts_table) and `quote_texts`: each claim's _row and evidence_text beside the text_path and spaced text of
+    its source, for the claims whose text is available. The texts are dictionary-encoded columns
+    (an index into `texts` per claim), so DuckDB searches each text where it lies: joining
+    `texts` in the query would copy every text into a hash table, a third of the search's time
+    at a million claims."""
+    con.register("texts", texts)
+    numbers = pyarrow.array(range(texts.num_rows), pyarrow.int32())
+    con.register("text_numbers", pyarrow.table({"text_path": texts["text_path"], "text_number": numbers}))
+    claims = con.sql("SELECT c._row, c.evidence_text, t.text_number FROM claims c JOIN sources s "
+                     "USING (source_id) JOIN text_numbers t USING (text_path)").to_arrow_table()
+    con.unregister("text_numbers")
+    paths, spaced = _one_chunk(texts["text_path"]), _one_chunk(texts["spaced"])
+    schema = pyarrow.schema([claims.schema.field("_row"), claims.schema.field("evidence_text"),
+                             pyarrow.field("text_path", pyarrow.dictionary(pyarrow.int32(), paths.type)),
+                             pyarrow.field("spaced", pyarrow.dictionary(pyarrow.int32(), spaced.type))])
+    batches = [pyarrow.record_batch([b["_row"], b["evidence_text"],
+                                     pyarrow.DictionaryArray.from_arrays(b["text_number"], paths),
+                                     pyarrow.DictionaryArray.from_arrays(b["text_number"], spaced)], schema=schema)
+               for b in claims.to_batches()]
+    con.register("quote_texts", pyarrow.Table.from_batches(batches, schema))
