@@ -64,23 +64,29 @@ class ArchivedText:
     spaced: bytes  # see spaced_utf8
 
 
-def _open_without_waiting(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NONBLOCK)  # a FIFO in the archive must not block the read
-
-
 def _read_text(dirs: dict[str, str], text_path: str) -> ArchivedText | None:
-    """The archived text, or None when it is not available on this machine. Paths are joined
-    as strings: pathlib took a third of the time of reading 20,000 texts."""
+    """The archived text, or None when it is not available on this machine. Plain os calls
+    and paths joined as strings: file objects and pathlib took a third of the time of reading
+    20,000 texts."""
     try:
         store, name = _split_text_path(text_path)
-        with open(os.path.join(dirs[store], name), "rb", buffering=0, opener=_open_without_waiting) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                return None
-            data = f.readall()  # one read, no copy
-    except ValueError:  # an unsafe path; the schema's pattern reports it
+        fd = os.open(os.path.join(dirs[store], name), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block
+    except (ValueError, OSError):  # an unsafe path (the schema's pattern reports it), or missing
         return None
-    except OSError:  # missing
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        data = os.read(fd, info.st_size)
+        while len(data) < info.st_size:  # a read returns at most about 2 GB
+            more = os.read(fd, info.st_size - len(data))
+            if not more:
+                break
+            data += more
+    except OSError:
         return None
+    finally:
+        os.close(fd)
     return ArchivedText(hashlib.sha256(data).hexdigest(), spaced_utf8(data))
 
 
