@@ -8,11 +8,12 @@ import os
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import texts
-from flows.texts import read_texts, start_reading_texts
+from flows.texts import in_background, quote_texts, read_texts
 from flows.validate import RULES, _register_texts
 
 from conftest import ROOT
@@ -30,7 +31,7 @@ def _published_sources() -> list[tuple[str, str]]:
 def test_texts_read_in_a_thread_are_the_published_ones() -> None:
     published = _published_sources()
     paths = [p for p, _ in published]
-    in_thread = start_reading_texts(ROOT, paths)()
+    in_thread = in_background(lambda: read_texts(ROOT, paths))()
     assert in_thread.equals(read_texts(ROOT, paths))
     # every archived text is on this machine, hashed as the build recorded
     assert sorted(zip(in_thread["text_path"].to_pylist(), in_thread["sha256"].to_pylist())) == published
@@ -91,12 +92,11 @@ def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObje
     start = data.draw(st.integers(0, len(text)))
     quotes = [text[start:data.draw(st.integers(start, len(text)))],  # a piece of the text
               data.draw(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=8))]
+    archived = texts.texts_table([("texts/t.txt", texts.ArchivedText("", texts.spaced_utf8(text.encode("utf-8"))))])
+    claims = pa.table({"source_id": ["s"] * len(quotes), "evidence_text": quotes})
     con = duckdb.connect()
-    con.execute("CREATE TABLE sources AS SELECT 's' AS source_id, 'texts/t.txt' AS text_path")
-    con.execute("CREATE TABLE claims AS SELECT unnest(range(?)) AS _row, 's' AS source_id, "
-                "unnest(?::VARCHAR[]) AS evidence_text", [len(quotes), quotes])
-    _register_texts(con, texts.texts_table([("texts/t.txt", texts.ArchivedText(
-        "", texts.spaced_utf8(text.encode("utf-8"))))]))
+    _register_texts(con, (archived, quote_texts(claims, pa.table({"source_id": ["s"], "text_path": ["texts/t.txt"]}),
+                                                 archived)))
     missing = {row for row, _ in con.execute(rule_sql("evidence_text", "not found verbatim")).fetchall()}
     normalised = texts.normalise(text)
     assert missing == {i for i, q in enumerate(quotes) if texts.normalise(q) not in normalised}
@@ -109,3 +109,20 @@ def test_rules_that_read_texts_are_marked_to_run_after_the_texts_are_read() -> N
     reading = {r.message for r in RULES if re.search(r"\b(texts|quote_texts)\b", r.sql)}
     assert reading == {r.message for r in RULES if r.uses_texts}
     assert len(reading) == 4  # quotes found, texts available (claims and sources), hashes
+
+
+def test_each_claim_is_set_beside_its_text_once_held() -> None:
+    """quote_texts: a claim's position and evidence beside its source's text, the text held
+    once however many claims cite it; claims with no text on this machine are left out."""
+    archived = read_texts(ROOT, [p for p, _ in _published_sources()])
+    sources = pa.table({"source_id": ["a", "b", "c"], "text_path": [archived["text_path"][0].as_py(),
+                                                                   "texts/not-here.txt", None]})
+    claims = pa.table({"source_id": ["a", "b", "a", "c", "zz"], "evidence_text": ["q0", "q1", "q2", "q3", "q4"]})
+    for table in (claims, claims.set_column(0, "source_id", claims["source_id"].dictionary_encode())):
+        quotes = quote_texts(table, sources, archived)
+        assert quotes["_row"].to_pylist() == [0, 2]
+        assert quotes["evidence_text"].to_pylist() == ["q0", "q2"]
+        assert quotes["text_path"].to_pylist() == [archived["text_path"][0].as_py()] * 2
+        assert quotes["spaced"].to_pylist() == [archived["spaced"][0].as_py()] * 2
+        assert quotes["spaced"].chunk(0).dictionary.buffers()[2].address == \
+            archived["spaced"].chunk(0).buffers()[2].address  # the texts themselves, not a copy

@@ -14,8 +14,11 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
+
+T = TypeVar("T")
 
 def normalise(text: str) -> str:
     """Whitespace and line breaks folded to single spaces, as quotes are compared (str.split
@@ -113,25 +116,59 @@ def read_texts(root: Path, text_paths: Iterable[str]) -> pa.Table:
     return texts_table((p, _read_text(dirs, p)) for p in sorted(set(text_paths)))
 
 
-def start_reading_texts(root: Path, text_paths: Iterable[str]) -> Callable[[], pa.Table]:
-    """Start read_texts in a thread, so that the caller can run its DuckDB queries (which let
-    go of the GIL) meanwhile; the returned function waits for the texts. One thread: reading
-    and hashing let go of the GIL, spacing holds it, and a second thread only took turns."""
-    paths = list(text_paths)
-    done: dict[str, pa.Table | BaseException] = {}
+def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Table:
+    """Each claim's evidence beside its source's archived text, for the quote search: _row (the
+    claim's position in `claims`), evidence_text, and text_path and spaced as dictionary columns
+    over `texts`, so that each text is held once whatever its number of claims. `claims` has
+    source_id (plain or dictionary-encoded, as pyarrow reads Parquet) and evidence_text;
+    `sources` has source_id and text_path. Claims whose text is not available are left out."""
+    import numpy as np
+    import pyarrow.compute as pc
 
-    def work() -> None:
+    paths = texts["text_path"].combine_chunks()
+    source_ids = sources["source_id"].combine_chunks()
+    text_of_source = pc.index_in(sources["text_path"].combine_chunks(), value_set=paths)  # per source
+    spaced = texts["spaced"].chunk(0) if texts["spaced"].num_chunks == 1 else texts["spaced"].combine_chunks()
+    schema = pa.schema([("_row", pa.int64()), ("evidence_text", claims.schema.field("evidence_text").type),
+                        ("text_path", pa.dictionary(pa.int32(), paths.type)),
+                        ("spaced", pa.dictionary(pa.int32(), spaced.type))])
+    batches, start = [], 0
+    for batch in claims.select(["source_id", "evidence_text"]).to_batches():
+        ids = batch["source_id"]
+        if pa.types.is_dictionary(ids.type):  # each distinct id looked up once
+            numbers = pc.take(pc.take(text_of_source, pc.index_in(ids.dictionary, value_set=source_ids)), ids.indices)
+        else:
+            numbers = pc.take(text_of_source, pc.index_in(ids, value_set=source_ids))
+        found = pc.is_valid(numbers)
+        numbers = numbers.filter(found)
+        batches.append(pa.record_batch([
+            pa.array(np.arange(start, start + len(batch)), pa.int64()).filter(found),
+            batch["evidence_text"].filter(found),
+            pa.DictionaryArray.from_arrays(numbers, paths), pa.DictionaryArray.from_arrays(numbers, spaced)],
+            schema=schema))
+        start += len(batch)
+    return pa.Table.from_batches(batches, schema)
+
+
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start work in a thread, so that the caller can run its DuckDB queries (which let go of
+    the GIL) meanwhile; the returned function waits for the result. Reading the texts is one
+    thread's work: reading and hashing let go of the GIL, spacing holds it, and a second
+    thread only took turns."""
+    done: list = []
+
+    def run() -> None:
         try:
-            done["texts"] = read_texts(root, paths)
+            done.append(work())
         except BaseException as e:  # handed to the caller
-            done["texts"] = e
+            done.append(e)
 
-    thread = threading.Thread(target=work, name="flows-texts", daemon=True)
+    thread = threading.Thread(target=run, name="flows-texts", daemon=True)
     thread.start()
 
-    def result() -> pa.Table:
+    def result() -> T:
         thread.join()
-        if isinstance(done["texts"], BaseException):
-            raise done["texts"]
-        return done["texts"]
+        if isinstance(done[0], BaseException):
+            raise done[0]
+        return done[0]
     return result

@@ -20,6 +20,7 @@ import pycountry
 from .ddl import sql_string
 from .errors import Problem
 from .schema import RECORD_TABLES, TABLES, table_fields
+from .texts import quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
     from .tables import Frames
@@ -254,15 +255,21 @@ def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
 
 def cross_table_problems(frames: Frames) -> list[Problem]:
     con = _connect(frames)
+
+    def texts() -> tuple[pyarrow.Table, pyarrow.Table]:
+        claims, sources = (pyarrow.Table.from_pandas(frames.frames[name][columns], preserve_index=False)
+                           for name, columns in (("claims", ["source_id", "evidence_text"]),
+                                                 ("sources", ["source_id", "text_path"])))
+        return frames.texts, quote_texts(claims, sources, frames.texts)
     try:
         return [Problem(_where(frames, rule.table, row, rule.field), rule.field, message)
-                for rule, row, message in _cross_table_offences(con, lambda: frames.texts)]
+                for rule, row, message in _cross_table_offences(con, texts)]
     finally:
         con.close()  # and with it the frames it registered
 
 
 def _cross_table_offences(con: duckdb.DuckDBPyConnection,
-                          texts: Callable[[], pyarrow.Table]) -> list[tuple[Rule, int, str]]:
+                          texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[tuple[Rule, int, str]]:
     """Every rule's offending rows (row, message), in the order of RULES. The rules that read
     the archived texts run last, so that the texts can be read meanwhile."""
     _register_lookups(con)
@@ -390,15 +397,21 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     """Every problem of the Parquet files of a published package, checked in DuckDB."""
     import pyarrow.parquet as pq
 
-    from .texts import start_reading_texts
+    from .texts import in_background, read_texts
 
     schemas = {name: pq.read_schema(processed / f"{name}.parquet") for name in TABLES}
     layout = [p for name in TABLES for p in _layout_problems(name, schemas[name])]
     if layout:
         return layout
-    # The archived texts are read in a thread while DuckDB checks the tables.
-    text_paths = pq.ParquetFile(processed / "sources.parquet").read(columns=["text_path"]).column(0)
-    texts_read = start_reading_texts(texts_root, (p for p in text_paths.to_pylist() if p))
+    # The archived texts are read, and set beside each claim's evidence, in a thread while
+    # DuckDB checks the tables.
+    def read_quote_texts() -> tuple[pyarrow.Table, pyarrow.Table]:
+        sources = pq.read_table(processed / "sources.parquet", columns=["source_id", "text_path"])
+        texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p))
+        claims = pq.read_table(processed / "claims.parquet", columns=["source_id", "evidence_text"],
+                               read_dictionary=["source_id"])
+        return texts, quote_texts(claims, sources, texts)
+    texts_read = in_background(read_quote_texts)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
     for name in TABLES:
@@ -429,24 +442,9 @@ def _one_chunk(column: pyarrow.ChunkedArray) -> pyarrow.Array:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
-def _register_texts(con: duckdb.DuckDBPyConnection, texts: pyarrow.Table) -> None:
-    """The archived texts (`texts`, see flows.texts.texts_table) and `quote_texts`: each claim's _row and evidence_text beside the text_path and spaced text of
-    its source, for the claims whose text is available. The texts are dictionary-encoded columns
-    (an index into `texts` per claim), so DuckDB searches each text where it lies: joining
-    `texts` in the query would copy every text into a hash table, a third of the search's time
-    at a million claims."""
-    con.register("texts", texts)
-    numbers = pyarrow.array(range(texts.num_rows), pyarrow.int32())
-    con.register("text_numbers", pyarrow.table({"text_path": texts["text_path"], "text_number": numbers}))
-    claims = con.sql("SELECT c._row, c.evidence_text, t.text_number FROM claims c JOIN sources s "
-                     "USING (source_id) JOIN text_numbers t USING (text_path)").to_arrow_table()
-    con.unregister("text_numbers")
-    paths, spaced = _one_chunk(texts["text_path"]), _one_chunk(texts["spaced"])
-    schema = pyarrow.schema([claims.schema.field("_row"), claims.schema.field("evidence_text"),
-                             pyarrow.field("text_path", pyarrow.dictionary(pyarrow.int32(), paths.type)),
-                             pyarrow.field("spaced", pyarrow.dictionary(pyarrow.int32(), spaced.type))])
-    batches = [pyarrow.record_batch([b["_row"], b["evidence_text"],
-                                     pyarrow.DictionaryArray.from_arrays(b["text_number"], paths),
-                                     pyarrow.DictionaryArray.from_arrays(b["text_number"], spaced)], schema=schema)
-               for b in claims.to_batches()]
-    con.register("quote_texts", pyarrow.Table.from_batches(batches, schema))
+def _register_texts(con: duckdb.DuckDBPyConnection, texts: tuple[pyarrow.Table, pyarrow.Table]) -> None:
+    """The archived texts (`texts`, see flows.texts.texts_table) and each claim's evidence
+    beside its text (`quote_texts`, see flows.texts.quote_texts: DuckDB searches each text where
+    it lies; joining `texts` in the query would copy every text into a hash table)."""
+    con.register("texts", texts[0])
+    con.register("quote_texts", texts[1])
