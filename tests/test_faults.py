@@ -136,6 +136,8 @@ FAULTS = [
           S + ":14: evidence_type", "paraphrase evidence needs a source whose text_kind is pointer"),
     Fault("claim about a field the record lacks", claim_fault(CLAIM.format(record="actor/iran") + "    field: wingspan\n"),
           S + ":16: field", "the record has no field wingspan"),
+    Fault("claim about a field of an unknown record", claim_fault(CLAIM.format(record="transfer/zz-nowhere") + "    field: wingspan\n"),
+          S + ":11: record_id", "unknown records id 'transfer/zz-nowhere'"),
     Fault("duplicate claim id", claim_fault(CLAIM.format(record="actor/iran") * 2),
           S + ":16: claim_id", "give one of the claims its own `id:`"),
     Fault("bad claimed date", claim_fault(CLAIM.format(record="actor/iran") + "    claimed: last Monday\n"),

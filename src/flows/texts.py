@@ -127,7 +127,8 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
 
     paths = texts["text_path"].combine_chunks()
     source_ids = sources["source_id"].combine_chunks()
-    text_of_source = pc.index_in(sources["text_path"].combine_chunks(), value_set=paths)  # per source
+    text_of_source = pc.index_in(sources["text_path"].combine_chunks(), value_set=paths,  # per source
+                                 skip_nulls=True)  # a null matches nothing, as in SQL
     spaced = texts["spaced"].chunk(0) if texts["spaced"].num_chunks == 1 else texts["spaced"].combine_chunks()
     schema = pa.schema([("_row", pa.int64()), ("evidence_text", claims.schema.field("evidence_text").type),
                         ("text_path", pa.dictionary(pa.int32(), paths.type)),
@@ -136,9 +137,10 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
     for batch in claims.select(["source_id", "evidence_text"]).to_batches():
         ids = batch["source_id"]
         if pa.types.is_dictionary(ids.type):  # each distinct id looked up once
-            numbers = pc.take(pc.take(text_of_source, pc.index_in(ids.dictionary, value_set=source_ids)), ids.indices)
+            numbers = pc.take(pc.take(text_of_source, pc.index_in(ids.dictionary, value_set=source_ids,
+                                                                  skip_nulls=True)), ids.indices)
         else:
-            numbers = pc.take(text_of_source, pc.index_in(ids, value_set=source_ids))
+            numbers = pc.take(text_of_source, pc.index_in(ids, value_set=source_ids, skip_nulls=True))
         found = pc.is_valid(numbers)
         numbers = numbers.filter(found)
         batches.append(pa.record_batch([

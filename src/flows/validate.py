@@ -205,11 +205,13 @@ def _claim_rules() -> Iterator[Rule]:
                "SELECT record_row, record_id FROM unmatched_claims_records WHERE claim_row IS NULL",
                prepare=_UNMATCHED_CLAIMS_RECORDS)
     # A record's id starts with its type (each record table's key pattern), so no join with
-    # records is needed for it; a claim on an unknown record is reported by its foreign key.
+    # records is needed for it; a claim on an unknown record is reported by its foreign key
+    # alone.
     yield Rule("claims", "field", "{detail}",
                "SELECT c._row, 'the record has no field ' || c.field AS detail FROM claims c "
                "ANTI JOIN record_fields f ON f.record_type = split_part(c.record_id, '/', 1) "
-               "AND f.field = c.field WHERE c.field IS NOT NULL")
+               "AND f.field = c.field ANTI JOIN unmatched_claims_records u ON u.claim_row = c._row "
+               "WHERE c.field IS NOT NULL", prepare=_UNMATCHED_CLAIMS_RECORDS)
     yield Rule("claims", "evidence_type", "{detail}",
                "SELECT c._row, CASE WHEN c.evidence_type = 'paraphrase' "
                "THEN 'paraphrase evidence needs a source whose text_kind is pointer (its text is '"
@@ -436,10 +438,6 @@ def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     allowed = [(rtype, f.name) for rtype, t in RECORD_TABLES.items() for f in table_fields(t)]
     con.execute("CREATE TEMP TABLE record_fields AS SELECT unnest(?::VARCHAR[]) AS record_type, "
                 "unnest(?::VARCHAR[]) AS field", [[a for a, _ in allowed], [b for _, b in allowed]])
-
-
-def _one_chunk(column: pyarrow.ChunkedArray) -> pyarrow.Array:
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _register_texts(con: duckdb.DuckDBPyConnection, texts: tuple[pyarrow.Table, pyarrow.Table]) -> None:
