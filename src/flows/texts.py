@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np  # imported by pyarrow anyway
 import pyarrow as pa
+import pyarrow.compute as pc  # here, not in the thread: an import there blocks the caller's imports
 
 T = TypeVar("T")
+
 
 def normalise(text: str) -> str:
     """Whitespace and line breaks folded to single spaces, as quotes are compared (str.split
@@ -122,9 +125,6 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
     over `texts`, so that each text is held once whatever its number of claims. `claims` has
     source_id (plain or dictionary-encoded, as pyarrow reads Parquet) and evidence_text;
     `sources` has source_id and text_path. Claims whose text is not available are left out."""
-    import numpy as np
-    import pyarrow.compute as pc
-
     paths = texts["text_path"].combine_chunks()
     source_ids = sources["source_id"].combine_chunks()
     text_of_source = pc.index_in(sources["text_path"].combine_chunks(), value_set=paths,  # per source
