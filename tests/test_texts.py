@@ -126,3 +126,16 @@ def test_each_claim_is_set_beside_its_text_once_held() -> None:
         assert quotes["spaced"].to_pylist() == [archived["spaced"][0].as_py()] * 2
         assert quotes["spaced"].chunk(0).dictionary.buffers()[2].address == \
             archived["spaced"].chunk(0).buffers()[2].address  # the texts themselves, not a copy
+
+
+def test_flows_check_does_not_import_pandas() -> None:
+    """`flows check` reads Parquet with pyarrow and DuckDB: importing pandas (in the texts
+    thread, through pa.array or pq.read_table) cost a quarter to half a second per check."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from flows.check import check; "
+            f"problems, _ = check(Path({str(ROOT)!r})); assert not problems, problems; "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -108,9 +108,22 @@ def texts_table(texts: Iterable[tuple[str, ArchivedText | None]]) -> pa.Table:
             hashes.append(text.sha256)
             spaced += text.spaced
             ends.append(len(spaced))
-    return pa.table({"text_path": pa.array(paths, pa.string()), "sha256": pa.array(hashes, pa.string()),
-                     "spaced": pa.LargeStringArray.from_buffers(
-                         len(paths), pa.array(ends, pa.int64()).buffers()[1], pa.py_buffer(spaced))})
+    return pa.Table.from_arrays([_strings(paths), _strings(hashes), pa.LargeStringArray.from_buffers(
+        len(paths), pa.py_buffer(np.array(ends, np.int64)), pa.py_buffer(spaced))],
+        names=["text_path", "sha256", "spaced"])
+
+
+# Arrays built from buffers: pa.array and pa.table import pandas (a quarter of a second, in the
+# texts thread) to rule out a DataFrame, and `flows check` has no other use for pandas.
+def _strings(values: list[str]) -> pa.Array:
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+
+
+def _int64s(values: np.ndarray) -> pa.Array:
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values.astype(np.int64))])
 
 
 def read_texts(root: Path, text_paths: Iterable[str]) -> pa.Table:
@@ -143,8 +156,8 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
             numbers = pc.take(text_of_source, pc.index_in(ids, value_set=source_ids, skip_nulls=True))
         found = pc.is_valid(numbers)
         numbers = numbers.filter(found)
-        batches.append(pa.record_batch([
-            pa.array(np.arange(start, start + len(batch)), pa.int64()).filter(found),
+        batches.append(pa.RecordBatch.from_arrays([
+            _int64s(np.arange(start, start + len(batch))).filter(found),
             batch["evidence_text"].filter(found),
             pa.DictionaryArray.from_arrays(numbers, paths), pa.DictionaryArray.from_arrays(numbers, spaced)],
             schema=schema))
