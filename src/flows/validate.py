@@ -146,16 +146,16 @@ def _fk_rules() -> Iterator[Rule]:
         for field, target in table.foreign_keys.items():
             pk = TABLES[target].primary_key[0]
             pattern = fields[field].pattern
-            value = "claim_record_id" if (table.name, field) == ("claims", "record_id") else f"t.{field}"
+            if (table.name, field) == ("claims", "record_id"):  # matched with records once
+                row, value, prepare = "claim_row", "claim_record_id", _UNMATCHED_CLAIMS_RECORDS
+                source = "unmatched_claims_records WHERE record_row IS NULL AND"
+            else:
+                row, value, prepare = "t._row", f"t.{field}", None
+                source = f"{table.name} t ANTI JOIN {target} r ON t.{field} = r.{pk} WHERE"
             matches = f", regexp_full_match({value}, {sql_string(pattern)})" if pattern else ""
-            if value == "claim_record_id":
-                yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
-                           f"SELECT claim_row, {value}{matches} FROM unmatched_claims_records "
-                           f"WHERE record_row IS NULL AND {value} IS NOT NULL", pattern, _UNMATCHED_CLAIMS_RECORDS)
-                continue
             yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
-                       f"SELECT t._row, {value} AS detail{matches} FROM {table.name} t "
-                       f"ANTI JOIN {target} r ON {value} = r.{pk} WHERE {value} IS NOT NULL", pattern)
+                       f"SELECT {row}, {value} AS detail{matches} "
+                       f"FROM {source} {value} IS NOT NULL", pattern, prepare)
 
 
 def _range_rules() -> Iterator[Rule]:
