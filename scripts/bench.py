@@ -15,8 +15,8 @@ For each size N (claims) it generates a synthetic curation set (scripts/synth.py
   directly into a Parquet file and re-hashed in datapackage.json so both tools read the content;
 - the median query time of every view and table macro of data/processed/flows.duckdb (the full
   result fetched into Arrow, and its first 100 rows), beside the size of the full result and the
-  time pyarrow takes to copy it once in memory on every core (about the least any engine must
-  spend to hand it over).
+  time pyarrow takes to copy it once in memory on every core (about the least a fetch must spend
+  to build a new table of that shape).
 
 frictionless reads row by row in Python (minutes at 1M): it runs on every fault up to
 --frictionless-faults-max claims, and once, on the clean package, above it.
@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,6 +260,7 @@ def view_times(db: Path, runs: int) -> list[dict]:
         args = ", ".join("DATE '2023-06-30'" for _ in params)
         queries.append((f"{name}({', '.join(params)})", f"SELECT * FROM {name}({args})"))
     out = []
+    pool = ThreadPoolExecutor(os.cpu_count())
     for name, sql in queries:
         full, first, copies = [], [], []
         result = con.sql(sql).to_arrow_table()  # warm-up
@@ -270,28 +272,30 @@ def view_times(db: Path, runs: int) -> list[dict]:
             con.execute(f"{sql} LIMIT 100").fetchall()
             first.append(time.perf_counter() - t)
             t = time.perf_counter()
-            copy_arrow(result)
+            copy_arrow(result, pool)
             copies.append(time.perf_counter() - t)
         out.append({"view": name, "rows": result.num_rows, "median_ms": statistics.median(full) * 1000,
                     "first100_median_ms": statistics.median(first) * 1000,
                     "result_mb": result.nbytes / 2**20, "copy_median_ms": statistics.median(copies) * 1000})
         del result
+    pool.shutdown()
     con.close()
     return out
 
 
-def copy_arrow(table):
-    """The whole result copied once into new Arrow buffers, on every core: about the least any
-    engine must do (read the rows, write them out) to hand over a result it does not already
-    hold in memory. Set beside the fetch time, it shows what the engine itself costs."""
+def copy_arrow(table, pool) -> list:
+    """The whole result copied once into new Arrow buffers, on the pool's threads: about the
+    least a fetch must spend to build a new table of this shape (an engine already holding the
+    result in Arrow could hand it over without a copy)."""
     import pyarrow as pa
-    from concurrent.futures import ThreadPoolExecutor
 
-    # concat_arrays always writes new buffers (the empty array makes it do so for one chunk too)
-    # and releases the GIL, so chunks are copied in parallel.
     chunks = [chunk for column in table.columns for chunk in column.chunks]
-    with ThreadPoolExecutor(os.cpu_count()) as pool:
-        return list(pool.map(lambda a: pa.concat_arrays([a, pa.array([], a.type)]), chunks))
+    shared = [a.type for a in chunks if pa.types.is_dictionary(a.type)
+              or a.type in (pa.string_view(), pa.binary_view())]
+    if shared:  # concatenating these reuses the dictionary or the string data
+        raise ValueError(f"copy_arrow copies flat columns only, not {shared[0]}")
+    # concat_arrays writes new buffers even for one array, and releases the GIL.
+    return list(pool.map(lambda a: pa.concat_arrays([a]), chunks))
 
 
 # --- one size -------------------------------------------------------------------------------
@@ -440,7 +444,8 @@ def render(results: dict[str, dict]) -> str:
           "Median of the runs, on `data/processed/flows.duckdb` (read-only): the whole result fetched "
           "into Arrow, and its first 100 rows (`LIMIT 100`). Table macros are called with `DATE '2023-06-30'`. "
           "*Copy* is the time pyarrow takes to copy that whole result once in memory on every core, "
-          "measured in the same runs: about the least any engine must spend to hand it over.", ""]
+          "measured in the same runs: about the least a fetch must spend to build a new Arrow table "
+          "of that shape (an engine already holding the result in Arrow could hand it over without a copy).", ""]
     names = [v["view"] for v in big["views"]]
     L += ["| view | " + " | ".join(f"{r['claims']:,}: rows / all ms / first 100 ms" for r in sizes)
           + f" | {big['claims']:,}: result MB / copy ms |",

@@ -94,15 +94,27 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
 
 def test_the_bench_copy_writes_every_chunk_anew():
     """The views' copy time in bench/results.md is only a floor if the copy really writes the
-    whole result: every chunk, one-chunk columns included, into buffers of its own."""
+    whole result: every buffer of every chunk (one-chunk, sliced and nested columns included)
+    new, and columns it cannot copy whole refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
+    import pytest
 
     import bench
 
+    sliced = pa.array(["claim/x", "claim/y", None, "claim/z"]).slice(1, 2)
     table = pa.table({"id": pa.chunked_array([["claim/a", "claim/b"], ["claim/c"]]),
-                      "n": pa.chunked_array([[1, 2, 3]])})
-    copies = bench.copy_arrow(table)
-    originals = [chunk for column in table.columns for chunk in column.chunks]
-    assert [c.to_pylist() for c in copies] == [["claim/a", "claim/b"], ["claim/c"], [1, 2, 3]]
-    for copy, original in zip(copies, originals):
-        assert copy.buffers()[-1].address != original.buffers()[-1].address
+                      "n": pa.chunked_array([[1, 2, 3]]),
+                      "tags": pa.chunked_array([pa.array([["EU"], [], ["UK", "US"]])]),
+                      "note": pa.chunked_array([sliced, pa.array(["x"])])})
+    with ThreadPoolExecutor(2) as pool:
+        copies = bench.copy_arrow(table, pool)
+        originals = [chunk for column in table.columns for chunk in column.chunks]
+        assert [c.to_pylist() for c in copies] == [["claim/a", "claim/b"], ["claim/c"], [1, 2, 3],
+                                                   [["EU"], [], ["UK", "US"]], ["claim/y", None], ["x"]]
+        for copy, original in zip(copies, originals):
+            old = {b.address for b in original.buffers() if b is not None}
+            assert not old & {b.address for b in copy.buffers() if b is not None}, original
+        with pytest.raises(ValueError, match="flat columns only"):
+            bench.copy_arrow(pa.table({"stance": pa.array(["asserts", "denies"]).dictionary_encode()}), pool)
