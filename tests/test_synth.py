@@ -79,6 +79,8 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
     assert code == 0, stderr
 
     def broken(values: list) -> None:
+        for row in (1390, 12, 805, 420):  # in every group, out of order
+            values[row] = f"transfer/no-such-{row}"
         values[1234] = "transfer/no-such-transfer"
         values[1300] = "Transfer 7"  # malformed: its pattern is tested with the foreign key
 
@@ -90,6 +92,22 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
     assert f"claims.parquet [{keys[1234]}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
     assert (f"claims.parquet [{keys[1300]}]: record_id: 'Transfer 7' does not match the pattern "
             "^(actor|item|transfer|sanction|designation|event|link)/[a-z0-9][a-z0-9._-]*$") in stderr, stderr
+    reported = [line for line in stderr.splitlines() if ": record_id: " in line]
+    assert reported == [line for row in (12, 420, 805, 1234, 1300, 1390)
+                        for line in reported if f"[{keys[row]}]" in line], stderr  # in row order
+
+
+def test_a_rule_reports_its_rows_in_row_order():
+    """DuckDB returns a join's rows in the order its threads finish them; problems come out in
+    the rows' order whatever that is."""
+    import duckdb
+
+    from flows.validate import Rule
+
+    rule = Rule("claims", "record_id", "unknown {detail}",
+                "SELECT * FROM (VALUES (7, 'g'), (2, 'b'), (30, 'z'), (5, 'e')) v(_row, detail)")
+    assert list(rule.offences(duckdb.connect())) == [(2, "unknown b"), (5, "unknown e"),
+                                                     (7, "unknown g"), (30, "unknown z")]
 
 
 def test_the_bench_copy_writes_every_chunk_anew():

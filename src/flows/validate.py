@@ -121,9 +121,10 @@ class Rule:
     uses_texts: bool = False  # reads the archived texts (`texts`, `quote_texts`)
 
     def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str]]:
+        """In row order: DuckDB returns a join's rows in the order its threads finish them."""
         if self.prepare:
             con.execute(self.prepare)
-        for row, detail, *matches in con.execute(self.sql).fetchall():
+        for row, detail, *matches in sorted(con.execute(self.sql).fetchall(), key=lambda r: r[0]):
             if matches and not matches[0]:
                 yield row, f"{detail!r} does not match the pattern {self.pattern}"
             else:
