@@ -16,7 +16,8 @@ For each size N (claims) it generates a synthetic curation set (scripts/synth.py
 - the median query time of every view and table macro of data/processed/flows.duckdb (the full
   result fetched into Arrow, and its first 100 rows), beside the size of the full result and the
   time pyarrow takes to copy it once in memory on every core (about the least a fetch must spend
-  to build a new table of that shape).
+  to build a new table of that shape); and, for views with a record_id, the view filtered on one
+  record.
 
 frictionless reads row by row in Python (minutes at 1M): it runs on every fault up to
 --frictionless-faults-max claims, and once, on the clean package, above it.
@@ -277,10 +278,29 @@ def view_times(db: Path, runs: int) -> list[dict]:
         out.append({"view": name, "rows": result.num_rows, "median_ms": statistics.median(full) * 1000,
                     "first100_median_ms": statistics.median(first) * 1000,
                     "result_mb": result.nbytes / 2**20, "copy_median_ms": statistics.median(copies) * 1000})
+        if "record_id" in result.column_names:
+            out[-1].update(one_record_times(con, sql, result["record_id"], runs))
         del result
     pool.shutdown()
     con.close()
     return out
+
+
+def one_record_times(con, sql: str, record_ids, runs: int, records: int = 20) -> dict:
+    """The view filtered on one record (`WHERE record_id = '…'`, the question `record_evidence`
+    names): median over `records` record ids spread evenly through the view's sorted ids."""
+    from flows.ddl import sql_string
+
+    ids = sorted(set(record_ids.drop_null().to_pylist()))
+    picked = ids[:: max(1, len(ids) // records)][:records]
+    times, rows = [], 0
+    for _ in range(runs):
+        for record_id in picked:
+            t = time.perf_counter()
+            rows += con.sql(f"SELECT * FROM ({sql}) WHERE record_id = {sql_string(record_id)}").to_arrow_table().num_rows
+            times.append(time.perf_counter() - t)
+    return {"one_record_median_ms": statistics.median(times) * 1000, "one_record_rows": rows / len(times),
+            "one_record_ids": len(picked)}
 
 
 def copy_arrow(table, pool) -> list:
@@ -445,11 +465,13 @@ def render(results: dict[str, dict]) -> str:
           "into Arrow, and its first 100 rows (`LIMIT 100`). Table macros are called with `DATE '2023-06-30'`. "
           "*Copy* is the time pyarrow takes to copy that whole result once in memory on every core, "
           "measured in the same runs: about the least a fetch must spend to build a new Arrow table "
-          "of that shape (an engine already holding the result in Arrow could hand it over without a copy).", ""]
+          "of that shape (an engine already holding the result in Arrow could hand it over without a copy). "
+          "*One record* is the view filtered on one record (`WHERE record_id = '…'`), the median over "
+          "20 record ids spread evenly through the view's sorted ids.", ""]
     names = [v["view"] for v in big["views"]]
     L += ["| view | " + " | ".join(f"{r['claims']:,}: rows / all ms / first 100 ms" for r in sizes)
-          + f" | {big['claims']:,}: result MB / copy ms |",
-          "|---|" + "---|" * (len(sizes) + 1)]
+          + f" | {big['claims']:,}: result MB / copy ms | {big['claims']:,}: one record ms |",
+          "|---|" + "---|" * (len(sizes) + 2)]
     for name in names:
         cells = []
         for r in sizes:
@@ -457,6 +479,7 @@ def render(results: dict[str, dict]) -> str:
             cells.append("–" if v is None else f"{v['rows']:,} / {v['median_ms']:.0f} / {v['first100_median_ms']:.0f}")
         v = next(x for x in big["views"] if x["view"] == name)
         cells.append(f"{v['result_mb']:.1f} / {v['copy_median_ms']:.0f}" if "copy_median_ms" in v else "–")
+        cells.append(f"{v['one_record_median_ms']:.0f}" if "one_record_median_ms" in v else "–")
         L.append(f"| `{name}` | " + " | ".join(cells) + " |")
     L += ["", "## Targets", ""]
     L += targets(by)

@@ -136,3 +136,31 @@ def test_the_bench_copy_writes_every_chunk_anew():
             assert not old & {b.address for b in copy.buffers() if b is not None}, original
         with pytest.raises(ValueError, match="flat columns only"):
             bench.copy_arrow(pa.table({"stance": pa.array(["asserts", "denies"]).dictionary_encode()}), pool)
+
+
+def test_the_bench_times_one_record_of_a_view_on_ids_spread_through_it():
+    """bench/results.md's *one record* column: the view filtered on each of a few record ids
+    taken evenly from its sorted ids (nulls left out), each query returning that record's rows."""
+    import duckdb
+
+    import bench
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT * FROM (VALUES ('transfer/a', 1), ('transfer/a', 2), "
+                "('transfer/b', 3), ('transfer/c', 4), ('transfer/c', 5), ('transfer/c', 6), "
+                "('transfer/d', 7), (NULL, 8)) t(record_id, n)")
+    ids = con.sql("SELECT record_id FROM v").to_arrow_table()["record_id"]
+    timed = bench.one_record_times(con, "SELECT * FROM v", ids, runs=2, records=2)
+    assert timed["one_record_ids"] == 2  # transfer/a and transfer/c: every second of four ids
+    assert timed["one_record_rows"] == (2 + 3) / 2
+    assert timed["one_record_median_ms"] > 0
+
+
+def test_bench_results_md_is_what_the_bench_renders_from_results_json():
+    """bench/results.md is generated: it must not drift from the figures it is rendered from."""
+    import json
+
+    import bench
+
+    results = json.loads((ROOT / "bench" / "results.json").read_text())
+    assert (ROOT / "bench" / "results.md").read_text() == bench.render(results)
