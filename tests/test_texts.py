@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import texts
-from flows.texts import in_background, quote_texts, read_texts
+from flows.texts import Cancelled, InBackground, quote_texts, read_texts
 from flows.validate import RULES, _register_texts
 
 from conftest import ROOT
@@ -31,11 +33,47 @@ def _published_sources() -> list[tuple[str, str]]:
 def test_texts_read_in_a_thread_are_the_published_ones() -> None:
     published = _published_sources()
     paths = [p for p, _ in published]
-    in_thread = in_background(lambda: read_texts(ROOT, paths))()
+    in_thread = InBackground(lambda stop: read_texts(ROOT, paths, stop)).result()
     assert in_thread.equals(read_texts(ROOT, paths))
     # every archived text is on this machine, hashed as the build recorded
     assert sorted(zip(in_thread["text_path"].to_pylist(), in_thread["sha256"].to_pylist())) == published
     assert len(published) == 8  # the article, two pointer files and five official extracts
+
+
+def test_reading_stops_at_the_next_text_once_told() -> None:
+    """`flows check` stops the texts thread when the tables already have problems (the quotes
+    are then not searched), instead of reading every text for nothing."""
+    paths = [p for p, _ in _published_sources()]
+    read: list[str] = []
+    stop = threading.Event()
+
+    def reads(dirs: dict, path: str):  # the second text read sets the stop
+        read.append(path)
+        if len(read) == 2:
+            stop.set()
+        return real_read(dirs, path)
+    real_read = texts._read_text
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(texts, "_read_text", reads)
+        with pytest.raises(Cancelled):
+            read_texts(ROOT, paths, stop)
+    assert read == paths[:2]
+
+
+def test_work_in_the_background_is_told_to_stop_and_its_error_handed_over() -> None:
+    started = threading.Event()
+
+    def work(stop: threading.Event) -> str:
+        started.set()
+        if not stop.wait(30):
+            return "not told"
+        raise Cancelled
+    background = InBackground(work)
+    started.wait(30)
+    background.cancel()
+    with pytest.raises(Cancelled):
+        background.result()
+    assert InBackground(lambda stop: "read" if not stop.is_set() else "stopped").result() == "read"
 
 
 def test_a_missing_or_unsafe_text_is_left_out() -> None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np  # imported by pyarrow anyway
 import pyarrow as pa
@@ -126,10 +126,21 @@ def _int64s(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values.astype(np.int64))])
 
 
-def read_texts(root: Path, text_paths: Iterable[str]) -> pa.Table:
-    """The archived texts of text_paths (see texts_table), each read once."""
+class Cancelled(Exception):
+    """Work in the background was told to stop: its result is not wanted."""
+
+
+def read_texts(root: Path, text_paths: Iterable[str], stop: threading.Event | None = None) -> pa.Table:
+    """The archived texts of text_paths (see texts_table), each read once. Raises Cancelled
+    before the next text once `stop` is set."""
     dirs = {store: str(path) for store, path in _text_dirs(root).items()}
-    return texts_table((p, _read_text(dirs, p)) for p in sorted(set(text_paths)))
+
+    def texts() -> Iterable[tuple[str, ArchivedText | None]]:
+        for p in sorted(set(text_paths)):
+            if stop is not None and stop.is_set():
+                raise Cancelled
+            yield p, _read_text(dirs, p)
+    return texts_table(texts())
 
 
 def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Table:
@@ -165,25 +176,31 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
     return pa.Table.from_batches(batches, schema)
 
 
-def in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start work in a thread, so that the caller can run its DuckDB queries (which let go of
-    the GIL) meanwhile; the returned function waits for the result. Reading the texts is one
-    thread's work: reading and hashing let go of the GIL, spacing holds it, and a second
-    thread only took turns."""
-    done: list = []
+class InBackground(Generic[T]):
+    """Work started in a thread, so that the caller can run its DuckDB queries (which let go of
+    the GIL) meanwhile. Reading the texts is one thread's work: reading and hashing let go of
+    the GIL, spacing holds it, and a second thread only took turns. The work is handed an Event
+    that `cancel` sets, for it to stop early when its result is not wanted."""
 
-    def run() -> None:
+    def __init__(self, work: Callable[[threading.Event], T]):
+        self._stop = threading.Event()
+        self._done: list = []
+        self._thread = threading.Thread(target=self._run, args=(work,), name="flows-texts", daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Callable[[threading.Event], T]) -> None:
         try:
-            done.append(work())
+            self._done.append(work(self._stop))
         except BaseException as e:  # handed to the caller
-            done.append(e)
+            self._done.append(e)
 
-    thread = threading.Thread(target=run, name="flows-texts", daemon=True)
-    thread.start()
+    def result(self) -> T:
+        """Waits for the work; raises what it raised."""
+        self._thread.join()
+        if isinstance(self._done[0], BaseException):
+            raise self._done[0]
+        return self._done[0]
 
-    def result() -> T:
-        thread.join()
-        if isinstance(done[0], BaseException):
-            raise done[0]
-        return done[0]
-    return result
+    def cancel(self) -> None:
+        """Tells the work to stop, without waiting for it."""
+        self._stop.set()

@@ -8,6 +8,7 @@ a published package (problems name the table and the row's key).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -400,7 +401,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     """Every problem of the Parquet files of a published package, checked in DuckDB."""
     import pyarrow.parquet as pq
 
-    from .texts import in_background, read_texts
+    from .texts import InBackground, read_texts
 
     schemas = {name: pq.read_schema(processed / f"{name}.parquet") for name in TABLES}
     layout = [p for name in TABLES for p in _layout_problems(name, schemas[name])]
@@ -408,14 +409,14 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
         return layout
     # The archived texts are read, and set beside each claim's evidence, in a thread while
     # DuckDB checks the tables.
-    def read_quote_texts() -> tuple[pyarrow.Table, pyarrow.Table]:
+    def read_quote_texts(stop: threading.Event) -> tuple[pyarrow.Table, pyarrow.Table]:
         # ParquetFile, not read_table: that imports pyarrow.dataset, and with it pandas (0.5 s)
         sources = pq.ParquetFile(processed / "sources.parquet").read(columns=["source_id", "text_path"])
-        texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p))
+        texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p), stop)
         claims = pq.ParquetFile(processed / "claims.parquet", read_dictionary=["source_id"]).read(
             columns=["source_id", "evidence_text"])
         return texts, quote_texts(claims, sources, texts)
-    texts_read = in_background(read_quote_texts)
+    texts_read = InBackground(read_quote_texts)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
     for name in TABLES:
@@ -427,8 +428,10 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     found = [p for name in TABLES for p in _published_field_problems(
         con, name, {f.name for f in schemas[name] if f.nullable})]
     if found:  # cross-table rules assume each table is well-formed
+        texts_read.cancel()
         return rows.where(found)
-    found += [(rule.table, row, rule.field, message) for rule, row, message in _cross_table_offences(con, texts_read)]
+    found += [(rule.table, row, rule.field, message)
+              for rule, row, message in _cross_table_offences(con, texts_read.result)]
     return rows.where(found)
 
 
