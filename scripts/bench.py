@@ -286,18 +286,21 @@ def view_times(db: Path, runs: int) -> list[dict]:
     return out
 
 
-def one_record_times(con, sql: str, record_ids, runs: int, records: int = 20) -> dict:
-    """The view filtered on one record (`WHERE record_id = '…'`, the question `record_evidence`
-    names): median over `records` record ids spread evenly through the view's sorted ids."""
-    from flows.ddl import sql_string
+def spread(values: list, k: int) -> list:
+    """k of the values (all, if fewer), one from the middle of each of k equal stretches."""
+    k = min(k, len(values))
+    return [values[(2 * i + 1) * len(values) // (2 * k)] for i in range(k)]
 
-    ids = sorted(set(record_ids.drop_null().to_pylist()))
-    picked = ids[:: max(1, len(ids) // records)][:records]
+
+def one_record_times(con, sql: str, record_ids, runs: int, records: int = 20) -> dict:
+    """The view filtered on one record, as `flows show` asks it (`WHERE record_id = ?`): the
+    median over every run of `records` record ids spread through the view's sorted ids."""
+    picked = spread(sorted(set(record_ids.drop_null().to_pylist())), records)
     times, rows = [], 0
     for _ in range(runs):
         for record_id in picked:
             t = time.perf_counter()
-            rows += con.sql(f"SELECT * FROM ({sql}) WHERE record_id = {sql_string(record_id)}").to_arrow_table().num_rows
+            rows += con.sql(f"SELECT * FROM ({sql}) WHERE record_id = ?", params=[record_id]).to_arrow_table().num_rows
             times.append(time.perf_counter() - t)
     return {"one_record_median_ms": statistics.median(times) * 1000, "one_record_rows": rows / len(times),
             "one_record_ids": len(picked)}
@@ -341,6 +344,8 @@ def bench_size(n: int, work: Path, fl_faults_max: int, fl_timeout: float, view_r
             raise SystemExit(f"flows build failed at {n}:\n{build['output']}")
         measured.write_text(json.dumps([counts, {k: build[k] for k in ("seconds", "peak_mb")}]))
     result: dict = {"claims": n, "counts": counts, "when": dt.datetime.now().isoformat(timespec="seconds"),
+                    "machine": f"{platform.node() or 'this machine'}: {os.cpu_count()} cores, "
+                               f"Python {platform.python_version()}",
                     "build": {k: build[k] for k in ("seconds", "peak_mb")}}
     rows = {r["name"]: r["rows"] for r in json.loads((root / "datapackage.json").read_text())["resources"]}
     result["rows"] = rows
@@ -398,9 +403,10 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 def render(results: dict[str, dict]) -> str:
     sizes = sorted(results.values(), key=lambda r: r["claims"])
     by = {r["claims"]: r for r in sizes}
+    # The machine each size ran on, as recorded then: rendering elsewhere changes nothing.
+    machines = "; ".join(dict.fromkeys(r.get("machine", "a machine not recorded") for r in sizes))
     L = ["# Benchmarks", "",
-         f"Written by `make bench` (`scripts/bench.py`) on {platform.node() or 'this machine'}: "
-         f"{os.cpu_count()} cores, Python {platform.python_version()}. Synthetic curation sets from "
+         f"Written by `make bench` (`scripts/bench.py`) on {machines}. Synthetic curation sets from "
          "`scripts/synth.py` (seed 8). Every figure of one size comes from one run, side by side; the "
          "machine is shared, so figures vary by some percent between runs.", "",
          "## Sizes", "",
@@ -466,8 +472,10 @@ def render(results: dict[str, dict]) -> str:
           "*Copy* is the time pyarrow takes to copy that whole result once in memory on every core, "
           "measured in the same runs: about the least a fetch must spend to build a new Arrow table "
           "of that shape (an engine already holding the result in Arrow could hand it over without a copy). "
-          "*One record* is the view filtered on one record (`WHERE record_id = '…'`), the median over "
-          "20 record ids spread evenly through the view's sorted ids.", ""]
+          "*One record* is the view filtered on one record (`WHERE record_id = ?`, as `flows show` asks "
+          "it), the median over the runs of 20 record ids spread evenly through the view's sorted ids; "
+          "`record_evidence` and `contested_records` are stored in record order, so only they can skip "
+          "the row groups holding other records.", ""]
     names = [v["view"] for v in big["views"]]
     L += ["| view | " + " | ".join(f"{r['claims']:,}: rows / all ms / first 100 ms" for r in sizes)
           + f" | {big['claims']:,}: result MB / copy ms | {big['claims']:,}: one record ms |",

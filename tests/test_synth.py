@@ -92,7 +92,7 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
     assert f"claims.parquet [{keys[1234]}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
     assert (f"claims.parquet [{keys[1300]}]: record_id: 'Transfer 7' does not match the pattern "
             "^(actor|item|transfer|sanction|designation|event|link)/[a-z0-9][a-z0-9._-]*$") in stderr, stderr
-    reported = [line for line in stderr.splitlines() if ": record_id: " in line]
+    reported = [line for line in stderr.splitlines() if "claims.parquet [" in line]
     assert reported == [line for row in (12, 420, 805, 1234, 1300, 1390)
                         for line in reported if f"[{keys[row]}]" in line], stderr  # in row order
 
@@ -138,9 +138,21 @@ def test_the_bench_copy_writes_every_chunk_anew():
             bench.copy_arrow(pa.table({"stance": pa.array(["asserts", "denies"]).dictionary_encode()}), pool)
 
 
+def test_the_bench_picks_ids_spread_through_the_whole_range():
+    import bench
+
+    assert bench.spread(list(range(40)), 4) == [5, 15, 25, 35]
+    for n in (39, 59):  # not a multiple of 20: still from the first ids to the last
+        picked = bench.spread(list(range(n)), 20)
+        assert picked[0] <= 1 and picked[-1] >= n - 2, picked
+    assert bench.spread(list(range(30)), 20) == sorted(set(bench.spread(list(range(30)), 20)))
+    assert len(bench.spread(list(range(30)), 20)) == 20
+    assert bench.spread(["a", "b"], 20) == ["a", "b"]
+
+
 def test_the_bench_times_one_record_of_a_view_on_ids_spread_through_it():
     """bench/results.md's *one record* column: the view filtered on each of a few record ids
-    taken evenly from its sorted ids (nulls left out), each query returning that record's rows."""
+    spread through its sorted ids (nulls left out), each query returning that record's rows."""
     import duckdb
 
     import bench
@@ -151,9 +163,11 @@ def test_the_bench_times_one_record_of_a_view_on_ids_spread_through_it():
                 "('transfer/d', 7), (NULL, 8)) t(record_id, n)")
     ids = con.sql("SELECT record_id FROM v").to_arrow_table()["record_id"]
     timed = bench.one_record_times(con, "SELECT * FROM v", ids, runs=2, records=2)
-    assert timed["one_record_ids"] == 2  # transfer/a and transfer/c: every second of four ids
-    assert timed["one_record_rows"] == (2 + 3) / 2
-    assert timed["one_record_median_ms"] > 0
+    assert timed["one_record_ids"] == 2  # transfer/b and transfer/d: the middle of each half
+    assert timed["one_record_rows"] == (1 + 1) / 2
+    timed = bench.one_record_times(con, "SELECT * FROM v", ids, runs=3, records=3)
+    assert timed["one_record_ids"] == 3  # transfer/a, transfer/c and transfer/d
+    assert timed["one_record_rows"] == (2 + 3 + 1) / 3
 
 
 def test_bench_results_md_is_what_the_bench_renders_from_results_json():
@@ -164,3 +178,39 @@ def test_bench_results_md_is_what_the_bench_renders_from_results_json():
 
     results = json.loads((ROOT / "bench" / "results.json").read_text())
     assert (ROOT / "bench" / "results.md").read_text() == bench.render(results)
+
+
+def test_the_check_stops_reading_texts_once_the_tables_have_problems(tmp_path: Path, monkeypatch):
+    """The quotes are not searched in a package whose tables already have problems: the thread
+    reading the texts is told to stop, and reads no text after the one it is on."""
+    import threading
+
+    import bench
+    from flows import texts, validate
+
+    generate(300, tmp_path / "clean")
+    code, _, stderr = run_cli("build", "--root", str(tmp_path / "clean"), "--out", str(tmp_path / "clean"),
+                              "--no-duckdb")
+    assert code == 0, stderr
+    pkg = bench.make_fault(tmp_path / "clean", tmp_path / "fault", "claims", "stance", bench._bad_enum)
+    told, read = threading.Event(), []
+    real_read, real_cancel = texts._read_text, texts.InBackground.cancel
+
+    def read_slowly(dirs: dict, path: str):  # still on its first text when the problems are found
+        read.append(path)
+        told.wait(30)
+        return real_read(dirs, path)
+
+    def cancel(self) -> None:
+        real_cancel(self)
+        told.set()
+    monkeypatch.setattr(texts, "_read_text", read_slowly)
+    monkeypatch.setattr(texts.InBackground, "cancel", cancel)
+    problems = validate.published_problems(tmp_path / "clean", pkg / "data" / "processed")
+    assert [p.field for p in problems] == ["stance"], problems
+    assert "'rumoured' is not one of" in problems[0].message
+    for thread in threading.enumerate():
+        if thread.name == "flows-texts":
+            thread.join(30)
+    assert len(read) == 1  # of the set's texts
+    assert len(list((tmp_path / "clean" / "data" / "raw" / "texts").iterdir())) > 1

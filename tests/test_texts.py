@@ -3,9 +3,12 @@ without losing what normalising sees, and quotes found exactly as in the normali
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
+import time
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -33,7 +36,7 @@ def _published_sources() -> list[tuple[str, str]]:
 def test_texts_read_in_a_thread_are_the_published_ones() -> None:
     published = _published_sources()
     paths = [p for p, _ in published]
-    in_thread = InBackground(lambda stop: read_texts(ROOT, paths, stop)).result()
+    in_thread = InBackground(lambda stop: read_texts(ROOT, paths, stop), name="test-texts").result()
     assert in_thread.equals(read_texts(ROOT, paths))
     # every archived text is on this machine, hashed as the build recorded
     assert sorted(zip(in_thread["text_path"].to_pylist(), in_thread["sha256"].to_pylist())) == published
@@ -68,12 +71,39 @@ def test_work_in_the_background_is_told_to_stop_and_its_error_handed_over() -> N
         if not stop.wait(30):
             return "not told"
         raise Cancelled
-    background = InBackground(work)
+    background = InBackground(work, name="test-work")
     started.wait(30)
     background.cancel()
     with pytest.raises(Cancelled):
         background.result()
-    assert InBackground(lambda stop: "read" if not stop.is_set() else "stopped").result() == "read"
+    assert InBackground(lambda stop: stop.is_set(), name="test-work").result() is False  # not told
+
+
+def test_a_cancelled_work_leaves_nothing_it_built_behind() -> None:
+    """What the work built (up to every text read so far) must go with its thread, not stay
+    referenced from the stored exception's traceback until the cyclic collector runs."""
+    class Built:
+        pass
+    built: list[weakref.ref] = []
+
+    def work(stop: threading.Event) -> None:
+        texts_so_far = Built()
+        built.append(weakref.ref(texts_so_far))
+        stop.wait(30)
+        Cancelled.unless_going_on(stop)
+    gc.disable()
+    try:
+        background = InBackground(work, name="test-cancelled")
+        while not built:
+            time.sleep(0.01)
+        thread = next(t for t in threading.enumerate() if t.name == "test-cancelled")
+        background.cancel()
+        thread.join(30)
+        assert built[0]() is None
+        with pytest.raises(Cancelled):
+            background.result()
+    finally:
+        gc.enable()
 
 
 def test_a_missing_or_unsafe_text_is_left_out() -> None:

@@ -129,6 +129,12 @@ def _int64s(values: np.ndarray) -> pa.Array:
 class Cancelled(Exception):
     """Work in the background was told to stop: its result is not wanted."""
 
+    @staticmethod
+    def unless_going_on(stop: threading.Event | None) -> None:
+        """Raises Cancelled once `stop` is set."""
+        if stop is not None and stop.is_set():
+            raise Cancelled
+
 
 def read_texts(root: Path, text_paths: Iterable[str], stop: threading.Event | None = None) -> pa.Table:
     """The archived texts of text_paths (see texts_table), each read once. Raises Cancelled
@@ -137,8 +143,7 @@ def read_texts(root: Path, text_paths: Iterable[str], stop: threading.Event | No
 
     def texts() -> Iterable[tuple[str, ArchivedText | None]]:
         for p in sorted(set(text_paths)):
-            if stop is not None and stop.is_set():
-                raise Cancelled
+            Cancelled.unless_going_on(stop)
             yield p, _read_text(dirs, p)
     return texts_table(texts())
 
@@ -178,19 +183,20 @@ def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Tabl
 
 class InBackground(Generic[T]):
     """Work started in a thread, so that the caller can run its DuckDB queries (which let go of
-    the GIL) meanwhile. Reading the texts is one thread's work: reading and hashing let go of
-    the GIL, spacing holds it, and a second thread only took turns. The work is handed an Event
-    that `cancel` sets, for it to stop early when its result is not wanted."""
+    the GIL) meanwhile. The work is handed an Event that `cancel` sets, for it to stop early
+    (raising Cancelled) when its result is not wanted."""
 
-    def __init__(self, work: Callable[[threading.Event], T]):
+    def __init__(self, work: Callable[[threading.Event], T], name: str):
         self._stop = threading.Event()
         self._done: list = []
-        self._thread = threading.Thread(target=self._run, args=(work,), name="flows-texts", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self._thread.start()
 
     def _run(self, work: Callable[[threading.Event], T]) -> None:
         try:
             self._done.append(work(self._stop))
+        except Cancelled:  # without its traceback, which holds what the work had built so far
+            self._done.append(Cancelled())
         except BaseException as e:  # handed to the caller
             self._done.append(e)
 

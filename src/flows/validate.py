@@ -401,7 +401,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     """Every problem of the Parquet files of a published package, checked in DuckDB."""
     import pyarrow.parquet as pq
 
-    from .texts import InBackground, read_texts
+    from .texts import Cancelled, InBackground, read_texts
 
     schemas = {name: pq.read_schema(processed / f"{name}.parquet") for name in TABLES}
     layout = [p for name in TABLES for p in _layout_problems(name, schemas[name])]
@@ -413,11 +413,23 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
         # ParquetFile, not read_table: that imports pyarrow.dataset, and with it pandas (0.5 s)
         sources = pq.ParquetFile(processed / "sources.parquet").read(columns=["source_id", "text_path"])
         texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p), stop)
+        Cancelled.unless_going_on(stop)
         claims = pq.ParquetFile(processed / "claims.parquet", read_dictionary=["source_id"]).read(
             columns=["source_id", "evidence_text"])
+        Cancelled.unless_going_on(stop)
         return texts, quote_texts(claims, sources, texts)
-    texts_read = InBackground(read_quote_texts)
+    texts_read = InBackground(read_quote_texts, name="flows-texts")
     con = duckdb.connect()
+    try:
+        return _published_rule_problems(con, processed, schemas, texts_read.result)
+    finally:  # the texts are not wanted once the tables have problems, or on an error
+        texts_read.cancel()
+        con.close()
+
+
+def _published_rule_problems(con: duckdb.DuckDBPyConnection, processed: Path, schemas: dict,
+                             texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[Problem]:
+    """The field rules of every table, then, if they all pass, the cross-table rules."""
     con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
     for name in TABLES:
         # Each table as a view of its file, with each row's position in the file: a rule reads
@@ -428,10 +440,9 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     found = [p for name in TABLES for p in _published_field_problems(
         con, name, {f.name for f in schemas[name] if f.nullable})]
     if found:  # cross-table rules assume each table is well-formed
-        texts_read.cancel()
         return rows.where(found)
     found += [(rule.table, row, rule.field, message)
-              for rule, row, message in _cross_table_offences(con, texts_read.result)]
+              for rule, row, message in _cross_table_offences(con, texts)]
     return rows.where(found)
 
 
