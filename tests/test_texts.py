@@ -94,7 +94,8 @@ def test_a_cancelled_work_leaves_nothing_it_built_behind() -> None:
     gc.disable()
     try:
         background = InBackground(work, name="test-cancelled")
-        while not built:
+        deadline = time.monotonic() + 30
+        while not built and time.monotonic() < deadline:
             time.sleep(0.01)
         thread = next(t for t in threading.enumerate() if t.name == "test-cancelled")
         background.cancel()

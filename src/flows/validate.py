@@ -413,10 +413,9 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
         # ParquetFile, not read_table: that imports pyarrow.dataset, and with it pandas (0.5 s)
         sources = pq.ParquetFile(processed / "sources.parquet").read(columns=["source_id", "text_path"])
         texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p), stop)
-        Cancelled.unless_going_on(stop)
+        Cancelled.unless_going_on(stop)  # before the claims are read and matched with the texts
         claims = pq.ParquetFile(processed / "claims.parquet", read_dictionary=["source_id"]).read(
             columns=["source_id", "evidence_text"])
-        Cancelled.unless_going_on(stop)
         return texts, quote_texts(claims, sources, texts)
     texts_read = InBackground(read_quote_texts, name="flows-texts")
     con = duckdb.connect()
