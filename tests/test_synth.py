@@ -183,7 +183,6 @@ def test_bench_results_md_is_what_the_bench_renders_from_results_json(monkeypatc
 
     monkeypatch.setattr(platform, "node", lambda: "elsewhere")
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
-
     results = json.loads((ROOT / "bench" / "results.json").read_text())
     assert (ROOT / "bench" / "results.md").read_text() == bench.render(results)
 

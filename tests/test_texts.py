@@ -43,7 +43,7 @@ def test_texts_read_in_a_thread_are_the_published_ones() -> None:
     assert len(published) == 8  # the article, two pointer files and five official extracts
 
 
-def test_reading_stops_at_the_next_text_once_told() -> None:
+def test_reading_stops_at_the_next_text_once_told(monkeypatch) -> None:
     """`flows check` stops the texts thread when the tables already have problems (the quotes
     are then not searched), instead of reading every text for nothing."""
     paths = [p for p, _ in _published_sources()]
@@ -56,10 +56,9 @@ def test_reading_stops_at_the_next_text_once_told() -> None:
             stop.set()
         return real_read(dirs, path)
     real_read = texts._read_text
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(texts, "_read_text", reads)
-        with pytest.raises(Cancelled):
-            read_texts(ROOT, paths, stop)
+    monkeypatch.setattr(texts, "_read_text", reads)
+    with pytest.raises(Cancelled):
+        read_texts(ROOT, paths, stop)
     assert read == paths[:2]
 
 
