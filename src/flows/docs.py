@@ -33,6 +33,8 @@ def table_dictionary(table: Table) -> str:
     for f in table_fields(table):
         constraint = ", ".join(f"`{v}`" for v in f.enum) if f.enum else \
             (f"pattern `{f.pattern}`" if f.pattern else (f"≥ {f.minimum}" if f.minimum is not None else ""))
+        if f.min_chars is not None:
+            constraint = f"at least {f.min_chars} characters besides whitespace"
         kind = "EDTF string" if f.type == "edtf" else table_schema_type(f)
         lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else ''} | {_cell(constraint)} | "
                      f"{_cell(f.description)} |")

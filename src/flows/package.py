@@ -29,6 +29,8 @@ def field_descriptor(f: Field) -> dict[str, Any]:
         constraints["pattern"] = f.pattern
     if f.minimum is not None:
         constraints["minimum"] = f.minimum
+    if f.min_chars is not None:  # implied by the stricter rule: min_chars besides whitespace
+        constraints["minLength"] = f.min_chars
     if f.unique:
         constraints["unique"] = True
     if constraints:
