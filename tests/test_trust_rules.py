@@ -279,3 +279,209 @@ def test_real_evidence_meets_the_minimum():
     claims = pq.read_table(ROOT / PROCESSED / "claims.parquet", columns=["evidence_text"])
     shortest = min(len("".join(t.split())) for t in claims["evidence_text"].to_pylist())
     assert shortest >= EVIDENCE_MIN_CHARS
+
+
+# --- `flows check` covers every published byte ----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def base_db(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base project built with flows.duckdb."""
+    from flows.build import build
+
+    root = tmp_path_factory.mktemp("rules-db") / "p"
+    shutil.copytree(base, root)
+    build(root)
+    return root
+
+
+@pytest.fixture
+def package_db(base_db: Path, tmp_path: Path) -> Path:
+    shutil.copytree(base_db, tmp_path / "p")
+    return tmp_path / "p"
+
+
+def edit_descriptor(root: Path, change: Callable[[dict], None], indent: int = 2) -> None:
+    path = root / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    change(package)
+    path.write_text(json.dumps(package, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _resource(package: dict, name: str) -> dict:
+    return next(r for r in package["resources"] if r["name"] == name)
+
+
+DESCRIPTOR_EDITS = {
+    "title": (lambda p: p.update(title=p["title"] + " (edited)"), "datapackage.json: title:"),
+    "licence": (lambda p: p["licenses"][0].update(name="CC0-1.0"), "datapackage.json: licenses:"),
+    "version": (lambda p: p.update(version="9.9.9"), "datapackage.json: version:"),
+    "key removed": (lambda p: p.pop("contributors"), "datapackage.json: contributors: missing"),
+    "key added": (lambda p: p.update(signed_by="nobody"), "datapackage.json: signed_by: not written"),
+    "source entry": (lambda p: p["sources"][0].update(licence="public domain"), "datapackage.json: sources:"),
+    "resource path": (lambda p: _resource(p, "claims").update(path="data/processed/other.parquet"),
+                      "datapackage.json: resources.claims.path:"),
+    "resource row count": (lambda p: _resource(p, "claims").update(rows=_resource(p, "claims")["rows"] + 1),
+                           "datapackage.json: resources.claims.rows:"),
+    "resource description": (lambda p: _resource(p, "actors").update(description="x"),
+                             "datapackage.json: resources.actors.description:"),
+    "resource key added": (lambda p: _resource(p, "actors").update(encoding="latin-1"),
+                           "datapackage.json: resources.actors.encoding:"),
+    "resources reordered": (lambda p: p["resources"].reverse(), "datapackage.json: resources: not in the order"),
+}
+
+
+@pytest.mark.parametrize("edit", DESCRIPTOR_EDITS, ids=list(DESCRIPTOR_EDITS))
+def test_an_edited_descriptor_fails_the_check(package: Path, edit: str):
+    change, line = DESCRIPTOR_EDITS[edit]
+    edit_descriptor(package, change)
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(line) for x in lines), lines
+
+
+def test_a_reformatted_descriptor_fails_the_check(package: Path):
+    edit_descriptor(package, lambda p: None, indent=4)
+    code, lines = check_lines(package)
+    assert code == 1 and lines[0] == "datapackage.json: not written as the build writes it (formatting changed)", lines
+
+
+def test_without_package_yaml_the_files_still_verify_the_descriptor(package: Path):
+    """A package shipped without data/raw: metadata cannot be verified, paths and counts can."""
+    shutil.rmtree(package / "data/raw")
+    assert check_lines(package)[0] == 1  # the texts are gone: unverified quotes
+    edit_descriptor(package, lambda p: _resource(p, "events").update(rows=0))
+    _, lines = check_lines(package)
+    assert any(x.startswith("datapackage.json: resources.events.rows: 0 where") for x in lines), lines
+
+
+README_EDITS = {
+    "contents": (lambda t: re.sub(r"(\| `claims` \| )(\d+)", lambda m: m[1] + str(int(m[2]) + 1), t, count=1),
+                 "README.md: generated:contents:"),
+    "data-dictionary": (lambda t: t.replace("| `stance` | string | yes |", "| `stance` | string |  |", 1),
+                        "README.md: generated:data-dictionary:"),
+    "markers removed": (lambda t: t.replace("<!-- generated:contents end -->", ""), "README.md: README.md has no contents"),
+}
+
+
+@pytest.mark.parametrize("edit", README_EDITS, ids=list(README_EDITS))
+def test_an_edited_generated_readme_section_fails_the_check(package: Path, edit: str):
+    change, line = README_EDITS[edit]
+    path = package / "README.md"
+    before = path.read_text(encoding="utf-8")
+    path.write_text(change(before), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != before
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(line) for x in lines), lines
+
+
+def test_readme_text_outside_the_generated_sections_is_free(package: Path):
+    path = package / "README.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("# ", "# Edited: ", 1), encoding="utf-8")
+    assert check_lines(package) == (0, ["check passed"])
+
+
+DB = "data/processed/flows.duckdb"
+
+
+def alter_db(root: Path, *statements: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(root / DB))
+    try:
+        for s in statements:
+            con.execute(s)
+    finally:
+        con.close()
+
+
+DB_EDITS = {
+    "row of a table": (("UPDATE claims SET stance = 'denies' WHERE claim_id = "
+                        "(SELECT min(claim_id) FROM claims WHERE stance <> 'denies')",), "claims"),
+    "row of a view": (("UPDATE claim_details SET claim_id = claim_id || 'x' WHERE claim_id = "
+                       "(SELECT min(claim_id) FROM claim_details)",), "claim_details"),
+    "row deleted": (("DELETE FROM actors WHERE actor_id = 'actor/iran'",), "actors"),
+    "view dropped": (("DROP TABLE timeline",), "timeline"),
+    "table added": (("CREATE TABLE extra AS SELECT 1 AS x",), "extra"),
+    "view added": (("CREATE VIEW extra_view AS SELECT 1 AS x",), "extra_view"),
+    "column added": (("ALTER TABLE sources ADD COLUMN x INTEGER",), "sources"),
+}
+
+
+def test_the_fresh_database_passes(package_db: Path):
+    assert check_lines(package_db) == (0, ["check passed"])
+
+
+@pytest.mark.parametrize("edit", DB_EDITS, ids=list(DB_EDITS))
+def test_an_edited_database_fails_the_check_naming_the_relation(package_db: Path, edit: str):
+    statements, relation = DB_EDITS[edit]
+    alter_db(package_db, *statements)
+    code, lines = check_lines(package_db)
+    assert code == 1 and any(x.startswith(f"{DB}: {relation}: ") for x in lines), lines
+
+
+def test_a_database_from_an_older_build_fails_the_check(package_db: Path, tmp_path: Path):
+    from flows.build import build
+
+    older = tmp_path / "older.duckdb"
+    shutil.copy(package_db / DB, older)
+    actors = package_db / "data/raw/actors"
+    path = next(p for p in sorted(actors.glob("*.yaml")) if "name: Iran\n" in p.read_text(encoding="utf-8"))
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Iran\n", "name: Islamic Republic of Iran\n", 1),
+                    encoding="utf-8")
+    build(package_db)
+    assert check_lines(package_db) == (0, ["check passed"])
+    shutil.copy(older, package_db / DB)
+    code, lines = check_lines(package_db)
+    assert code == 1 and any(x.startswith(f"{DB}: actors: ") for x in lines), lines
+
+
+def test_a_database_beside_a_release_without_digests_fails(package: Path, base_db: Path):
+    shutil.copy(base_db / DB, package / DB)  # the release was built with --no-duckdb
+    code, lines = check_lines(package)
+    assert code == 1 and lines[0].startswith(f"{DB}: datapackage.json records no digests"), lines
+
+
+def test_a_corrupt_database_is_a_problem_line(package_db: Path):
+    (package_db / DB).write_bytes(b"not a database" * 100)
+    code, lines = check_lines(package_db)
+    assert code == 1 and lines[0].startswith(f"{DB}: not a readable DuckDB database"), lines
+
+
+def test_database_digests_do_not_depend_on_row_order(package_db: Path):
+    import duckdb
+
+    from flows.dbdigest import database_digests, digests
+
+    recorded = database_digests(package_db / DB)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{package_db / DB}' AS src (READ_ONLY)")
+    for name in recorded:
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM src."{name}" ORDER BY random()')
+    con.execute("DETACH src")
+    assert digests(con) == recorded
+
+
+# --- a corrupt Parquet file whose hash was updated to match it ---------------------------------
+
+def _rehash(root: Path, table: str) -> None:
+    path = root / PROCESSED / f"{table}.parquet"
+    edit_descriptor(root, lambda p: _resource(p, table).update(hash=f"sha256:{sha256_file(path)}"))
+
+
+PARQUET_DAMAGE = {
+    "truncated": lambda b: b[: len(b) // 2],
+    "empty": lambda b: b"",
+    "not parquet": lambda b: b"PAR1 hello",
+    "footer garbled": lambda b: b[:-12] + b"\xff" * 8 + b[-4:],
+    "page garbled": lambda b: b[:4] + bytes(x ^ 0x5A for x in b[4:len(b) // 2]) + b[len(b) // 2:],
+}
+
+
+@pytest.mark.parametrize("damage", PARQUET_DAMAGE, ids=list(PARQUET_DAMAGE))
+@pytest.mark.parametrize("table", ["claims", "sources"])
+def test_a_corrupt_parquet_file_is_a_problem_line_naming_it(package: Path, damage: str, table: str):
+    path = package / PROCESSED / f"{table}.parquet"
+    path.write_bytes(PARQUET_DAMAGE[damage](path.read_bytes()))
+    _rehash(package, table)
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(f"data/processed/{table}.parquet: ") and "Parquet" in x
+                             for x in lines), lines
