@@ -204,6 +204,17 @@ FAULTS = [
     Fault("bad relation", {"links/zz-fault.yaml": "- link_id: link/zz-fault\n  from_record_id: actor/iran\n  relation: hates\n  to_record_id: actor/russia\n",
                            "sources/zz-fault.yaml": source_with("link/zz-fault")},
           "data/raw/links/zz-fault.yaml:3: relation", "is not one of"),
+    # issue 16: rules (one rule set for build and check; tests/test_trust_rules.py)
+    Fault("evidence too short", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "Iran")),
+          S + ":15: evidence_text", "fewer than 8 characters other than whitespace"),
+    Fault("evidence of spaced letters", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", '"I r a n s"')),
+          S + ":15: evidence_text", "fewer than 8 characters other than whitespace"),
+    Fault("whitespace-only publisher", {"sources/zz-fault.yaml": source_with("actor/iran").replace("publisher: flows tests", 'publisher: "\\t \\u00a0"')},
+          S + ":4: publisher", "required"),
+    Fault("url with a trailing newline", {"sources/zz-fault.yaml": source_with("actor/iran").replace("  licence: CC0", '  licence: CC0\n  url: "https://example.org/x\\n"')},
+          S + ":10: url", "does not match the pattern"),
+    Fault("language with a trailing newline", actor(extra='  aliases:\n    - alias: FA\n      alias_type: acronym\n      language: "en\\n"\n      source_id: source/zz-fault\n'),
+          A + ":7: language", "does not match the pattern"),
 ]
 
 

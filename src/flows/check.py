@@ -1,62 +1,213 @@
 """`flows check`: everything a user must be able to trust in a published package.
 
-File hashes against `datapackage.json`, the descriptor and SQL files against what the schema
-generates, then the same rules as the build's models and its cross-table rules, run by DuckDB
-directly over the Parquet files (`validate.published_problems`): no row goes through pandas.
+Every published byte is compared with what the build would publish: file hashes against
+`datapackage.json`; the descriptor itself against the one regenerated from the published files
+(and from `data/raw/package.yaml` when it is there); the SQL files and the README's generated
+sections against what the schema and the tables give; `flows.duckdb`, when present, against the
+digests recorded at publish (flows.dbdigest). Then the same rules as the build's models and its
+cross-table rules, run by DuckDB directly over the Parquet files (`validate.published_problems`):
+no row goes through pandas.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pyarrow
+import pyarrow.parquet as pq
+
+from .dbdigest import DESCRIPTOR_KEY, database_digests, digest_problems
 from .ddl import schema_sql, views_sql
-from .errors import Problem
-from .package import PROCESSED, table_schema
-from .publish import SQL_FILES, recover, sha256_file
+from .docs import SECTIONS, published_contents, render_readme, section
+from .errors import CurationError, Problem
+from .package import PACKAGE_KEYS, PROCESSED, SOURCE_COLUMNS, descriptor, descriptor_text, table_schema
+from .publish import DUCKDB_FILE, SQL_FILES, recover, sha256_file
 from .schema import TABLES
 from .validate import published_problems
 
+DESCRIPTOR = "datapackage.json"
+# Messages after which the check reads no further: files missing, altered or unreadable.
+_STOP = ("missing", "sha256 differs", "not a readable Parquet file")
 
-def _file_problems(root: Path) -> list[Problem]:
-    descriptor_path = root / "datapackage.json"
-    if not descriptor_path.is_file():
-        return [Problem("datapackage.json", None, "missing: run `flows build`")]
+
+def _read_descriptor(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    path = root / DESCRIPTOR
+    if not path.is_file():
+        return None, [Problem(DESCRIPTOR, None, "missing: run `flows build`")]
     try:
-        package = json.loads(descriptor_path.read_text(encoding="utf-8"))
-        resources = {r["name"]: r for r in package["resources"]}
-    except (ValueError, KeyError, TypeError) as e:
-        return [Problem("datapackage.json", None, f"unreadable descriptor: {e}")]
-    problems = []
+        package = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(package, dict) or not isinstance(package.get("resources"), list) or \
+                not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in package["resources"]):
+            raise ValueError("it needs a list of named resources")
+    except (ValueError, UnicodeDecodeError) as e:
+        return None, [Problem(DESCRIPTOR, None, f"unreadable descriptor: {e}")]
+    return package, []
+
+
+def _file_problems(root: Path, package: dict[str, Any]) -> tuple[list[Problem], dict[str, str]]:
+    """Each table's file against its resource; returns the problems and the files' sha256."""
+    resources = {r["name"]: r for r in package["resources"]}
+    problems, hashes = [], {}
     for name, table in TABLES.items():
         res = resources.get(name)
         path = f"{PROCESSED}/{name}.parquet"
         if res is None:
-            problems.append(Problem("datapackage.json", "resources", f"no resource {name!r}"))
+            problems.append(Problem(DESCRIPTOR, "resources", f"no resource {name!r}"))
             continue
         if res.get("schema") != table_schema(table):
-            problems.append(Problem("datapackage.json", f"resources.{name}.schema",
+            problems.append(Problem(DESCRIPTOR, f"resources.{name}.schema",
                                     "differs from the schema the code defines"))
         if not (root / path).is_file():
             problems.append(Problem(path, None, "missing"))
-        elif res.get("hash") != f"sha256:{sha256_file(root / path)}":
+            continue
+        hashes[name] = sha256_file(root / path)
+        if res.get("hash") != f"sha256:{hashes[name]}":
             problems.append(Problem(path, None, "sha256 differs from datapackage.json: the file "
                                     "was changed or corrupted after the build"))
     extra = sorted(set(resources) - set(TABLES))
-    problems += [Problem("datapackage.json", "resources", f"unknown resource {e!r}") for e in extra]
+    problems += [Problem(DESCRIPTOR, "resources", f"unknown resource {e!r}") for e in extra]
     for rel, text in zip(SQL_FILES, (schema_sql(), views_sql())):
         path = root / rel
         if not path.is_file():
             problems.append(Problem(rel, None, "missing"))
         elif path.read_text(encoding="utf-8", errors="replace") != text:
             problems.append(Problem(rel, None, "differs from what the build generates"))
+    return problems, hashes
+
+
+def _parquet_facts(processed: Path) -> tuple[dict[str, int], list[dict[str, Any]], list[Problem]]:
+    """Row counts (from each file's footer) and the sources the descriptor lists; a file that
+    pyarrow cannot read is a problem naming it."""
+    rows, sources, problems = {}, [], []
+    for name in TABLES:
+        try:
+            with pq.ParquetFile(processed / f"{name}.parquet") as f:
+                rows[name] = f.metadata.num_rows
+                if name == "sources":
+                    sources = f.read(columns=list(SOURCE_COLUMNS)).to_pylist()
+        except (pyarrow.ArrowException, OSError, ValueError) as e:
+            problems.append(Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}"))
+    return rows, sources, problems
+
+
+def _package_meta(root: Path, package: dict[str, Any]) -> dict[str, Any]:
+    """The package's metadata: data/raw/package.yaml when it is at the root, else the
+    descriptor's own (then only what the files give can be verified)."""
+    path = root / "data" / "raw" / "package.yaml"
+    if not path.is_file():
+        return {k: package[k] for k in PACKAGE_KEYS if k in package}
+    from .load import read_yaml
+
+    meta = read_yaml(path, "data/raw/package.yaml")
+    if not isinstance(meta, dict):
+        raise CurationError.at("data/raw/package.yaml", None, "package.yaml is not a mapping")
+    return dict(meta)
+
+
+def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, str],
+                         rows: dict[str, int], sources: list[dict[str, Any]]) -> list[Problem]:
+    """datapackage.json against the descriptor the build writes for these files: one problem
+    per differing top-level key and per differing key of a resource."""
+    try:
+        expected = descriptor(_package_meta(root, package), sources, hashes, rows)
+    except CurationError as e:
+        return e.problems
+    except ValueError as e:  # unknown keys in package.yaml
+        return [Problem("data/raw/package.yaml", None, str(e))]
+    if DESCRIPTOR_KEY in package:  # verified against the database itself (_database_problems)
+        expected[DESCRIPTOR_KEY] = package[DESCRIPTOR_KEY]
+    problems = []
+    for key in [*expected, *(k for k in package if k not in expected)]:
+        if key == "resources" or package.get(key) == expected.get(key):
+            continue
+        what = "missing" if key not in package else ("not written by the build" if key not in expected
+                                                     else "differs from what the build writes")
+        problems.append(Problem(DESCRIPTOR, key, what))
+    published = {r["name"]: r for r in package["resources"]}
+    for res in expected["resources"]:
+        found = published.get(res["name"])
+        if found is None:
+            continue  # reported by _file_problems
+        for key in [*res, *(k for k in found if k not in res)]:
+            if key in ("schema", "hash") or found.get(key) == res.get(key):
+                continue  # schema and hash: reported by _file_problems
+            problems.append(Problem(DESCRIPTOR, f"resources.{res['name']}.{key}",
+                                    f"{found.get(key)!r} where the published files give {res.get(key)!r}"))
+    if [r.get("name") for r in package["resources"]] != [r["name"] for r in expected["resources"]] \
+            and set(published) == set(TABLES):
+        problems.append(Problem(DESCRIPTOR, "resources", "not in the order the build writes them"))
+    if not problems and (root / DESCRIPTOR).read_text(encoding="utf-8") != descriptor_text(package):
+        problems.append(Problem(DESCRIPTOR, None, "not written as the build writes it (formatting changed)"))
     return problems
+
+
+def _readme_problems(root: Path, processed: Path) -> list[Problem]:
+    """The README's generated sections against what the schema and the published tables give."""
+    path = root / "README.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        expected = render_readme(text, published_contents(processed))
+    except ValueError as e:  # no markers
+        return [Problem("README.md", None, str(e))]
+    return [Problem("README.md", f"generated:{name}", "differs from what the published tables give "
+                    "(edited by hand, or from another build): run `flows build`")
+            for name in SECTIONS if section(text, name) != section(expected, name)]
+
+
+def _database_problems(root: Path, package: dict[str, Any]) -> list[Problem]:
+    """flows.duckdb, when present, against the digests recorded in datapackage.json."""
+    rel = f"{PROCESSED}/{DUCKDB_FILE}"
+    if not (root / rel).is_file():
+        return []  # optional: not committed, not needed by the tables
+    recorded = package.get(DESCRIPTOR_KEY)
+    if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
+        return [Problem(rel, None, f"datapackage.json records no digests of it ({DESCRIPTOR_KEY}): it comes "
+                        "from another build, or the release was built with --no-duckdb; run `flows build`")]
+    try:
+        found = database_digests(root / rel)
+    except duckdb.Error as e:
+        return [Problem(rel, None, f"not a readable DuckDB database: {e}")]
+    return [Problem(rel, name, message) for name, message in digest_problems(rel, recorded, found)]
+
+
+def _unreadable(error: Exception, processed: Path) -> Problem:
+    """An error reading the Parquet files (a corrupt page behind an intact footer), named by
+    the file it mentions."""
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    for name in TABLES:
+        if f"{name}.parquet" in str(error):
+            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {message}")
+    for name in TABLES:  # the error does not say which: read each file whole (only on this path)
+        try:
+            with pq.ParquetFile(processed / f"{name}.parquet") as f:
+                f.read()
+        except (pyarrow.ArrowException, OSError, ValueError) as e:
+            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}")
+    return Problem(PROCESSED, None, f"a Parquet file is not readable: {message}")
 
 
 def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bool]:
     """All problems of the package at root, and whether an interrupted publish was finished."""
     recovered = recover(root)
-    problems = _file_problems(root)
-    if any(p.message == "missing" or "sha256" in p.message for p in problems):
+    package, problems = _read_descriptor(root)
+    if package is None:
+        return problems, recovered
+    problems, hashes = _file_problems(root, package)
+    processed = root / PROCESSED
+    if not any(p.message.startswith(_STOP) for p in problems):
+        rows, sources, unreadable = _parquet_facts(processed)
+        problems += unreadable
+    if any(p.message.startswith(_STOP) for p in problems):
         return problems, recovered  # unreadable or altered files: report them, read no further
-    return problems + published_problems(texts_root or root, root / PROCESSED), recovered
+    try:
+        problems += _descriptor_problems(root, package, hashes, rows, sources)
+        problems += _readme_problems(root, processed)
+        problems += _database_problems(root, package)
+        return problems + published_problems(texts_root or root, processed), recovered
+    except (duckdb.Error, pyarrow.ArrowException, OSError) as e:
+        return problems + [_unreadable(e, processed)], recovered

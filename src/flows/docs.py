@@ -1,16 +1,15 @@
 """The README's generated sections: the data dictionary (from the schema) and the summary of
-contents (from the data). Each lives between markers that only the build writes."""
+contents (from the published tables). Each lives between markers that only the build writes;
+`flows check` renders them again and compares."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
 
 from .dtypes import table_schema_type
 from .schema import TABLES, Table, table_fields
-
-if TYPE_CHECKING:  # pandas is imported only where frames are made
-    import pandas as pd
 
 
 def _marker(name: str) -> tuple[str, str]:
@@ -33,6 +32,8 @@ def table_dictionary(table: Table) -> str:
     for f in table_fields(table):
         constraint = ", ".join(f"`{v}`" for v in f.enum) if f.enum else \
             (f"pattern `{f.pattern}`" if f.pattern else (f"≥ {f.minimum}" if f.minimum is not None else ""))
+        if f.min_chars is not None:
+            constraint = f"at least {f.min_chars} characters besides whitespace"
         kind = "EDTF string" if f.type == "edtf" else table_schema_type(f)
         lines.append(f"| `{f.name}` | {kind} | {'yes' if f.required else ''} | {_cell(constraint)} | "
                      f"{_cell(f.description)} |")
@@ -43,20 +44,54 @@ def data_dictionary() -> str:
     return "\n\n".join(table_dictionary(t) for t in TABLES.values())
 
 
-def contents_summary(frames: dict[str, pd.DataFrame]) -> str:
+@dataclass(frozen=True)
+class Contents:
+    """What the contents section says, counted from the published tables."""
+
+    rows: dict[str, int]
+    sources_by_type: list[tuple[str, int]]
+    claims_by_stance: list[tuple[str, int]]
+    claims_by_evidence_type: list[tuple[str, int]]
+    top_sources: list[tuple[str, str, int]]  # title, publisher, claims
+
+
+def published_contents(processed: Path) -> Contents:
+    """The counts of the contents section, by DuckDB over the Parquet files: the build and
+    `flows check` count the same way, and the check need not import pandas."""
+    import duckdb
+
+    from .ddl import sql_string
+
+    con = duckdb.connect()
+    try:
+        for name in TABLES:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM "
+                        f"read_parquet({sql_string(str(processed / f'{name}.parquet'))})")
+
+        def counts(table: str, column: str) -> list[tuple[str, int]]:
+            return con.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column} "
+                               f"ORDER BY {column}").fetchall()
+        rows = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES}
+        top = con.execute("SELECT s.title, s.publisher, c.n FROM (SELECT source_id, count(*) AS n "
+                          "FROM claims GROUP BY source_id) c JOIN sources s USING (source_id) "
+                          "ORDER BY c.n DESC, c.source_id LIMIT 10").fetchall()
+        return Contents(rows, counts("sources", "source_type"), counts("claims", "stance"),
+                        counts("claims", "evidence_type"), top)
+    finally:
+        con.close()
+
+
+def contents_summary(contents: Contents) -> str:
     lines = ["| table | rows |", "|---|---|"]
-    lines += [f"| `{name}` | {len(frames[name])} |" for name in TABLES]
-    claims = frames["claims"]
-    sources = frames["sources"].set_index("source_id")
-    per_source = claims.groupby("source_id").size()
-    by_type = frames["sources"].groupby("source_type").size()
-    lines += ["", "Sources by type: " + ", ".join(f"{t} {n}" for t, n in by_type.items()) + ".", "",
-              "Claims by stance: " + ", ".join(f"{s} {n}" for s, n in claims.groupby("stance").size().items()) + ".",
-              "", "Claims by evidence type: " + ", ".join(
-                  f"{s} {n}" for s, n in claims.groupby("evidence_type").size().items()) + ".", "",
+    lines += [f"| `{name}` | {contents.rows[name]} |" for name in TABLES]
+
+    def listed(pairs: list[tuple[str, int]]) -> str:
+        return ", ".join(f"{k} {n}" for k, n in pairs)
+    lines += ["", f"Sources by type: {listed(contents.sources_by_type)}.", "",
+              f"Claims by stance: {listed(contents.claims_by_stance)}.", "",
+              f"Claims by evidence type: {listed(contents.claims_by_evidence_type)}.", "",
               "Sources with the most claims:", ""]
-    for source_id, n in per_source.sort_values(ascending=False, kind="stable").head(10).items():
-        lines.append(f"- {_cell(str(sources.loc[source_id, 'title']))} ({sources.loc[source_id, 'publisher']}): {n} claims")
+    lines += [f"- {_cell(str(title))} ({publisher}): {n} claims" for title, publisher, n in contents.top_sources]
     return "\n".join(lines)
 
 
@@ -68,6 +103,16 @@ def replace_section(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
 
 
-def render_readme(template: str, frames: dict[str, pd.DataFrame]) -> str:
+SECTIONS = ("data-dictionary", "contents")
+
+
+def section(text: str, name: str) -> str | None:
+    """The body of a generated section, or None when the text has no such markers."""
+    start, end = _marker(name)
+    m = re.search(re.escape(start) + r"\n?(.*?)\n?" + re.escape(end), text, re.S)
+    return m.group(1) if m else None
+
+
+def render_readme(template: str, contents: Contents) -> str:
     text = replace_section(template, "data-dictionary", data_dictionary())
-    return replace_section(text, "contents", contents_summary(frames))
+    return replace_section(text, "contents", contents_summary(contents))

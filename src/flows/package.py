@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .dtypes import table_schema_type
@@ -12,6 +14,7 @@ if TYPE_CHECKING:  # pandas is imported only where frames are made
     import pandas as pd
 
 PROCESSED = "data/processed"
+SOURCE_COLUMNS = ("source_id", "title", "url", "publisher", "licence")
 PACKAGE_KEYS = ("name", "title", "description", "version", "homepage", "keywords", "licenses",
                 "contributors")
 
@@ -29,6 +32,8 @@ def field_descriptor(f: Field) -> dict[str, Any]:
         constraints["pattern"] = f.pattern
     if f.minimum is not None:
         constraints["minimum"] = f.minimum
+    if f.min_chars is not None:  # implied by the stricter rule: min_chars besides whitespace
+        constraints["minLength"] = f.min_chars
     if f.unique:
         constraints["unique"] = True
     if constraints:
@@ -66,8 +71,16 @@ def resource(table: Table, sha256: str, rows: int) -> dict[str, Any]:
     }
 
 
-def descriptor(meta: dict[str, Any], sources: pd.DataFrame, hashes: dict[str, str],
+def source_rows(sources: pd.DataFrame) -> list[dict[str, Any]]:
+    """The sources columns the descriptor lists, from the build's frame."""
+    return sources[list(SOURCE_COLUMNS)].astype(object).where(sources[list(SOURCE_COLUMNS)].notna(), None) \
+        .to_dict("records")
+
+
+def descriptor(meta: dict[str, Any], sources: list[dict[str, Any]], hashes: dict[str, str],
                rows: dict[str, int]) -> dict[str, Any]:
+    """The whole descriptor: meta from data/raw/package.yaml, sources as rows of SOURCE_COLUMNS
+    (from the build's frame, or from sources.parquet for `flows check`)."""
     unknown = sorted(set(meta) - set(PACKAGE_KEYS))
     if unknown:
         raise ValueError(f"data/raw/package.yaml: unknown keys {unknown} (it takes: {', '.join(PACKAGE_KEYS)})")
@@ -76,7 +89,12 @@ def descriptor(meta: dict[str, Any], sources: pd.DataFrame, hashes: dict[str, st
     out["sources"] = [
         {"title": s.title, **({"path": s.url} if isinstance(s.url, str) else {}),
          "publisher": s.publisher, "licence": s.licence}
-        for s in sources.sort_values("source_id").itertuples()
+        for s in (SimpleNamespace(**r) for r in sorted(sources, key=lambda r: r["source_id"]))
     ]
     out["resources"] = [resource(t, hashes[t.name], rows[t.name]) for t in TABLES.values()]
     return out
+
+
+def descriptor_text(package: dict[str, Any]) -> str:
+    """datapackage.json as the build writes it, byte for byte."""
+    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"

@@ -22,9 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .ddl import sql_string, question_views_sql, schema_sql, views_sql
-from .docs import render_readme
+from .dbdigest import DESCRIPTOR_KEY, database_digests
+from .docs import published_contents, render_readme
 from .dtypes import frame_to_arrow
-from .package import PROCESSED, descriptor
+from .package import PROCESSED, descriptor, descriptor_text, source_rows
 from .schema import TABLES
 
 if TYPE_CHECKING:  # `flows check` reads no frames: it need not import pandas
@@ -147,16 +148,17 @@ def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
     (staging / SQL_FILES[0]).write_text(schema_sql(), encoding="utf-8")
     (staging / SQL_FILES[1]).write_text(views_sql(), encoding="utf-8")
     hashes = {name: sha256_file(processed / f"{name}.parquet") for name in TABLES}
-    package = descriptor(meta, frames.frames["sources"], hashes, rows)
-    (staging / "datapackage.json").write_text(
-        json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (staging / "README.md").write_text(render_readme(readme, frames.frames), encoding="utf-8")
+    package = descriptor(meta, source_rows(frames.frames["sources"]), hashes, rows)
+    # counted from the Parquet files, as `flows check` counts them
+    (staging / "README.md").write_text(render_readme(readme, published_contents(processed)), encoding="utf-8")
     # The rows now live in the Parquet files: free them before DuckDB loads those.
     frames.frames.clear()
     frames.texts = frames.texts.slice(0, 0)
     pa.default_memory_pool().release_unused()
     if with_duckdb:
         write_duckdb(processed, processed / DUCKDB_FILE)
+        package[DESCRIPTOR_KEY] = database_digests(processed / DUCKDB_FILE)  # verified by `flows check`
+    (staging / "datapackage.json").write_text(descriptor_text(package), encoding="utf-8")
     return staging
 
 

@@ -8,7 +8,7 @@ Adding a field is one entry in FIELDS and one name in a table's field list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Field types: the logical types of the Table Schema spec, plus "edtf" (an EDTF string whose
 # earliest/latest dates are derived into two `date` fields named <field>_earliest/_latest).
@@ -40,6 +40,9 @@ RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "pa
 STANCES = ("asserts", "denies", "confirms", "admits", "neither_confirms_nor_denies",
            "expects", "warns", "condemns", "threatens", "lists")
 EVIDENCE_TYPES = ("quote", "list_row", "paraphrase")
+# Fewest characters other than whitespace that make a text evidence: the source names who says
+# what (the shortest curated paraphrase is "TASS said"); a word or two alone proves nothing.
+EVIDENCE_MIN_CHARS = 8
 SOURCE_TYPES = ("news_article", "official_list", "legal_act", "press_release", "transcript",
                 "official_statement", "report")
 TEXT_KINDS = ("full_text", "extract", "pointer")
@@ -62,10 +65,24 @@ class Field:
     unique: bool = False
     # Set on fields the build derives; they are not accepted in curation files.
     derived: bool = False
+    # Fewest characters other than whitespace a value holds (Python's str.isspace whitespace).
+    min_chars: int | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type}")
+
+    @property
+    def fewest_chars(self) -> int | None:
+        """The least number of characters other than whitespace a value must hold: `min_chars`,
+        or 1 for every required string field, so that an empty or whitespace-only string never
+        counts as a value. A field with an enum or a pattern needs no such rule: none of its
+        enum values or pattern matches is blank (tests/test_trust_rules.py)."""
+        if self.min_chars is not None:
+            return self.min_chars
+        if self.required and self.type == "string" and not (self.enum or self.pattern):
+            return 1
+        return None
 
 
 @dataclass(frozen=True)
@@ -233,7 +250,7 @@ _FIELD_LIST: list[Field] = [
           "official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that "
           "archives it.", required=True, enum=EVIDENCE_TYPES),
     Field("evidence_text", "string", "The evidence, verbatim as it stands in the source's archived "
-          "text (whitespace normalised).", required=True),
+          "text (whitespace normalised).", required=True, min_chars=EVIDENCE_MIN_CHARS),
     Field("locator", "string", "Where in the source the evidence stands (paragraph, row, section)."),
     *_edtf("claimed", "Date the claim was made"),
     # records registry
@@ -358,20 +375,14 @@ def table_field(table: Table, name: str) -> Field:
     """A table's view of a field: the shared definition, with any table-specific enum."""
     f = FIELDS[name]
     enum = TABLE_ENUMS.get((table.name, name))
-    if enum is not None:
-        return Field(f.name, f.type, f.description, f.required, enum, f.pattern, f.minimum,
-                     f.unique, f.derived)
-    return f
+    return f if enum is None else replace(f, enum=enum)
 
 
 def table_fields(table: Table) -> list[Field]:
     fields = [table_field(table, n) for n in table.fields]
     # A primary key field is required, whatever its shared definition says.
-    return [
-        Field(f.name, f.type, f.description, True, f.enum, f.pattern, f.minimum, f.unique,
-              f.derived) if f.name in table.primary_key and not f.required else f
-        for f in fields
-    ]
+    return [replace(f, required=True) if f.name in table.primary_key and not f.required else f
+            for f in fields]
 
 
 def curated_fields(table: Table) -> list[Field]:
@@ -380,6 +391,13 @@ def curated_fields(table: Table) -> list[Field]:
     if table.curated_as == "claims":
         skip |= {"source_id", "claim_id"}  # both come from the source file
     return [f for f in table_fields(table) if not f.derived and f.name not in skip]
+
+
+def too_short_message(fewest: int) -> str:
+    """What the build and `flows check` say of a value with too few characters other than whitespace."""
+    if fewest == 1:
+        return "is empty or only whitespace: a required value needs a character other than whitespace"
+    return f"holds fewer than {fewest} characters other than whitespace: too short to be evidence"
 
 
 def storage_type(f: Field) -> str:

@@ -20,7 +20,7 @@ import pycountry
 
 from .ddl import sql_string
 from .errors import Problem
-from .schema import RECORD_TABLES, TABLES, table_fields
+from .schema import RECORD_TABLES, TABLES, table_fields, too_short_message
 from .texts import quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
@@ -84,6 +84,7 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
 _NOT_SPACE_WHITESPACE = ("\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{1F}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
                          "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}")
 WHITESPACE = f"[ {_NOT_SPACE_WHITESPACE}]"
+NOT_WHITESPACE = f"[^ {_NOT_SPACE_WHITESPACE}]"
 
 
 def _folded(quote: str) -> str:
@@ -323,6 +324,9 @@ def _field_rules(table_name: str, may_hold_nulls: set[str]) -> list[FieldRule]:
                                  f"does not match the pattern {f.pattern}", c))
         if f.minimum is not None:
             out.append(FieldRule(c, f"{c} < {f.minimum}", f"is below the minimum {f.minimum}", c))
+        if f.fewest_chars is not None:  # a search that stops at the first `fewest` characters
+            chars = sql_string(f"({NOT_WHITESPACE}{WHITESPACE}*){{{f.fewest_chars}}}")
+            out.append(FieldRule(c, f"NOT regexp_matches({c}, {chars})", too_short_message(f.fewest_chars), c))
     return out
 
 
