@@ -215,6 +215,8 @@ FAULTS = [
           S + ":10: url", "does not match the pattern"),
     Fault("language with a trailing newline", actor(extra='  aliases:\n    - alias: FA\n      alias_type: acronym\n      language: "en\\n"\n      source_id: source/zz-fault\n'),
           A + ":7: language", "does not match the pattern"),
+    Fault("quote of two words", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "Iran supplied")),
+          S + ":15: evidence_text", "a quote of 2 word(s)"),
 ]
 
 

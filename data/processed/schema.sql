@@ -292,7 +292,7 @@ COMMENT ON COLUMN claims.claimed_value IS 'The value the claimant gives for `fie
 COMMENT ON COLUMN claims.claimant_id IS 'Who makes the claim (an `actor/` id).';
 COMMENT ON COLUMN claims.stance IS 'What the claimant does with the statement.';
 COMMENT ON COLUMN claims.source_id IS 'Identifier of a source document (`source/<slug>`).';
-COMMENT ON COLUMN claims.evidence_type IS '`quote`: verbatim text of the source; `list_row`: a row of an official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that archives it.';
+COMMENT ON COLUMN claims.evidence_type IS '`quote`: verbatim text of the source, at least 3 words; `list_row`: a row of an official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that archives it.';
 COMMENT ON COLUMN claims.evidence_text IS 'The evidence, verbatim as it stands in the source''s archived text (whitespace normalised).';
 COMMENT ON COLUMN claims.locator IS 'Where in the source the evidence stands (paragraph, row, section).';
 COMMENT ON COLUMN claims.claimed IS 'Date the claim was made, as an EDTF string at the precision the source gives.';

@@ -43,6 +43,9 @@ EVIDENCE_TYPES = ("quote", "list_row", "paraphrase")
 # Fewest characters other than whitespace that make a text evidence: the source names who says
 # what (the shortest curated paraphrase is "TASS said"); a word or two alone proves nothing.
 EVIDENCE_MIN_CHARS = 8
+# A quote must also hold a phrase, not a word or two lifted from the text: "Iran" or "drones"
+# occur in most sources and prove nothing (the shortest curated quote is "smuggled in parts").
+QUOTE_MIN_WORDS = 3
 SOURCE_TYPES = ("news_article", "official_list", "legal_act", "press_release", "transcript",
                 "official_statement", "report")
 TEXT_KINDS = ("full_text", "extract", "pointer")
@@ -246,7 +249,8 @@ _FIELD_LIST: list[Field] = [
           pattern=_id("actor")),
     Field("stance", "string", "What the claimant does with the statement.", required=True,
           enum=STANCES),
-    Field("evidence_type", "string", "`quote`: verbatim text of the source; `list_row`: a row of an "
+    Field("evidence_type", "string", "`quote`: verbatim text of the source, "
+          f"at least {QUOTE_MIN_WORDS} words; `list_row`: a row of an "
           "official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that "
           "archives it.", required=True, enum=EVIDENCE_TYPES),
     Field("evidence_text", "string", "The evidence, verbatim as it stands in the source's archived "

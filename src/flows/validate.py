@@ -20,7 +20,7 @@ import pycountry
 
 from .ddl import sql_string
 from .errors import Problem
-from .schema import RECORD_TABLES, TABLES, table_fields, too_short_message
+from .schema import QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields, too_short_message
 from .texts import quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
@@ -222,6 +222,11 @@ def _claim_rules() -> Iterator[Rule]:
                "source itself, not a pointer file: use paraphrase' END AS detail "
                "FROM claims c JOIN sources s USING (source_id) "
                "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')")
+    yield Rule("claims", "evidence_text", f"a quote of {{detail}} word(s): a quote is evidence from "
+               f"{QUOTE_MIN_WORDS} words on; quote the whole phrase that states the fact",
+               f"SELECT _row, words AS detail FROM (SELECT _row, len(regexp_split_to_array("
+               f"trim(regexp_replace(evidence_text, '{WHITESPACE}+', ' ', 'g')), ' ')) AS words "
+               f"FROM claims WHERE evidence_type = 'quote') WHERE words < {QUOTE_MIN_WORDS}")
     yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
                _QUOTES_NOT_FOUND, uses_texts=True)
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
