@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import Problem
+
+
+class ListError(Exception):
+    """A list file that is not as its publisher writes it: one Problem naming the file, the
+    line and the field. An import that meets one writes nothing."""
+
+    def __init__(self, where: str, field: str | None, message: str) -> None:
+        self.problem = Problem(where, field, message)
+        super().__init__(str(self.problem))
+
 
 @dataclass(frozen=True)
 class Row:
