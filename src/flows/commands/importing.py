@@ -116,7 +116,7 @@ def _release_date(value: str) -> str:
             return dt.date.fromisoformat(value).isoformat()
     except ValueError:
         pass
-    raise typer.BadParameter(f"{value!r}: expected a date YYYY-MM-DD", param_hint="--released")
+    fail(f"--released: {value!r}: expected a date YYYY-MM-DD")
 
 
 @import_app.command("un")

@@ -95,8 +95,8 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
     ended = False
     name = path.name
 
-    def refuse(field: str | None, message: str, line: int | None = None) -> ListError:
-        return ListError(f"{path}:{line or number}", field, message)
+    def refuse(field: str | None, message: str) -> ListError:
+        return ListError(f"{path}:{number}" if number else str(path), field, message)
 
     try:
         f = path.open("rb")

@@ -23,6 +23,7 @@ URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 TARGETS = {"INDIVIDUAL": "person", "ENTITY": "company"}
 CHUNK = 1 << 20
 MAX_ELEMENT = 1 << 20  # bytes of one INDIVIDUAL or ENTITY; real ones are under 10 kB
+_TOO_LONG = f"an element longer than {MAX_ELEMENT} bytes (the longest real one is about 10 kB)"
 ROOT = "CONSOLIDATED_LIST"
 # dateGenerated as the UN writes it (2026-02-27T00:00:09.554Z); only its date is used, in file names
 _GENERATED = re.compile(r"(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
@@ -38,8 +39,9 @@ def _text(el: ET.Element | None) -> str | None:
 
 def _parser(path: Path) -> expat.XMLParserType:
     """An expat parser that refuses what the UN list never has: a DOCTYPE (whose entity
-    definitions allow billion-laughs expansion and external entities) and any encoding but
-    UTF-8. Without a DOCTYPE, expat itself refuses every undefined entity."""
+    definitions allow billion-laughs expansion and external entities), CDATA sections (text
+    that can hide markup) and any encoding but UTF-8. Without a DOCTYPE, expat itself
+    refuses every undefined entity."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
@@ -52,7 +54,12 @@ def _parser(path: Path) -> expat.XMLParserType:
             raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
                             f"encoding {encoding!r}: the UN list is UTF-8")
 
+    def cdata() -> None:
+        raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
+                        "a CDATA section: the UN list has none (its text is escaped)")
+
     parser.StartDoctypeDeclHandler = doctype
+    parser.StartCdataSectionHandler = cdata
     parser.XmlDeclHandler = declaration
     return parser
 
@@ -119,6 +126,8 @@ def elements(path: Path, info: FileInfo | None = None,
             _parse(parser, path, chunk, not chunk)
             for tag, line, s, e in done:
                 e = buf.index(b">", e - buf_start) + 1
+                if e - (s - buf_start) > MAX_ELEMENT:
+                    raise ListError(f"{path}:{line}", tag, _TOO_LONG)
                 try:
                     text = bytes(buf[s - buf_start:e]).decode("utf-8")
                 except UnicodeDecodeError:
@@ -126,8 +135,7 @@ def elements(path: Path, info: FileInfo | None = None,
                 yield tag, line, text
             done.clear()
             if open_ and buf_start + len(buf) - open_[0][2] > MAX_ELEMENT:
-                raise ListError(f"{path}:{open_[0][1]}", open_[0][0],
-                                f"an element longer than {MAX_ELEMENT} bytes (the longest real one is about 10 kB)")
+                raise ListError(f"{path}:{open_[0][1]}", open_[0][0], _TOO_LONG)
             keep_from = open_[0][2] if open_ else buf_start + len(buf)
             if keep_from > buf_start:
                 del buf[: keep_from - buf_start]
