@@ -121,6 +121,8 @@ OFAC_CASES = [
     ("neither-utf8-nor-cp1252", "sdn.csv", _replace("39096", b"Seyed", b"Sey\x81ed"), None, "byte 0x81"),
     ("nul-byte", "sdn.csv", _replace("39096", b"Seyed", b"Sey\x00ed"), "SDN_Name", "U+0000"),
     ("escape-byte", "alt.csv", _replace("39096", b"QUREISHI", b"QUR\x1bEISHI"), "alt_name", "U+001B"),
+    ("bidi-override-in-a-name", "sdn.csv", _replace("39096", b"Seyed", "Sey\u202eed".encode()), "SDN_Name",
+     "bidirectional override U+202E"),
     ("row-after-0x1a", "sdn.csv", lambda data: (data + CRLF + _first_line_of("36")(data), len(_lines(data)) + 1),
      None, "after the 0x1A"),
     ("ent-num-not-a-number", "sdn.csv", _replace("39096", b"39096,", b"39O96,"), "ent_num", "not a number"),
@@ -156,6 +158,25 @@ def test_ofac_missing_companion_file(project: Path, tmp_path: Path, missing: str
     (folder / missing).unlink()
     message = _refused(project, "import", "ofac", str(folder), "--released", "2023-12-28", *SEEDS)
     assert message.startswith(f"error: {folder}: no {missing}: ")
+
+
+def test_ofac_broken_comments_file(project: Path, tmp_path: Path):
+    """sdn_comments.csv, when present, is held to the same rules (the real file of 2021)."""
+    folder = tmp_path / "release"
+    shutil.copytree(OFAC, folder)
+    lines = _lines((SHARED_LISTS / "ofac" / "sdn_comments.csv").read_bytes())
+    lines[2] = lines[2][:-1]  # its closing quote gone
+    (folder / "sdn_comments.csv").write_bytes(CRLF.join(lines))
+    message = _refused(project, "import", "ofac", str(folder), "--released", "2023-12-28", *SEEDS)
+    assert message.startswith(f"error: {folder / 'sdn_comments.csv'}:3: a quote that is never closed")
+
+
+def test_ofac_device_instead_of_a_file(project: Path, tmp_path: Path):
+    folder = tmp_path / "release"
+    shutil.copytree(OFAC, folder)
+    (folder / "sdn.csv").unlink()
+    (folder / "sdn.csv").symlink_to("/dev/zero")  # endless: never read
+    assert "no sdn.csv" in _refused(project, "import", "ofac", str(folder), "--released", "2023-12-28")
 
 
 def test_ofac_folders_where_files_belong(project: Path, tmp_path: Path):
@@ -291,6 +312,10 @@ UN_CASES = [
      "REFERENCE_NUMBER", "missing from this INDIVIDUAL"),
     ("unbound-prefix-inside-an-entry", UN_TEXT.replace(FIRST_NAME, '<FIRST_NAME xsi:nil="false">ERIC</FIRST_NAME>'),
      _line_of(UN_TEXT, FIRST_NAME), "INDIVIDUAL", "malformed XML"),
+    ("bidi-override-by-reference", UN_TEXT.replace(FIRST_NAME, "<FIRST_NAME>ER&#x202E;IC</FIRST_NAME>"), 4,
+     "FIRST_NAME", "bidirectional override U+202E in this INDIVIDUAL"),
+    ("c1-control", UN_TEXT.replace(FIRST_NAME, "<FIRST_NAME>ER\u0085IC</FIRST_NAME>"), 4,
+     "FIRST_NAME", "control character U+0085"),
     ("element-far-too-long", UN_TEXT.replace(FIRST_NAME, "<FIRST_NAME>" + "E" * (1 << 20) + "</FIRST_NAME>"),
      4, "INDIVIDUAL", "longer than"),
     ("no-entries", re.sub(r"<(INDIVIDUAL|ENTITY)>.*?</\1>", "", UN_TEXT, flags=re.S), None, None,

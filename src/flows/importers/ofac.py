@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .model import Entry, FileInfo, ListError, Row, Summary, Value
+from .model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 FILES = ("sdn.csv", "add.csv", "alt.csv")
 COMMENTS = "sdn_comments.csv"
@@ -42,7 +42,6 @@ UNIQUE = {"sdn.csv": 0, "add.csv": 1, "alt.csv": 1}  # the column no two rows sh
 # 1,100 bytes at most. Far longer is not an official file, and stays under csv's field limit.
 MAX_FIELD = 10_000
 MAX_LINE = 64 * 1024
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 ALT_TYPES = {"aka": "alias", "fka": "former_name", "nka": "alias"}
 ACTOR_TYPES = {"individual": "person", None: "company"}  # vessels and aircraft are not actors
@@ -162,8 +161,8 @@ def _check_fields(fields: list[str], columns: tuple[str, ...], refuse) -> None:
     for column, value in zip(columns, fields):
         if len(value) > MAX_FIELD:
             raise refuse(column, f"{len(value)} characters: no real field is longer than {MAX_FIELD}")
-        if m := _CONTROL.search(value):
-            raise refuse(column, f"control character U+{ord(m.group()):04X}")
+        if problem := unsafe_character(value):
+            raise refuse(column, problem)
     if not fields[0].strip().isdigit():
         raise refuse(columns[0], f"{fields[0]!r} is not a number")
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from .model import Entry, FileInfo, ListError, Row, Summary, Value
+from .model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 TARGETS = {"INDIVIDUAL": "person", "ENTITY": "company"}
@@ -210,6 +210,10 @@ class UnRelease:
                 el = ET.fromstring(raw)
             except ET.ParseError as e:
                 raise ListError(f"{self.path}:{line + e.position[0] - 1}", tag, f"malformed XML: {e}") from None
+            for node in el.iter():
+                for value in (node.text, node.tail, *node.attrib.values()):
+                    if value and (problem := unsafe_character(value)):
+                        raise ListError(f"{self.path}:{line}", node.tag, f"{problem} in this {tag}")
             ref = _text(el.find("REFERENCE_NUMBER"))
             if not ref:
                 raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER", f"missing from this {tag}")
