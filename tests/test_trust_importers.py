@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from conftest import ROOT, copy_project, run_cli
-from flows.importers.model import ListError
 from flows.importers.ofac import COLUMNS, MAX_FIELD, MAX_LINE, OfacRelease, read_rows
 from flows.importers.un import UnRelease
 
@@ -105,7 +104,7 @@ OFAC_CASES = [
      None, "never closed"),
     ("quote-inside-quoted-field", "sdn.csv", _replace("39096", b'"GHOREISHI, Seyed', b'"GHOREISHI" "Seyed'),
      None, "not a CSV row"),
-    ("duplicate-ent-num", "sdn.csv", _insert_before_end(_first_line_of("39096")), "ent_num", "39096 again"),
+    ("duplicate-ent-num", "sdn.csv", _insert_before_end(_first_line_of("39096")), "ent_num", "39096 again (an earlier row has it)"),
     ("field-over-csv-limit", "sdn.csv", _replace("39096", b'"DOB 27 Sep 1964', b'"' + b"x" * 140_000 + b"DOB 27 Sep 1964"),
      None, f"longer than {MAX_LINE} bytes"),
     ("field-far-too-long", "sdn.csv", _replace("39096", b'"DOB 27 Sep 1964', b'"' + b"x" * (MAX_FIELD + 1) + b"DOB 27 Sep 1964"),
@@ -128,6 +127,7 @@ OFAC_CASES = [
     ("ent-num-not-a-number", "sdn.csv", _replace("39096", b"39096,", b"39O96,"), "ent_num", "not a number"),
     ("duplicate-alt-num", "alt.csv", _insert_before_end(_first_line_of("39096")), "alt_num", "again"),
     ("duplicate-add-num", "add.csv", _insert_before_end(_first_line_of("39096")), "Add_num", "again"),
+    ("alt-num-not-a-number", "alt.csv", _replace("39096", b"39096,60968,", b"39096,6O968,"), "alt_num", "not a number"),
 ]
 
 
@@ -462,3 +462,13 @@ def test_a_release_that_delists_most_earlier_imports_is_refused(tmp_path: Path):
                              "--root", str(root), "--accept-delistings")
     assert code == 0, err
     assert f"delisted {len(gone)}" in out
+
+
+def test_number_set_finds_repeats_small_and_large():
+    from flows.importers.ofac import _NumberSet
+
+    seen = _NumberSet()
+    keys = [5, 0, 47089, _NumberSet.BITMAP_LIMIT - 1, _NumberSet.BITMAP_LIMIT, 10**15]
+    assert [seen.add(k) for k in keys] == [True] * len(keys)
+    assert [seen.add(k) for k in keys] == [False] * len(keys)
+    assert seen.add(6) and seen.add(4)  # neighbours of a key are not the key

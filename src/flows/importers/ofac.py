@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
+from .model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 FILES = ("sdn.csv", "add.csv", "alt.csv")
 COMMENTS = "sdn_comments.csv"
@@ -87,7 +87,7 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
     `info` is given it receives the file's size, sha256, encoding and row count."""
     columns = COLUMNS.get(path.name)
     unique = UNIQUE.get(path.name)
-    first_seen: dict[str, int] = {}
+    seen = _NumberSet()
     digest = hashlib.sha256()
     size = rows = number = 0
     encodings: set[str] = set()
@@ -133,12 +133,13 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
             except csv.Error as e:
                 raise refuse(None, f"not a CSV row: {e}") from None
             if columns is not None:
-                _check_fields(fields, columns, refuse)
+                _check_fields(text, fields, columns, refuse)
                 if unique is not None:
                     key = fields[unique].strip()
-                    if key in first_seen:
-                        raise refuse(columns[unique], f"{key} again (first on line {first_seen[key]})")
-                    first_seen[key] = number
+                    if not key.isdigit():
+                        raise refuse(columns[unique], f"{key!r} is not a number")
+                    if not seen.add(int(key)):
+                        raise refuse(columns[unique], f"{key} again (an earlier row has it)")
             rows += 1
             yield Row(name, number, text), [_null(v) for v in fields]
     if columns is not None and name != COMMENTS:
@@ -154,15 +155,44 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
                          else "ascii")
 
 
-def _check_fields(fields: list[str], columns: tuple[str, ...], refuse) -> None:
+class _NumberSet:
+    """The keys seen so far, in one bit each: a whole list's ent_nums cost kilobytes, not the
+    megabytes a set of ints would (the import's memory grows with the selection, not the list)."""
+
+    BITMAP_LIMIT = 1 << 24  # keys below it go in the bitmap (2 MiB at most; real ent_nums are
+    # under 100,000, 12 kB); larger ones, which only synthetic files have, in a set
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.large: set[int] = set()
+
+    def add(self, key: int) -> bool:
+        """Record a key; False when it was there already."""
+        if key >= self.BITMAP_LIMIT:
+            if key in self.large:
+                return False
+            self.large.add(key)
+            return True
+        byte, bit = divmod(key, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        if self.bits[byte] >> bit & 1:
+            return False
+        self.bits[byte] |= 1 << bit
+        return True
+
+
+def _check_fields(text: str, fields: list[str], columns: tuple[str, ...], refuse) -> None:
     if len(fields) != len(columns):
         raise refuse(None, f"{len(fields)} fields where the file has {len(columns)} "
                            f"({', '.join(columns)})")
-    for column, value in zip(columns, fields):
-        if len(value) > MAX_FIELD:
-            raise refuse(column, f"{len(value)} characters: no real field is longer than {MAX_FIELD}")
-        if problem := unsafe_character(value):
-            raise refuse(column, problem)
+    # the whole line is checked first, each field only when the line fails (the usual case is fast)
+    if len(text) > MAX_FIELD or UNSAFE_CHARACTER.search(text):
+        for column, value in zip(columns, fields):
+            if len(value) > MAX_FIELD:
+                raise refuse(column, f"{len(value)} characters: no real field is longer than {MAX_FIELD}")
+            if problem := unsafe_character(value):
+                raise refuse(column, problem)
     if not fields[0].strip().isdigit():
         raise refuse(columns[0], f"{fields[0]!r} is not a number")
 

@@ -10,7 +10,9 @@ Records of earlier imports stay (older source files cite them): a target missing
 release is kept and marked delisted in a comment. Targets that are already actors of the
 project are merged into them (identity.py): no actor record is written, the designation and
 links point to the existing actor, and the values the list adds are claims on that actor.
-The same release imported twice writes the same bytes.
+The same release imported twice writes the same bytes. Every file is written at the end, all
+together, by files.Plan, which refuses to overwrite a curator's uncommitted edits; a release that
+would delist a large share of earlier imports is refused before that.
 """
 
 from __future__ import annotations
