@@ -4,6 +4,7 @@ files under data/raw/ (see flows.importers)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,11 @@ AroundOption = Annotated[list[str] | None, typer.Option(
 DepthOption = Annotated[int, typer.Option("--depth", help="Steps of \"Linked To\" relations around --around.")]
 SameAsOption = Annotated[list[str] | None, typer.Option(
     "--same-as", help="REF=actor/<id>: the entry REF is this actor (a curator's decision; repeatable).")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Overwrite import files that hold uncommitted changes the last import did not write.")]
+AcceptDelistingsOption = Annotated[bool, typer.Option(
+    "--accept-delistings", help="Accept a release that delists more than a quarter of the designations "
+    "of earlier imports (refused by default: a file cut short looks like that).")]
 
 
 def _same_as(values: list[str] | None) -> dict[str, str]:
@@ -40,10 +46,26 @@ def _same_as(values: list[str] | None) -> dict[str, str]:
 
 def _run(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
          program: list[str] | None, around: list[str] | None, depth: int,
-         same_as: list[str] | None) -> None:
+         same_as: list[str] | None, force: bool, accept_delistings: bool) -> None:
+    """Select, read and write; a list file that is not as published, or an import that would
+    lose a curator's edits, is one error line and writes nothing."""
+    from flows.importers.files import ImportRefused
+    from flows.importers.model import ListError
+
+    try:
+        _import(root, release, released, prefix, command, date_basis, program, around, depth,
+                same_as, force, accept_delistings)
+    except (ListError, ImportRefused) as e:
+        fail(e)
+
+
+def _import(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
+            program: list[str] | None, around: list[str] | None, depth: int,
+            same_as: list[str] | None, force: bool, accept_delistings: bool) -> None:
     from flows.importers.select import select
     from flows.importers.write import Importer
 
+    same = _same_as(same_as)
     selection = select(release, program or [], around or [], depth)
     parts = []
     if program:
@@ -53,8 +75,8 @@ def _run(root: Path, release, released: str, prefix: str, command: str, date_bas
     note = "every entry" if selection.refs is None else "; ".join(
         parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
     try:
-        result = Importer(root.resolve(), release, released, prefix, command, date_basis,
-                          _same_as(same_as)).run(selection, note)
+        result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
+                          force, accept_delistings).run(selection, note)
     except CurationError as e:
         _report(e.problems, "import failed: the curation must build first")
         raise typer.Exit(1)
@@ -70,19 +92,31 @@ def import_ofac(
     around: AroundOption = None,
     depth: DepthOption = 1,
     same_as: SameAsOption = None,
+    force: ForceOption = False,
+    accept_delistings: AcceptDelistingsOption = False,
 ) -> None:
     """Import OFAC's legacy SDN CSV files (https://www.treasury.gov/ofac/downloads/sdn.csv, add.csv, alt.csv)."""
     from flows.importers.ofac import OfacRelease
 
+    released = _release_date(released)
     try:
-        dt.date.fromisoformat(released)
-        release = OfacRelease(folder)
-    except ValueError:
-        raise typer.BadParameter(f"{released!r}: expected YYYY-MM-DD", param_hint="--released")
+        release = OfacRelease(folder, complete=True)
     except FileNotFoundError as e:
         fail(e)
     _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "
-         "date was given to the importer (--released)", program, around, depth, same_as)
+         "date was given to the importer (--released)", program, around, depth, same_as, force,
+         accept_delistings)
+
+
+def _release_date(value: str) -> str:
+    """YYYY-MM-DD and a real date: it names the release's files (fromisoformat alone would
+    also take 20231228 or 2023-W52-4)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    fail(f"--released: {value!r}: expected a date YYYY-MM-DD")
 
 
 @import_app.command("un")
@@ -93,16 +127,17 @@ def import_un(
     around: AroundOption = None,
     depth: DepthOption = 1,
     same_as: SameAsOption = None,
+    force: ForceOption = False,
+    accept_delistings: AcceptDelistingsOption = False,
 ) -> None:
     """Import the UN Security Council consolidated list (https://scsanctions.un.org/resources/xml/en/consolidated.xml)."""
+    from flows.importers.model import ListError
     from flows.importers.un import UnRelease
 
     try:
         release = UnRelease(file)
-    except FileNotFoundError as e:
+        released = release.generated()  # validated: it names the release's files
+    except (FileNotFoundError, ListError) as e:
         fail(e)
-    released = release.generated()
-    if not released:
-        fail("the file has no dateGenerated attribute")
     _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
-         program, around, depth, same_as)
+         program, around, depth, same_as, force, accept_delistings)

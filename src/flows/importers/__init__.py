@@ -7,5 +7,6 @@ One job per module:
   select.py     which entries enter: by programme tag, by the "Linked To" graph around seeds
   identity.py   whether an entry is an actor the project already has (and on what basis)
   write.py      the curation files an import writes, and what changed since the last import
+  files.py      writing them all or none, never over a curator's uncommitted edits
   against.py    `flows check --against-list`: the designations compared with a release
 """

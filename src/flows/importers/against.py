@@ -118,10 +118,11 @@ def check_against_list(root: Path, path: Path) -> int:
     """The `flows check --against-list` command: print the report; 1 when anything differs."""
     from ..cli import _report, err, out
     from ..errors import CurationError
+    from .model import ListError
 
     try:
         report = compare(root, path)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ListError) as e:
         err.print(f"error: {e}", markup=False)
         return 1
     except CurationError as e:

@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from ..errors import Problem
+
+
+# Characters no list value needs and that can hide or disguise text: C0 controls (but tab and
+# line ends, which XML layout uses), C1 controls, and
+# the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). Joiners
+# and the left-to-right / right-to-left marks stay: Persian and Arabic names use them.
+UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_character(value: str) -> str | None:
+    """What is wrong with a value's first unsafe character, if any."""
+    m = UNSAFE_CHARACTER.search(value)
+    if m is None:
+        return None
+    kind = "bidirectional override" if m.group() > "\x9f" else "control character"
+    return f"{kind} U+{ord(m.group()):04X}"
+
+
+class ListError(Exception):
+    """A list file that is not as its publisher writes it: one Problem naming the file, the
+    line and the field. An import that meets one writes nothing."""
+
+    def __init__(self, where: str, field: str | None, message: str) -> None:
+        self.problem = Problem(where, field, message)
+        super().__init__(str(self.problem))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ The files have no header line; `-0-` (followed by a space) is the null marker; l
 CRLF and the last line holds a single 0x1A (Ctrl-Z) byte. A row is decoded as UTF-8 and, if
 that fails, as Windows-1252 (the encoding of OFAC's older files); the archive keeps the
 decoded text. Nothing is read twice into memory: every pass streams the files line by line.
+A row that is not as OFAC writes it (read_rows) stops the read with a ListError.
 
 Columns (https://ofac.treasury.gov/specially-designated-nationals-list-data-formats-data-schemas):
   sdn.csv  ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign, Vess_type, Tonnage, GRT,
@@ -21,13 +22,26 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .model import Entry, FileInfo, Row, Summary, Value
+from .model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 FILES = ("sdn.csv", "add.csv", "alt.csv")
 COMMENTS = "sdn_comments.csv"
 NULL = "-0-"
 EOF_BYTE = b"\x1a"
 URLS = {f: f"https://www.treasury.gov/ofac/downloads/{f}" for f in (*FILES, COMMENTS)}
+COLUMNS = {
+    "sdn.csv": ("ent_num", "SDN_Name", "SDN_Type", "Program", "Title", "Call_Sign", "Vess_type",
+                "Tonnage", "GRT", "Vess_flag", "Vess_owner", "Remarks"),
+    "add.csv": ("ent_num", "Add_num", "Address", "City/State/Province/Postal Code", "Country",
+                "Add_remarks"),
+    "alt.csv": ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks"),
+    COMMENTS: ("ent_num", "Remarks_Extended"),
+}
+UNIQUE = {"sdn.csv": 0, "add.csv": 1, "alt.csv": 1}  # the column no two rows share
+# OFAC cuts Remarks at 1,000 characters (the rest goes to sdn_comments.csv); rows are about
+# 1,100 bytes at most. Far longer is not an official file, and stays under csv's field limit.
+MAX_FIELD = 10_000
+MAX_LINE = 64 * 1024
 
 ALT_TYPES = {"aka": "alias", "fka": "former_name", "nka": "alias"}
 ACTOR_TYPES = {"individual": "person", None: "company"}  # vessels and aircraft are not actors
@@ -51,55 +65,136 @@ _LINK = re.compile(r"Linked To: (.+)")
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """A line's text and the encoding that read it (ascii, utf-8 or cp1252)."""
+    """A line's text and the encoding that read it (ascii, utf-8 or cp1252).
+
+    Raises UnicodeDecodeError for bytes that are neither UTF-8 nor Windows-1252 (0x81, 0x8D,
+    0x8F, 0x90, 0x9D): the archive keeps rows verbatim, so nothing is replaced."""
     if raw.isascii():
         return raw.decode("ascii"), "ascii"
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252"
+        return raw.decode("cp1252"), "cp1252"
 
 
 def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, list[str | None]]]:
-    """Each logical row of a legacy CSV file: the verbatim Row and its fields (null as None).
+    """Each row of a legacy CSV file: the verbatim Row and its fields (null as None).
 
-    A quoted field may span lines; the 0x1A terminator ends the file. When `info` is given it
-    receives the file's size, sha256, encoding and row count."""
+    One row is one line: no official file has a line break inside a field, so a quote left
+    open is a stray quote, never a field going on. A file OFAC publishes (COLUMNS) must have
+    its column count on every row, unique keys (UNIQUE), and end with the 0x1A line: a file
+    cut short lacks it. Anything else raises ListError naming the file, line and column. When
+    `info` is given it receives the file's size, sha256, encoding and row count."""
+    columns = COLUMNS.get(path.name)
+    unique = UNIQUE.get(path.name)
+    seen = _NumberSet()
     digest = hashlib.sha256()
-    size = rows = 0
+    size = rows = number = 0
     encodings: set[str] = set()
-    pending: list[str] = []
-    start = 0
+    ended = False
     name = path.name
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, 1):
+
+    def refuse(field: str | None, message: str) -> ListError:
+        return ListError(f"{path}:{number}" if number else str(path), field, message)
+
+    try:
+        f = path.open("rb")
+    except OSError as e:
+        raise ListError(str(path), None, f"cannot be read: {e.strerror or e}") from None
+    with f:
+        while raw := f.readline(MAX_LINE + 1):
+            number += 1
             digest.update(raw)
             size += len(raw)
+            if len(raw) > MAX_LINE:
+                raise refuse(None, f"a line longer than {MAX_LINE} bytes: not an OFAC legacy CSV file "
+                                   "(its longest rows are about 1,100 bytes)")
             line = raw.rstrip(b"\r\n")
+            if ended:
+                if line.strip():
+                    raise refuse(None, "a row after the 0x1A end-of-file line")
+                continue
             if line.endswith(EOF_BYTE):
                 line = line.rstrip(EOF_BYTE)
-                if info is not None:
-                    info.terminator = True
-                if not line and not pending:
-                    continue
-            text, encoding = decode(line)
+                ended = True
+            try:
+                text, encoding = decode(line)
+            except UnicodeDecodeError as e:
+                raise refuse(None, f"byte 0x{line[e.start]:02X} at column {e.start + 1} is neither UTF-8 "
+                                   "nor Windows-1252 text") from None
+            if not text.strip():
+                continue
             encodings.add(encoding)
-            if not pending:
-                start = number
-                if not text.strip():
-                    continue
-            pending.append(text)
-            joined = "\n".join(pending)
-            if joined.count('"') % 2:
-                continue  # a quoted field goes on on the next line
-            pending = []
+            if text.count('"') % 2:
+                raise refuse(None, "a quote that is never closed on its line (a stray quote would "
+                                   "swallow the rows after it)")
+            try:
+                fields = next(csv.reader([text], strict=True))
+            except csv.Error as e:
+                raise refuse(None, f"not a CSV row: {e}") from None
+            if columns is not None:
+                _check_fields(text, fields, columns, refuse)
+                if unique is not None:
+                    key = fields[unique].strip()
+                    if not key.isdigit():
+                        raise refuse(columns[unique], f"{key!r} is not a number")
+                    if not seen.add(int(key)):
+                        raise refuse(columns[unique], f"{key} again (an earlier row has it)")
             rows += 1
-            fields = next(csv.reader([joined.replace("\n", " ")], skipinitialspace=False))
-            yield Row(name, start, joined), [_null(v) for v in fields]
+            yield Row(name, number, text), [_null(v) for v in fields]
+    if columns is not None and name != COMMENTS:
+        if not ended:
+            raise refuse(None, "does not end with OFAC's 0x1A end-of-file line: the file is cut short "
+                               "(or not an OFAC legacy CSV file)")
+        if rows == 0:
+            raise ListError(str(path), None, "holds no rows")
     if info is not None:
         info.size, info.sha256, info.rows = size, digest.hexdigest(), rows
+        info.terminator = ended
         info.encoding = ("cp1252" if "cp1252" in encodings else "utf-8" if "utf-8" in encodings
                          else "ascii")
+
+
+class _NumberSet:
+    """The keys seen so far, in one bit each: a whole list's ent_nums cost kilobytes, not the
+    megabytes a set of ints would (the import's memory grows with the selection, not the list)."""
+
+    BITMAP_LIMIT = 1 << 24  # keys below it go in the bitmap (2 MiB at most; real ent_nums are
+    # under 100,000, 12 kB); larger ones, which only synthetic files have, in a set
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.large: set[int] = set()
+
+    def add(self, key: int) -> bool:
+        """Record a key; False when it was there already."""
+        if key >= self.BITMAP_LIMIT:
+            if key in self.large:
+                return False
+            self.large.add(key)
+            return True
+        byte, bit = divmod(key, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        if self.bits[byte] >> bit & 1:
+            return False
+        self.bits[byte] |= 1 << bit
+        return True
+
+
+def _check_fields(text: str, fields: list[str], columns: tuple[str, ...], refuse) -> None:
+    if len(fields) != len(columns):
+        raise refuse(None, f"{len(fields)} fields where the file has {len(columns)} "
+                           f"({', '.join(columns)})")
+    # the whole line is checked first, each field only when the line fails (the usual case is fast)
+    if len(text) > MAX_FIELD or UNSAFE_CHARACTER.search(text):
+        for column, value in zip(columns, fields):
+            if len(value) > MAX_FIELD:
+                raise refuse(column, f"{len(value)} characters: no real field is longer than {MAX_FIELD}")
+            if problem := unsafe_character(value):
+                raise refuse(column, problem)
+    if not fields[0].strip().isdigit():
+        raise refuse(columns[0], f"{fields[0]!r} is not a number")
 
 
 def _null(value: str) -> str | None:
@@ -152,11 +247,19 @@ class OfacRelease:
     authority_id = "actor/us-treasury-ofac"
     ref_label = "ent_num"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, complete: bool = False) -> None:
+        """`complete`: add.csv and alt.csv must be there too (an import without them would
+        drop the addresses and aliases of earlier imports); a comparison needs sdn.csv only."""
         self.folder = folder
-        if not (folder / "sdn.csv").is_file():  # add.csv and alt.csv are optional
+        self.main_file = folder / "sdn.csv"
+        if not (folder / "sdn.csv").is_file():
             raise FileNotFoundError(f"{folder}: no sdn.csv (the legacy SDN file)")
         self.present = [f for f in (*FILES, COMMENTS) if (folder / f).is_file()]
+        missing = [f for f in FILES if f not in self.present]
+        if complete and missing:
+            raise FileNotFoundError(f"{folder}: no {' or '.join(missing)}: OFAC publishes sdn.csv, add.csv "
+                                    "and alt.csv together, and an import without one would drop the "
+                                    "addresses or aliases of earlier imports")
         self.info: dict[str, FileInfo] = {}
 
     # -- cheap passes for selection --------------------------------------------------------

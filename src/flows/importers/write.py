@@ -10,7 +10,9 @@ Records of earlier imports stay (older source files cite them): a target missing
 release is kept and marked delisted in a comment. Targets that are already actors of the
 project are merged into them (identity.py): no actor record is written, the designation and
 links point to the existing actor, and the values the list adds are claims on that actor.
-The same release imported twice writes the same bytes.
+The same release imported twice writes the same bytes. Every file is written at the end, all
+together, by files.Plan, which refuses to overwrite a curator's uncommitted edits; a release that
+would delist a large share of earlier imports is refused before that.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import yaml
 
 from ..load import load_curation
 from ..texts import normalise
+from .files import ImportRefused, Plan
 from .identity import Index, Match
 from .model import Entry, Row, Value
 from .select import Selection, norm
@@ -103,17 +106,6 @@ def _dump(records: list[tuple[str | None, dict]], header: str) -> str:
     return "".join(out)
 
 
-def _write(path: Path, text: str, result: Result, root: Path) -> None:
-    data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    result.written.append(str(path.relative_to(root)))
-
-
 def _dedupe(values: list[Value]) -> list[Value]:
     seen, out = set(), []
     for v in values:
@@ -126,8 +118,11 @@ def _dedupe(values: list[Value]) -> list[Value]:
 
 class Importer:
     def __init__(self, root: Path, release: Any, released: str, prefix: str, command: str,
-                 date_basis: str, same_as: dict[str, str] | None = None) -> None:
+                 date_basis: str, same_as: dict[str, str] | None = None, force: bool = False,
+                 accept_delistings: bool = False) -> None:
         self.root, self.raw = root, root / "data" / "raw"
+        self.force, self.accept_delistings = force, accept_delistings
+        self.plan = Plan(root, release.list_key)
         self.release, self.released, self.prefix = release, released, prefix
         self.command, self.date_basis = command, date_basis
         self.same_as = same_as or {}
@@ -165,6 +160,7 @@ class Importer:
             result.delisted = sorted(set(prev_by_ref) - seen_refs)
         else:
             result.delisted = sorted(set(prev_by_ref) - seen_refs - set(result.not_selected))
+        self._refuse_mass_delisting(len(result.delisted), len(prev_by_ref))
 
         # -- identity: the actor of every entry --------------------------------------------
         taken = set(index.all_actor_ids)
@@ -343,11 +339,23 @@ class Importer:
         if claims:
             doc += yaml.dump({"claims": claims}, Dumper=yaml.CSafeDumper, sort_keys=False,
                              allow_unicode=True, width=1_000_000, default_flow_style=False)
-        _write(self.raw / "sources" / f"{self.source_slug}.yaml",
-               f"# Written by `flows {self.command}`: one claim per list row read, with its line.\n" + doc,
-               result, self.root)
-        _write(self.raw / self.text_path, self._archive(entries, selection_note), result, self.root)
+        self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml",
+                      (f"# Written by `flows {self.command}`: one claim per list row read, with its line.\n"
+                       + doc).encode("utf-8"))
+        self.plan.put(self.raw / self.text_path, self._archive(entries, selection_note).encode("utf-8"))
+        result.written = self.plan.commit(self.force)
         return result
+
+    def _refuse_mass_delisting(self, delisted: int, earlier: int) -> None:
+        """A release that drops a large share of what earlier imports listed is more likely cut
+        short or the wrong file than a real list: refused unless accepted. (OFAC delisted 855 of
+        8,890 entries, 9.6 %, between April 2021 and December 2023.)"""
+        if self.accept_delistings or delisted <= max(DELIST_FLOOR, DELIST_SHARE * earlier):
+            return
+        raise ImportRefused(
+            f"{self.release.main_file}: this release would delist {delisted} of the {earlier} designations of earlier imports "
+            f"({100 * delisted / earlier:.0f} %, more than {100 * DELIST_SHARE:.0f} %): is the file cut short or "
+            "the wrong one? Re-run with --accept-delistings if the list really shrank (nothing was written)")
 
     def release_sort(self, ref: str) -> tuple:
         return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
@@ -356,11 +364,9 @@ class Importer:
         items = sorted(records.values(), key=lambda cr: key(cr[1]))
         path = self.raw / self.files[table]
         if not items:
-            if path.is_file():
-                path.unlink()
-                result.written.append(str(path.relative_to(self.root)))
+            self.plan.remove(path)
             return
-        _write(path, _dump(items, header), result, self.root)
+        self.plan.put(path, _dump(items, header).encode("utf-8"))
 
     def _archive(self, entries: list[Entry], selection_note: str) -> str:
         d = self.release.describe()
@@ -392,6 +398,9 @@ class Importer:
             lines.append("")
         return "\n".join(lines)
 
+
+DELIST_SHARE = 0.25  # of the designations of earlier imports
+DELIST_FLOOR = 10  # a few delistings in a small import are ordinary
 
 _ALIAS_KINDS = {"alias", "former_name", "native_script", "acronym", "primary", "primary_variation",
                 "transliteration"}
