@@ -96,7 +96,7 @@ FAULTS = [
     Fault("duplicate key", {"transfers/zz-fault.yaml": "- transfer_id: transfer/x\n  status: requested\n  status: delivered\n"},
           T + ":3", "duplicate key 'status'"),
     Fault("python object tag", {"transfers/zz-fault.yaml": "- transfer_id: !!python/object/apply:os.system ['true']\n"},
-          T + ":1", "could not determine a constructor"),
+          T + ":1", "a tag (!!python/object/apply:os.system)"),
     Fault("record file is not a list", {"transfers/zz-fault.yaml": "transfer_id: transfer/x\n"},
           T + ":1", "holds a list of records"),
     Fault("unknown folder", {"weapons/zz-fault.yaml": "- a: 1\n"}, "data/raw/weapons", "unknown folder"),
