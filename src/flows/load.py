@@ -499,9 +499,13 @@ RAW = "data/raw"
 CURATION_FOLDERS = ("sources", *RECORD_DIRS)
 
 
-def _curation_files(raw_fd: int, folder: str, problems: list[Problem]) -> Iterator[tuple[str, str, bytes]]:
+def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
+                    problems: list[Problem]) -> Iterator[tuple[str, str, bytes]]:
     """(stem, shown path, bytes) of each .yaml file of a curation folder, by name; a stray or a
-    refused entry (a link, a pipe, a folder named *.yaml) is a problem and is not read."""
+    refused entry (a link, a pipe, a folder named *.yaml) is a problem and is not read. `entries`,
+    data/raw's listing: a curation folder that is not a folder is reported from it."""
+    if not stat.S_ISDIR(entries.get(folder, 0)):
+        return
     try:
         fd = open_folder(folder, raw_fd)
     except Refused as e:  # a link put in its place since the listing
@@ -534,12 +538,12 @@ def _curation_files(raw_fd: int, folder: str, problems: list[Problem]) -> Iterat
         os.close(fd)
 
 
-def _raw_listing_problems(raw_fd: int) -> list[Problem]:
+def _raw_listing_problems(entries: dict[str, int]) -> list[Problem]:
     """What data/raw holds besides its curation files: an unknown folder, a curation folder that
     is not a folder (a link to one), anything that is neither a file nor a folder."""
     problems = []
     folders = {*CURATION_FOLDERS, "texts"}
-    for name, mode in listing(raw_fd).items():
+    for name, mode in entries.items():
         shown = f"{RAW}/{name}"
         if stat.S_ISDIR(mode):
             if name not in folders:
@@ -603,9 +607,10 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
     out = _Collector()
     problems: list[Problem] = []
     package: dict[str, Any] = {}
+    entries = listing(raw_fd)
     shown = f"{RAW}/package.yaml"
     try:
-        data = read_regular("package.yaml", raw_fd)
+        data = read_regular("package.yaml", raw_fd, entries["package.yaml"]) if "package.yaml" in entries else None
         loaded = parse_yaml(data, shown) if data is not None else None
         if not isinstance(loaded, dict):
             raise CurationError.at(Location(shown, 1), None, "package.yaml is missing or not a mapping")
@@ -614,18 +619,18 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
         problems.append(Problem(shown, None, refusal(e.reason)))
     except CurationError as e:
         problems += e.problems
-    for stem, shown, data in _curation_files(raw_fd, "sources", problems):
+    for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):
         try:
             _source_file(parse_yaml(data, shown), stem, shown, out)
         except CurationError as e:
             problems += e.problems
     for name in RECORD_DIRS:
-        for _, shown, data in _curation_files(raw_fd, name, problems):
+        for _, shown, data in _curation_files(raw_fd, entries, name, problems):
             try:
                 _record_file(parse_yaml(data, shown), shown, TABLES[name], out)
             except CurationError as e:
                 problems += e.problems
-    problems += _raw_listing_problems(raw_fd) + _texts_listing_problems(raw_fd)
+    problems += _raw_listing_problems(entries) + _texts_listing_problems(raw_fd)
     if problems:
         raise CurationError(problems)
     return Curation(root, package, out.columns(), out.origins, out.uncited)
