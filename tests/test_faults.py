@@ -204,6 +204,58 @@ FAULTS = [
     Fault("bad relation", {"links/zz-fault.yaml": "- link_id: link/zz-fault\n  from_record_id: actor/iran\n  relation: hates\n  to_record_id: actor/russia\n",
                            "sources/zz-fault.yaml": source_with("link/zz-fault")},
           "data/raw/links/zz-fault.yaml:3: relation", "is not one of"),
+    # issue 16: input
+    # --- YAML 1.1 numbers and dates that are not what they look like
+    Fault("octal number", transfer(extra="  quantity_low: 010\n"), T + ":7: quantity_low",
+          "010 is not a plain decimal number (YAML 1.1 reads it as 8): quote it if it is text"),
+    Fault("hexadecimal number", transfer(extra="  quantity_low: 0x10\n"), T + ":7: quantity_low",
+          "0x10 is not a plain decimal number (YAML 1.1 reads it as 16)"),
+    Fault("binary number", transfer(extra="  quantity_low: 0b11\n"), T + ":7: quantity_low",
+          "0b11 is not a plain decimal number (YAML 1.1 reads it as 3)"),
+    Fault("base-60 number", transfer(extra="  quantity_low: 1:20\n"), T + ":7: quantity_low",
+          "1:20 is not a plain decimal number (YAML 1.1 reads it as 80)"),
+    Fault("number with underscores", transfer(extra="  quantity_low: 1_000\n"), T + ":7: quantity_low",
+          "1_000 is not a plain decimal number (YAML 1.1 reads it as 1000)"),
+    Fault("octal text", actor(extra="  country_code: 012\n"), A + ":4: country_code",
+          "012 is not a plain decimal number (YAML 1.1 reads it as 10)"),
+    Fault("base-60 decimal", transfer(extra="  description: 1:20.5\n"), T + ":7: description",
+          "1:20.5 is not a plain decimal number (YAML 1.1 reads it as 80.5)"),
+    Fault("impossible date", transfer(extra="  period: 2022-02-30\n"), T + ":7: period",
+          "2022-02-30 is not a valid date (day is out of range for month)"),
+    Fault("impossible time", claim_fault(CLAIM.format(record="actor/iran") + "    claimed: 2022-10-17 25:00:00\n"),
+          S + ":16: claimed", "2022-10-17 25:00:00 is not a valid date"),
+    # --- anchors, aliases and tags
+    Fault("anchor and alias", transfer(extra="  description: &d Drones\n  quantity_unit: *d\n"), T + ":7",
+          "an anchor (&d): anchors, aliases and tags are not used in curation files"),
+    Fault("merge key with an alias", {**transfer(), "transfers/zz-fault.yaml":
+          TRANSFER.format(status="requested", extra="") + "- <<: *x\n"}, T + ":7", "an alias (*x)"),
+    Fault("alias bomb", {"transfers/zz-fault.yaml": "- a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                         "  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"},
+          T + ":1", "an anchor (&a)"),
+    Fault("integer tag on a word", transfer(extra="  quantity_low: !!int many\n"), T + ":7", "a tag (!!int)"),
+    Fault("timestamp tag on a word", transfer(extra="  period: !!timestamp soon\n"), T + ":7", "a tag (!!timestamp)"),
+    Fault("boolean tag on a word", transfer(extra="  description: !!bool perhaps\n"), T + ":7", "a tag (!!bool)"),
+    Fault("set tag", transfer(extra="  description: !!set {a, b}\n"), T + ":7", "a tag (!!set)"),
+    Fault("binary tag", transfer(extra="  description: !!binary aGVsbG8=\n"), T + ":7", "a tag (!!binary)"),
+    Fault("local tag", transfer(extra="  description: !secret x\n"), T + ":7", "a tag (!secret)"),
+    # --- empty values of required fields
+    Fault("empty required text", claim_fault(CLAIM.format(record="actor/iran").replace("evidence_text: Iran supplied nothing", 'evidence_text: ""')),
+          S + ":15: evidence_text", "required field empty in claim"),
+    Fault("blank required text", {"sources/zz-fault.yaml": source_with().replace("title: Fault corpus source", "title: '   '")},
+          S + ":3: title", "required field empty in source"),
+    Fault("tab as a required name", {**actor(), "actors/zz-fault.yaml": ACTOR.format(actor_type="company", extra="").replace("name: Fault Actor", 'name: "\\t"')},
+          A + ":2: name", "required field empty in actors record"),
+    Fault("empty required id in a nested entry", actor(extra="  aliases:\n    - alias: ''\n      alias_type: acronym\n      source_id: source/zz-fault\n"),
+          A + ":5: alias", "required field empty in aliases entry"),
+    Fault("empty claim id", claim_fault(CLAIM.format(record="actor/iran") + "    id: ''\n"),
+          S + ":16: id", "empty: give the claim an id"),
+    # --- archived texts that are not UTF-8
+    Fault("text in Latin-1", {**claim_fault(CLAIM.format(record="actor/iran")), "texts/zz-fault.txt": FAULT_TEXT.encode() + "café\n".encode("latin-1")},
+          "data/raw/texts/zz-fault.txt:2", f"not valid UTF-8 (byte 0xe9 at offset {len(FAULT_TEXT) + 3})"),
+    Fault("text cut inside a character", {**claim_fault(CLAIM.format(record="actor/iran")), "texts/zz-fault.txt": FAULT_TEXT.encode() + "é".encode()[:1]},
+          "data/raw/texts/zz-fault.txt:2", f"not valid UTF-8 (byte 0xc3 at offset {len(FAULT_TEXT)})"),
+    Fault("text with an encoded surrogate", {**claim_fault(CLAIM.format(record="actor/iran")), "texts/zz-fault.txt": b"\xed\xa0\x80" + FAULT_TEXT.encode()},
+          "data/raw/texts/zz-fault.txt:1", "not valid UTF-8 (byte 0xed at offset 0)"),
 ]
 
 
