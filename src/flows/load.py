@@ -7,9 +7,15 @@ Layout of `data/raw/`:
                           designations/, events/, links/): a list of records per file
   texts/<file>.txt        archived texts of official documents that may be copied whole
 
-Every key is checked against the schema: an unknown key, a missing required key or a value of
-the wrong type is a CurationError naming file, line and field. Values are only typed here;
-enums, patterns, ranges and keys are checked vectorised in `validate.py`.
+Every key is checked against the schema: an unknown key, a missing required key (or a required
+text that is empty or blank) or a value of the wrong type is a CurationError naming file, line and
+field. Values are only typed here; enums, patterns, ranges and keys are checked vectorised in
+`validate.py`.
+
+Only regular files are read, and data/raw and its folders are opened without following links
+(flows.regular_files): a link, a pipe, a device or a folder where a curation file should be is
+refused by name. YAML is read in the plain forms curation needs: numbers in decimal, real dates,
+no anchors, aliases or tags.
 """
 
 from __future__ import annotations
@@ -73,7 +79,8 @@ _PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+][0-9
 class _LineLoader(yaml.CSafeLoader):
     """libyaml's safe loader (no object construction), keeping line numbers, refusing
     duplicate keys (PyYAML would silently keep the last one), numbers that are not plain decimal
-    and dates that do not exist."""
+    and dates that do not exist. Anchors, aliases and tags are refused before it runs
+    (_refuse_anchors_aliases_and_tags)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         out = LineDict()
@@ -516,12 +523,10 @@ def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
     try:
         entries = listing(fd)
         for name, mode in entries.items():
-            shown = f"{RAW}/{folder}/{name}"
-            stem, suffix = os.path.splitext(name)
-            if suffix not in (".yaml", ".md"):
+            if os.path.splitext(name)[1] not in (".yaml", ".md"):
                 what = "" if stat.S_ISREG(mode) else f"{kind(mode)} named {name!r}: "
-                problems.append(Problem(shown, None, f"{what}only .yaml curation files belong here "
-                                        "(rename it to .yaml or move it)"))
+                problems.append(Problem(f"{RAW}/{folder}/{name}", None, f"{what}only .yaml curation "
+                                        "files belong here (rename it to .yaml or move it)"))
         for name, mode in entries.items():
             stem, suffix = os.path.splitext(name)
             if suffix != ".yaml":
