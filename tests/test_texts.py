@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import texts
+from flows.errors import CurationError
 from flows.texts import Cancelled, InBackground, quote_texts, read_texts
 from flows.validate import RULES, _register_texts
 
@@ -113,12 +114,19 @@ def test_a_missing_or_unsafe_text_is_left_out() -> None:
 
 
 def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    """A folder or a FIFO at a text's name is refused by name (a plain read of a FIFO would
+    block forever), not left out as if missing; the regular texts are still read."""
     folder = tmp_path / "data" / "raw" / "texts"
     folder.mkdir(parents=True)
     (folder / "a.txt").write_text("one\ntwo")
     (folder / "folder.txt").mkdir()
-    os.mkfifo(folder / "fifo.txt")  # would block a plain read forever
-    table = read_texts(tmp_path, ["texts/a.txt", "texts/folder.txt", "texts/fifo.txt"])
+    os.mkfifo(folder / "fifo.txt")
+    with pytest.raises(CurationError) as refused:
+        read_texts(tmp_path, ["texts/a.txt", "texts/folder.txt", "texts/fifo.txt"])
+    assert [(p.where, p.message.split(",")[0]) for p in refused.value.problems] == [
+        ("data/raw/texts/fifo.txt", "refused: a named pipe (FIFO)"),
+        ("data/raw/texts/folder.txt", "refused: a folder")]
+    table = read_texts(tmp_path, ["texts/a.txt"])
     assert table.to_pylist() == [{"text_path": "texts/a.txt", "spaced": "one two",
                                   "sha256": hashlib.sha256(b"one\ntwo").hexdigest()}]
 
@@ -133,14 +141,20 @@ def test_the_article_is_spaced() -> None:
     assert " ".join(article["spaced"].split()) == " ".join(raw.split())
 
 
-# Every character str.split splits on, U+FFFD (what invalid UTF-8 becomes), and some others.
+# Every character str.split splits on, U+FFFD, and some others.
 WHITESPACE_AND_WORDS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "ab.é\ufffd"
 
 
 @given(st.binary())
 def test_spacing_keeps_what_normalising_sees(data: bytes) -> None:
-    decoded = data.decode("utf-8", errors="replace")  # invalid UTF-8 too
-    spaced = texts.spaced_utf8(data).decode("utf-8")  # valid UTF-8
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError as e:  # invalid UTF-8 is refused, at the same offset
+        with pytest.raises(UnicodeDecodeError) as refused:
+            texts.spaced_utf8(data)
+        assert refused.value.start == e.start
+        return
+    spaced = texts.spaced_utf8(data).decode("utf-8")
     assert texts.normalise(spaced) == texts.normalise(decoded)
     assert not any(c in spaced for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
 

@@ -85,7 +85,11 @@ def check(root: RootOption = Path("."),
         from .importers.against import check_against_list
 
         raise typer.Exit(check_against_list(root.resolve(), against_list))
-    problems, recovered = run_check(root.resolve(), (texts_root or root).resolve())
+    try:
+        problems, recovered = run_check(root.resolve(), (texts_root or root).resolve())
+    except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
+        _report(e.problems, "check failed")
+        raise typer.Exit(1)
     if recovered:
         err.print("finished an interrupted publish first", markup=False)
     if problems:

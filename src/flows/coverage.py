@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .load import Curation
-from .texts import normalise, resolve_text_path
+from .texts import normalise, read_archived_text
 
 _END = re.compile(r"[.?!:][\"”’]?\s*$")
 _ABBREVIATION = re.compile(r"\b(Mr|Mrs|Ms|Dr|Gen|St)\.\s*$")
@@ -50,7 +50,7 @@ class Paragraph:
 def coverage(curation: Curation, source_id: str) -> list[Paragraph]:
     sources = {s["source_id"]: s for s in curation.rows["sources"]}
     source = sources[source_id]
-    text = resolve_text_path(curation.root, source["text_path"]).read_text(encoding="utf-8")
+    text = read_archived_text(curation.root, source["text_path"])
     paras = paragraphs(text)
     starts, offset = [], 0
     for p in paras:

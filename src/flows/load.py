@@ -7,15 +7,24 @@ Layout of `data/raw/`:
                           designations/, events/, links/): a list of records per file
   texts/<file>.txt        archived texts of official documents that may be copied whole
 
-Every key is checked against the schema: an unknown key, a missing required key or a value of
-the wrong type is a CurationError naming file, line and field. Values are only typed here;
-enums, patterns, ranges and keys are checked vectorised in `validate.py`.
+Every key is checked against the schema: an unknown key, a missing required key (or a required
+text that is empty or blank) or a value of the wrong type is a CurationError naming file, line and
+field. Values are only typed here; enums, patterns, ranges and keys are checked vectorised in
+`validate.py`.
+
+Only regular files are read, and data/raw and its folders are opened without following links
+(flows.regular_files): a link, a pipe, a device or a folder where a curation file should be is
+refused by name. YAML is read in the plain forms curation needs: numbers in decimal, real dates,
+no anchors, aliases or tags.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
+import re
+import stat
 from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +37,7 @@ import yaml
 
 from .dtypes import arrow_type
 from .errors import CurationError, Location, Problem
+from .regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
 from .schema import TABLES, Field, Table, curated_fields, table_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
@@ -45,9 +55,32 @@ class LineDict(dict):
 _STR = "tag:yaml.org,2002:str"
 
 
+class _Refusal(yaml.MarkedYAMLError):
+    """Well-formed YAML in a form curation files do not use: its message stands on its own (not
+    "invalid YAML"); `field` is the key whose value it is, when known."""
+
+    field: str | None = None
+
+    def __init__(self, problem: str, mark: yaml.Mark):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+# YAML 1.1 reads 010 as 8 (octal), 0x10 as 16, 0b11 as 3, 1:20 as 80 (base 60) and 1_000 as
+# 1000: in curation files a number is written in plain decimal, anything else is refused.
+_PLAIN_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+][0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z"
+                          r"|\.(?:nan|NaN|NAN)\Z")
+
+
 class _LineLoader(yaml.CSafeLoader):
     """libyaml's safe loader (no object construction), keeping line numbers, refusing
-    duplicate keys (PyYAML would silently keep the last one)."""
+    duplicate keys (PyYAML would silently keep the last one), numbers that are not plain decimal
+    and dates that do not exist. Anchors, aliases and tags are refused before it runs
+    (_refuse_anchors_aliases_and_tags)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         out = LineDict()
@@ -71,12 +104,61 @@ class _LineLoader(yaml.CSafeLoader):
             if value_node.tag == _STR and type(value_node) is yaml.ScalarNode:
                 out[key] = value_node.value
             else:
-                out[key] = self.construct_object(value_node, deep=True)
+                try:
+                    out[key] = self.construct_object(value_node, deep=True)
+                except _Refusal as e:
+                    e.field = e.field or key
+                    raise
             out.key_lines[key] = line
         return out
 
+    def construct_plain_int(self, node: yaml.ScalarNode) -> int:
+        if _PLAIN_DECIMAL.match(node.value):
+            return int(node.value)
+        raise _Refusal(f"{_shown(node.value)} is not a plain decimal number (YAML 1.1 reads it "
+                       f"as {self.construct_yaml_int(node)}): quote it if it is text, or write "
+                       "the number in decimal", node.start_mark)
+
+    def construct_plain_float(self, node: yaml.ScalarNode) -> float:
+        if _PLAIN_FLOAT.match(node.value):
+            return self.construct_yaml_float(node)
+        raise _Refusal(f"{_shown(node.value)} is not a plain decimal number (YAML 1.1 reads it "
+                       f"as {self.construct_yaml_float(node)}): quote it if it is text, or write "
+                       "the number in decimal", node.start_mark)
+
+    def construct_real_timestamp(self, node: yaml.ScalarNode) -> dt.date:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as e:  # 2022-02-30: the date does not exist
+            raise _Refusal(f"{_shown(node.value)} is not a valid date ({e})", node.start_mark) from None
+
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_plain_int)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _LineLoader.construct_plain_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_real_timestamp)
+
+# Where an anchor (&a), an alias (*a) or a tag (!!int, !x) could start a node: after a space, a
+# flow indicator or at a line's start. A cheap first look; the parser's events decide.
+_MAYBE_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[{,])[&*!]", re.MULTILINE)
+
+
+def _refuse_anchors_aliases_and_tags(text: str) -> None:
+    """Aliases can make a small file expand without bound (a "billion laughs"), and tags
+    construct values by other rules: curation files have no use for either, nor for anchors."""
+    if not ("&" in text or "*" in text or "!" in text) or not _MAYBE_ANCHOR_ALIAS_OR_TAG.search(text):
+        return
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            what = f"an alias (*{_shown(event.anchor)})"
+        elif getattr(event, "anchor", None):
+            what = f"an anchor (&{_shown(event.anchor)})"
+        elif getattr(event, "tag", None):  # only an explicit tag is an event's
+            what = f"a tag ({_shown(event.tag.replace('tag:yaml.org,2002:', '!!', 1), 60)})"
+        else:
+            continue
+        raise _Refusal(f"{what}: anchors, aliases and tags are not used in curation files "
+                       "(write each value out in full, quoted if it is text)", event.start_mark)
 
 
 @dataclass
@@ -170,9 +252,8 @@ class Curation:
         return out
 
 
-def read_yaml(path: Path, shown: str) -> Any:
-    """Parse one YAML file safely; any failure is a CurationError at file:line."""
-    raw = path.read_bytes()
+def parse_yaml(raw: bytes, shown: str) -> Any:
+    """Parse one curation file's bytes safely; any failure is a CurationError at file:line."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -182,7 +263,10 @@ def read_yaml(path: Path, shown: str) -> Any:
     if not text.strip():
         raise CurationError.at(Location(shown, 1), None, "the file is empty")
     try:
+        _refuse_anchors_aliases_and_tags(text)
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader (CSafeLoader)
+    except _Refusal as e:
+        raise CurationError.at(Location(shown, e.problem_mark.line + 1), e.field, e.problem) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -190,6 +274,8 @@ def read_yaml(path: Path, shown: str) -> Any:
         raise CurationError.at(Location(shown, line), None, f"invalid YAML: {what}")
     except yaml.YAMLError as e:
         raise CurationError.at(Location(shown), None, f"invalid YAML: {e}")
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # a constructor's, on odd input
+        raise CurationError.at(Location(shown), None, f"invalid YAML: {_shown(str(e), 200)}") from None
 
 
 def _typed(value: Any, f: Field, origin: RowSource) -> Any:
@@ -259,9 +345,10 @@ def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str
     row: dict[str, Any] = {}
     for name, f in fields.items():
         value = _typed(mapping.get(name), f, origin)
-        if value is None and f.required:
+        if f.required and (value is None or (type(value) is str and (not value or value.isspace()))):
             raise CurationError.at(origin.at(name) if name in mapping else origin.at(), name,
-                                   f"required field missing in {what}")
+                                   f"required field missing in {what}" if value is None else
+                                   f"required field empty in {what}: an empty or blank text is no value")
         row[name] = value
     for key in extra_keys & set(mapping):
         row[key] = mapping[key]
@@ -338,8 +425,7 @@ def _children(parent: Table) -> list[Table]:
     return [t for t in TABLES.values() if t.nested and t.nested.parent == parent.name]
 
 
-def _record_file(path: Path, shown: str, table: Table, out: _Collector) -> None:
-    doc = read_yaml(path, shown)
+def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
     if not isinstance(doc, list):
         raise CurationError.at(Location(shown, 1), None,
                                f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`)")
@@ -382,8 +468,7 @@ def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
     return out
 
 
-def _source_file(path: Path, shown: str, out: _Collector) -> None:
-    doc = read_yaml(path, shown)
+def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
                                "a source file is a mapping with `source:` and `claims:`")
@@ -395,7 +480,7 @@ def _source_file(path: Path, shown: str, out: _Collector) -> None:
         raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
                           doc.key_lines["source"])
-    expected = f"source/{path.stem}"
+    expected = f"source/{stem}"
     if source["source_id"] != expected:
         raise CurationError.at(origin.at("source_id"), "source_id",
                                f"must be {expected!r}, after the file's name")
@@ -406,22 +491,89 @@ def _source_file(path: Path, shown: str, out: _Collector) -> None:
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
                                    doc.key_lines.get("claims"))
         local = claim.pop(CLAIM_ID_KEY, None)
-        if local is not None and not isinstance(local, str):
-            raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY, "expected text")
-        claim["claim_id"] = f"claim/{path.stem}/{local or default_claim_slug(claim)}"
+        if local is not None and not (isinstance(local, str) and local.strip()):
+            raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY,
+                                   "expected text" if not isinstance(local, str) else
+                                   "empty: give the claim an id, or leave `id:` out for the default one")
+        claim["claim_id"] = f"claim/{stem}/{local or default_claim_slug(claim)}"
         claim["source_id"] = source["source_id"]
         claim_origin.field_lines = {**claim_origin.field_lines,
                                     "claim_id": claim_origin.field_lines.get(CLAIM_ID_KEY, claim_origin.line)}
         out.add("claims", claim, claim_origin)
 
 
-def _yaml_files(folder: Path, root: Path) -> Iterator[Path]:
-    if folder.is_dir():
-        strays = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix not in (".yaml", ".md"))
-        if strays:
-            raise CurationError.at(Location(str(strays[0].relative_to(root))), None,
-                                   "only .yaml curation files belong here (rename it to .yaml or move it)")
-        yield from sorted(folder.glob("*.yaml"))
+RAW = "data/raw"
+CURATION_FOLDERS = ("sources", *RECORD_DIRS)
+
+
+def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
+                    problems: list[Problem]) -> Iterator[tuple[str, str, bytes]]:
+    """(stem, shown path, bytes) of each .yaml file of a curation folder, by name; a stray or a
+    refused entry (a link, a pipe, a folder named *.yaml) is a problem and is not read. `entries`,
+    data/raw's listing: a curation folder that is not a folder is reported from it."""
+    if not stat.S_ISDIR(entries.get(folder, 0)):
+        return
+    try:
+        fd = open_folder(folder, raw_fd)
+    except Refused as e:  # a link put in its place since the listing
+        problems.append(Problem(f"{RAW}/{folder}", None, refusal(e.reason, "a folder")))
+        return
+    if fd is None:
+        return
+    try:
+        entries = listing(fd)
+        for name, mode in entries.items():
+            if os.path.splitext(name)[1] not in (".yaml", ".md"):
+                what = "" if stat.S_ISREG(mode) else f"{kind(mode)} named {name!r}: "
+                problems.append(Problem(f"{RAW}/{folder}/{name}", None, f"{what}only .yaml curation "
+                                        "files belong here (rename it to .yaml or move it)"))
+        for name, mode in entries.items():
+            stem, suffix = os.path.splitext(name)
+            if suffix != ".yaml":
+                continue
+            shown = f"{RAW}/{folder}/{name}"
+            try:
+                data = read_regular(name, fd, mode)
+            except Refused as e:
+                problems.append(Problem(shown, None, refusal(e.reason)))
+                continue
+            if data is not None:  # None: removed since the listing
+                yield stem, shown, data
+    finally:
+        os.close(fd)
+
+
+def _raw_listing_problems(entries: dict[str, int]) -> list[Problem]:
+    """What data/raw holds besides its curation files: an unknown folder, a curation folder that
+    is not a folder (a link to one), anything that is neither a file nor a folder."""
+    problems = []
+    folders = {*CURATION_FOLDERS, "texts"}
+    for name, mode in entries.items():
+        shown = f"{RAW}/{name}"
+        if stat.S_ISDIR(mode):
+            if name not in folders:
+                problems.append(Problem(shown, None, f"unknown folder (curation folders: sources, texts, "
+                                        f"{', '.join(RECORD_DIRS)})"))
+        elif name in folders:
+            problems.append(Problem(shown, None, refusal(kind(mode), "a folder")))
+        elif not stat.S_ISREG(mode) and name != "package.yaml":  # package.yaml: refused as it is read
+            problems.append(Problem(shown, None, refusal(kind(mode))))
+    return problems
+
+
+def _texts_listing_problems(raw_fd: int) -> list[Problem]:
+    """Anything in data/raw/texts that is not a regular file: never read as a text."""
+    try:
+        fd = open_folder("texts", raw_fd)
+    except Refused:
+        return []  # reported by _raw_listing_problems
+    if fd is None:
+        return []
+    try:
+        return [Problem(f"{RAW}/texts/{name}", None, refusal(kind(mode)))
+                for name, mode in listing(fd).items() if not stat.S_ISREG(mode)]
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -446,41 +598,44 @@ def load_curation(root: Path) -> Curation:
 
 
 def _load_curation(root: Path) -> Curation:
-    raw = root / "data" / "raw"
-    if not raw.is_dir():
-        raise CurationError.at(Location(str(raw)), None, "no data/raw folder here")
+    try:
+        with folder_path(str(root), ("data", "raw")) as raw_fd:
+            if raw_fd is None:
+                raise CurationError.at(Location(str(root / "data" / "raw")), None, "no data/raw folder here")
+            return _load_raw(root, raw_fd)
+    except Refused as e:  # data or data/raw is a link, or not a folder
+        raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder")) from None
+
+
+def _load_raw(root: Path, raw_fd: int) -> Curation:
+    """Every curation file in the folder raw_fd (data/raw under root)."""
     out = _Collector()
     problems: list[Problem] = []
-
-    def shown(p: Path) -> str:
-        return str(p.relative_to(root))
-
-    package_path = raw / "package.yaml"
     package: dict[str, Any] = {}
+    entries = listing(raw_fd)
+    shown = f"{RAW}/package.yaml"
     try:
-        loaded = read_yaml(package_path, shown(package_path)) if package_path.exists() else None
+        data = read_regular("package.yaml", raw_fd, entries["package.yaml"]) if "package.yaml" in entries else None
+        loaded = parse_yaml(data, shown) if data is not None else None
         if not isinstance(loaded, dict):
-            raise CurationError.at(Location(shown(package_path), 1), None,
-                                   "package.yaml is missing or not a mapping")
+            raise CurationError.at(Location(shown, 1), None, "package.yaml is missing or not a mapping")
         package = dict(loaded)
+    except Refused as e:
+        problems.append(Problem(shown, None, refusal(e.reason)))
     except CurationError as e:
         problems += e.problems
-    for path in _yaml_files(raw / "sources", root):
+    for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):
         try:
-            _source_file(path, shown(path), out)
+            _source_file(parse_yaml(data, shown), stem, shown, out)
         except CurationError as e:
             problems += e.problems
     for name in RECORD_DIRS:
-        for path in _yaml_files(raw / name, root):
+        for _, shown, data in _curation_files(raw_fd, entries, name, problems):
             try:
-                _record_file(path, shown(path), TABLES[name], out)
+                _record_file(parse_yaml(data, shown), shown, TABLES[name], out)
             except CurationError as e:
                 problems += e.problems
-    unexpected = sorted(p.name for p in raw.iterdir()
-                        if p.is_dir() and p.name not in {*RECORD_DIRS, "sources", "texts"})
-    if unexpected:
-        problems.append(Problem(shown(raw / unexpected[0]), None,
-                                f"unknown folder (curation folders: sources, texts, {', '.join(RECORD_DIRS)})"))
+    problems += _raw_listing_problems(entries) + _texts_listing_problems(raw_fd)
     if problems:
         raise CurationError(problems)
     return Curation(root, package, out.columns(), out.origins, out.uncited)

@@ -3,15 +3,21 @@
 `texts/<file>` lives in `data/raw/texts/` (official texts that may be copied whole);
 `shared/<file>` lives in the shared source archive beside the project (`../shared/sources`,
 or the folder named by FLOWS_SHARED_SOURCES), for texts that may only be quoted.
+
+Only a regular file is read as a text, never through a symbolic link, nor a pipe, a device or a
+folder at its name (flows.regular_files); data/raw/texts and the folders above it must not be
+links either (the shared archive's own path may be: it is outside the project by design). Such a
+text, or one that is not valid UTF-8, is a problem naming its file: not the same as a missing
+text, which is reported by the rules as not found.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -19,6 +25,9 @@ from typing import Generic, TypeVar
 import numpy as np  # imported by pyarrow anyway
 import pyarrow as pa
 import pyarrow.compute as pc  # here, not in the thread: an import there blocks the caller's imports
+
+from .errors import CurationError, Location, Problem
+from .regular_files import Refused, folder_path, read_regular, refusal
 
 T = TypeVar("T")
 
@@ -34,11 +43,14 @@ _ASCII_WHITESPACE = bytes.maketrans(b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", b" " * 9)
 
 
 def spaced_utf8(data: bytes) -> bytes:
-    """The text with each ASCII whitespace character (line breaks, tabs) as a space, as valid
-    UTF-8. Quotes are looked for in this form first: a folded quote found in it is found in the
-    normalised text too, and making it costs a fifth of normalising (no runs to collapse)."""
+    """The text with each ASCII whitespace character (line breaks, tabs) as a space. Quotes are
+    looked for in this form first: a folded quote found in it is found in the normalised text
+    too, and making it costs a fifth of normalising (no runs to collapse). Raises
+    UnicodeDecodeError when the text is not valid UTF-8 (at the same offset as in `data`)."""
     spaced = data.translate(_ASCII_WHITESPACE)  # UTF-8 never has ASCII bytes inside a character
-    return spaced if spaced.isascii() else spaced.decode("utf-8", errors="replace").encode("utf-8")
+    if not spaced.isascii():  # ASCII is valid UTF-8: only other texts are decoded, to check them
+        spaced.decode("utf-8")
+    return spaced
 
 
 def shared_sources_dir(root: Path) -> Path:
@@ -46,22 +58,64 @@ def shared_sources_dir(root: Path) -> Path:
     return Path(configured) if configured else (root / ".." / "shared" / "sources").resolve()
 
 
-def _text_dirs(root: Path) -> dict[str, Path]:
-    return {"texts": root / "data" / "raw" / "texts", "shared": shared_sources_dir(root)}
-
-
 def _split_text_path(text_path: str) -> tuple[str, str]:
     """(store, file name) of a `text_path`; the schema's pattern already forbids `..` and slashes."""
     store, _, name = text_path.partition("/")
-    if "/" in name or name.startswith(".") or store not in ("texts", "shared"):
+    if "/" in name or name.startswith(".") or store not in ("texts", "shared") or not name:
         raise ValueError(f"unsafe text path {text_path!r}")
     return store, name
 
 
-def resolve_text_path(root: Path, text_path: str) -> Path:
-    """The file behind a `text_path`."""
-    store, name = _split_text_path(text_path)
-    return _text_dirs(root)[store] / name
+@dataclass
+class _Store:
+    """A folder of archived texts, opened once (see flows.regular_files)."""
+
+    fd: int | None  # None when the folder is missing or refused
+    shown: str  # the folder as problems name it
+    refused: str | None = None  # why the folder itself is not read
+
+
+@contextmanager
+def _stores(root: Path) -> Iterator[dict[str, _Store]]:
+    """`texts`: data/raw/texts, each folder on the way opened without following a link;
+    `shared`: the shared archive, outside the project by design (its own path may be a link)."""
+    shared = str(shared_sources_dir(root))
+    places = {"texts": (str(root), ("data", "raw", "texts"), "data/raw/texts"), "shared": (shared, (), shared)}
+    with ExitStack() as stack:
+        stores = {}
+        for store, (start, names, shown) in places.items():
+            try:
+                stores[store] = _Store(stack.enter_context(folder_path(start, names)), shown)
+            except Refused as e:
+                stores[store] = _Store(None, e.where or shown, refusal(e.reason, "a folder"))
+        yield stores
+
+
+def _text_bytes(stores: dict[str, _Store], text_path: str) -> tuple[bytes, str] | None:
+    """The archived text's bytes and its file as problems name it; None when it is not on this
+    machine, or its path is unsafe (the schema's pattern reports that). CurationError when what
+    stands at its name (or its folder) is refused."""
+    try:
+        store_name, name = _split_text_path(text_path)
+    except ValueError:
+        return None
+    store = stores[store_name]
+    if store.refused:
+        raise CurationError.at(store.shown, None, store.refused)
+    if store.fd is None:
+        return None
+    shown = f"{store.shown}/{name}"
+    try:
+        data = read_regular(name, store.fd)
+    except Refused as e:
+        raise CurationError.at(shown, None, refusal(e.reason)) from None
+    return None if data is None else (data, shown)
+
+
+def _not_utf8(shown: str, data: bytes, error: UnicodeDecodeError) -> CurationError:
+    line = data.count(b"\n", 0, error.start) + 1
+    return CurationError.at(Location(shown, line), None, f"not valid UTF-8 (byte 0x{data[error.start]:02x} "
+                            f"at offset {error.start}): save the archived text as UTF-8")
 
 
 @dataclass(frozen=True)
@@ -70,30 +124,32 @@ class ArchivedText:
     spaced: bytes  # see spaced_utf8
 
 
-def _read_text(dirs: dict[str, str], text_path: str) -> ArchivedText | None:
-    """The archived text, or None when it is not available on this machine. Plain os calls
-    and paths joined as strings: file objects and pathlib took a third of the time of reading
-    20,000 texts."""
-    try:
-        store, name = _split_text_path(text_path)
-        fd = os.open(os.path.join(dirs[store], name), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block
-    except (ValueError, OSError):  # an unsafe path (the schema's pattern reports it), or missing
+def _read_text(stores: dict[str, _Store], text_path: str) -> ArchivedText | None:
+    """The archived text, or None when it is not available on this machine; CurationError when
+    it is refused or not valid UTF-8. Plain os calls: file objects and pathlib took a third of
+    the time of reading 20,000 texts."""
+    found = _text_bytes(stores, text_path)
+    if found is None:
         return None
+    data, shown = found
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        data = os.read(fd, info.st_size)
-        while len(data) < info.st_size:  # a read returns at most about 2 GB
-            more = os.read(fd, info.st_size - len(data))
-            if not more:
-                break
-            data += more
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return ArchivedText(hashlib.sha256(data).hexdigest(), spaced_utf8(data))
+        spaced = spaced_utf8(data)
+    except UnicodeDecodeError as e:
+        raise _not_utf8(shown, data, e) from None
+    return ArchivedText(hashlib.sha256(data).hexdigest(), spaced)
+
+
+def read_archived_text(root: Path, text_path: str) -> str:
+    """One archived text, whole; CurationError when it is missing, refused or not valid UTF-8."""
+    with _stores(root) as stores:
+        found = _text_bytes(stores, text_path)
+    if found is None:
+        raise CurationError.at(text_path, None, "archived text not found")
+    data, shown = found
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _not_utf8(shown, data, e) from None
 
 
 def texts_table(texts: Iterable[tuple[str, ArchivedText | None]]) -> pa.Table:
@@ -137,15 +193,23 @@ class Cancelled(Exception):
 
 
 def read_texts(root: Path, text_paths: Iterable[str], stop: threading.Event | None = None) -> pa.Table:
-    """The archived texts of text_paths (see texts_table), each read once. Raises Cancelled
-    before the next text once `stop` is set."""
-    dirs = {store: str(path) for store, path in _text_dirs(root).items()}
-
-    def texts() -> Iterable[tuple[str, ArchivedText | None]]:
-        for p in sorted(set(text_paths)):
-            Cancelled.unless_going_on(stop)
-            yield p, _read_text(dirs, p)
-    return texts_table(texts())
+    """The archived texts of text_paths (see texts_table), each read once; a text not on this
+    machine is left out. Raises CurationError naming every text that is refused (a link, a
+    folder, a pipe, a device) or not valid UTF-8, once all are read; raises Cancelled before
+    the next text once `stop` is set."""
+    refused: list[Problem] = []
+    with _stores(root) as stores:
+        def texts() -> Iterable[tuple[str, ArchivedText | None]]:
+            for p in sorted(set(text_paths)):
+                Cancelled.unless_going_on(stop)
+                try:
+                    yield p, _read_text(stores, p)
+                except CurationError as e:
+                    refused.extend(e.problems)
+        table = texts_table(texts())
+    if refused:
+        raise CurationError(list(dict.fromkeys(refused)))  # a refused folder once, not per text
+    return table
 
 
 def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Table:
