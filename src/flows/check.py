@@ -96,15 +96,12 @@ def _parquet_facts(processed: Path) -> tuple[dict[str, int], list[dict[str, Any]
 def _package_meta(root: Path, package: dict[str, Any]) -> dict[str, Any]:
     """The package's metadata: data/raw/package.yaml when it is at the root, else the
     descriptor's own (then only what the files give can be verified)."""
-    path = root / "data" / "raw" / "package.yaml"
-    if not path.is_file():
-        return {k: package[k] for k in PACKAGE_KEYS if k in package}
-    from .load import read_yaml
+    from .load import read_package_yaml
 
-    meta = read_yaml(path, "data/raw/package.yaml")
-    if not isinstance(meta, dict):
-        raise CurationError.at("data/raw/package.yaml", None, "package.yaml is not a mapping")
-    return dict(meta)
+    meta = read_package_yaml(root)
+    if meta is None:
+        return {k: package[k] for k in PACKAGE_KEYS if k in package}
+    return meta
 
 
 def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, str],

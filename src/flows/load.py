@@ -607,6 +607,23 @@ def _load_curation(root: Path) -> Curation:
         raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder")) from None
 
 
+def read_package_yaml(root: Path) -> dict[str, Any] | None:
+    """data/raw/package.yaml under root, read as the build reads it (a regular file, no link
+    followed), or None when there is none; `flows check` verifies the descriptor against it."""
+    shown = f"{RAW}/package.yaml"
+    try:
+        with folder_path(str(root), ("data", "raw")) as raw_fd:
+            data = read_regular("package.yaml", raw_fd) if raw_fd is not None else None
+    except Refused as e:
+        raise CurationError.at(e.where or shown, None, refusal(e.reason)) from None
+    if data is None:
+        return None
+    loaded = parse_yaml(data, shown)
+    if not isinstance(loaded, dict):
+        raise CurationError.at(Location(shown, 1), None, "package.yaml is not a mapping")
+    return dict(loaded)
+
+
 def _load_raw(root: Path, raw_fd: int) -> Curation:
     """Every curation file in the folder raw_fd (data/raw under root)."""
     out = _Collector()
