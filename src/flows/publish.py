@@ -28,7 +28,7 @@ from .ddl import sql_string, question_views_sql, schema_sql, views_sql
 from .docs import render_readme
 from .dtypes import frame_to_arrow
 from .errors import Problem
-from .lock import BUILD_LOCK, RELEASE_LOCK, locked, try_locked
+from .lock import BUILD_LOCK, RELEASE_LOCK, LockError, locked, try_locked
 from .package import PROCESSED, descriptor
 from .schema import TABLES
 
@@ -384,35 +384,42 @@ def commit(staging: Path, out_root: Path, notify: Callable[[str], None] | None =
     finished by the next command. A fault before the first move leaves the old release."""
     files = release_files(staging)
     journal = out_root / JOURNAL
-    tmp = journal.with_suffix(".tmp")
+    moved: list[str] = []
     try:
         _check_storage(staging, out_root, files)
         for rel in files:
             _fsync(staging / rel)
         with locked(out_root / RELEASE_LOCK, exclusive=True, doing="reading the release",
                     **_notifying(notify)):
+            _write_journal(journal, files)  # from here on, the new release is the one that counts
             try:
-                tmp.write_text(json.dumps({"staging": STAGING, "files": files}), encoding="utf-8")
-                _fsync(tmp)
-                os.replace(tmp, journal)  # from here on, the new release is the one that counts
-            finally:
-                tmp.unlink(missing_ok=True)
-            if read_journal(out_root) != files:  # recovery would refuse it: so does the writer
-                raise PublishError(f"{journal}: does not read back as written; nothing was replaced")
-            moved: list[str] = []
-            try:
+                if read_journal(out_root) != files:  # recovery would refuse it: so does the writer
+                    raise PublishError(f"{journal}: does not read back as written; nothing was replaced")
                 _move_into_place(out_root, files, moved)
-            except OSError as e:
-                if moved:
-                    raise PublishError(f"{out_root}: publishing stopped after {len(moved)} of "
-                                       f"{len(files)} files ({_reason(e)}); the next flows command "
-                                       "finishes it once the cause is fixed") from None
-                journal.unlink(missing_ok=True)
+            except (OSError, PublishError):
+                if not moved:  # the old release is still whole: it stands
+                    journal.unlink(missing_ok=True)
                 raise
-    except OSError as e:
+    except (OSError, PublishError, LockError) as e:
+        if moved:
+            raise PublishError(f"{out_root}: publishing stopped after {len(moved)} of {len(files)} "
+                               f"files ({_reason(e) if isinstance(e, OSError) else e}); the next flows "
+                               "command finishes it once the cause is fixed") from None
         shutil.rmtree(staging, ignore_errors=True)
-        raise PublishError(f"{out_root}: cannot publish ({_reason(e)}); nothing was replaced, "
-                           "the previous release stands") from None
+        if isinstance(e, OSError):
+            raise PublishError(f"{out_root}: cannot publish ({_reason(e)}); nothing was replaced, "
+                               "the previous release stands") from None
+        raise
+
+
+def _write_journal(journal: Path, files: list[str]) -> None:
+    tmp = journal.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps({"staging": STAGING, "files": files}), encoding="utf-8")
+        _fsync(tmp)
+        os.replace(tmp, journal)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @contextmanager
