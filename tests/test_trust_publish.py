@@ -232,6 +232,13 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
     assert code == 0, stderr
 
 
+def test_reader_of_a_missing_folder_says_what_is_missing(tmp_path: Path):
+    for args in (["sql", "SELECT 1"], ["show", RECORD], ["export", "ftm", str(tmp_path / "x.jsonl")]):
+        code, _, stderr = run_cli(*args, "--root", str(tmp_path / "nowhere"))
+        assert code == 1 and "missing" in stderr and "lock" not in stderr, (args, stderr)
+    assert not (tmp_path / "nowhere").exists()
+
+
 # ---- 2. readers of a half-published release: finish it, or refuse; never a mix -----------------
 
 def _csv_export(pkg: Path) -> str:

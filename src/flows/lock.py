@@ -56,6 +56,10 @@ def _open(path: Path, exclusive: bool) -> int | None:
     created (nothing can be published there either, so a reader needs no lock)."""
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    except FileNotFoundError:
+        if exclusive:
+            raise LockError(f"{path.parent}: no such folder") from None
+        return None  # no folder, no release: the reader says what is missing
     except OSError as e:
         if e.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise LockError(f"{path}: cannot open the lock file: {e.strerror}") from None
