@@ -5,6 +5,11 @@ file). Then a journal listing the moves is written and fsynced, the files are mo
 with os.replace, and the journal is removed. A build killed before the journal exists leaves
 the old release untouched; one killed after it is rolled forward by the next `flows` command
 (`recover`), so the outputs are always a complete release, old or new.
+
+The journal is trusted only as far as flows could have written it: `read_journal` checks all of
+it (release file names only, the staging folder of its own name, real folders and files) before
+anything moves. One build publishes at a time, and readers read between publishes, never during
+one (flows.lock). A storage fault before the first move leaves the old release as it was.
 """
 
 from __future__ import annotations
