@@ -232,6 +232,19 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
     assert code == 0, stderr
 
 
+def test_stale_staging_link_is_removed_not_followed(pkg: Path):
+    """No journal, and the staging folder's name is a link to a folder outside: the link goes
+    (as a leftover staging folder would), what it points to stays, and the build publishes."""
+    outside = pkg.parent / "outside"
+    (pkg / STAGING).symlink_to(outside)
+    outside_before = snapshot(outside)
+    code, _, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
+    assert code == 0, stderr
+    assert snapshot(outside) == outside_before
+    assert not (pkg / STAGING).is_symlink()
+    assert run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))[0] == 0
+
+
 def test_reader_of_a_missing_folder_says_what_is_missing(tmp_path: Path):
     for args in (["sql", "SELECT 1"], ["show", RECORD], ["export", "ftm", str(tmp_path / "x.jsonl")]):
         code, _, stderr = run_cli(*args, "--root", str(tmp_path / "nowhere"))
