@@ -91,8 +91,10 @@ def test_killed_builds_leave_old_or_new_release(project: Path):
         "description:", "description: (edited)", 1), encoding="utf-8")
     env = {**os.environ}
     new_root = project.parent / "new-release"
+    started = time.monotonic()
     subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
                     "--no-duckdb"], check=True, env=env, capture_output=True)
+    took = time.monotonic() - started  # kills land anywhere in a build of this length
     new = _release(new_root)
     assert new != old
     rng = random.Random(20221017)
@@ -101,7 +103,7 @@ def test_killed_builds_leave_old_or_new_release(project: Path):
     for _ in range(trials):
         proc = subprocess.Popen([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 4.0))
+        time.sleep(rng.uniform(0.2 * took, 1.1 * took))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         _, recovered = check(project, ROOT)  # any flows command finishes an interrupted publish
@@ -114,7 +116,75 @@ def test_killed_builds_leave_old_or_new_release(project: Path):
             subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"], check=True, env=env, capture_output=True)
             assert _release(project) == old
             target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1), encoding="utf-8")
-    print(f"kill trials: {trials}, outcomes: {outcomes}")
+    print(f"kill trials: {trials} builds killed, {sum(outcomes.values())} releases whole after "
+          f"(old {outcomes['old']}, new {outcomes['new']})")
+    assert sum(outcomes.values()) == trials
+
+
+# A child that finishes an interrupted publish slowly (each move 20 ms later), to be killed at
+# any moment of it.
+SLOW_RECOVERY = """
+import os, sys, time
+from pathlib import Path
+import flows.publish as publish
+real_replace, real_unlink = os.replace, os.unlink
+os.replace = lambda *a, **k: (time.sleep(0.02), real_replace(*a, **k))[1]
+os.unlink = lambda *a, **k: (time.sleep(0.02), real_unlink(*a, **k))[1]
+print("ready", flush=True)
+publish.recover(Path(sys.argv[1]))
+"""
+
+
+def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Path, tmp_path: Path):
+    """SIGKILL the roll-forward of an interrupted publish at random moments, itself interrupted
+    after a random number of moves: the next command finishes it, and the release is entirely
+    the new one."""
+    import json
+    import shutil
+
+    from flows.publish import release_files
+
+    old = _release(project)
+    old_copy = tmp_path / "old-release"
+    for rel in old:
+        (old_copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / rel, old_copy / rel)
+    target = project / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1),
+                      encoding="utf-8")
+    new_root = tmp_path / "new-release"
+    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
+                    "--no-duckdb"], check=True, capture_output=True)
+    new = _release(new_root)
+    assert new != old
+    rng = random.Random(20240601)
+    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
+    outcomes = {"killed mid-recovery": 0, "finished before the kill": 0}
+    for _ in range(trials):
+        staging = project / STAGING
+        for rel in sorted(p.relative_to(new_root).as_posix() for p in new_root.rglob("*")
+                          if p.is_file() and not p.name.startswith(".flows")):
+            if rel == "README.md" or rel == "datapackage.json" or rel.startswith("data/processed/"):
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(new_root / rel, staging / rel)
+        files = release_files(staging)
+        (project / JOURNAL).write_text(json.dumps({"staging": STAGING, "files": files}))
+        for rel in files[: rng.randrange(len(files))]:  # killed during its commit, some files moved
+            os.replace(staging / rel, project / rel)
+        proc = subprocess.Popen([sys.executable, "-c", SLOW_RECOVERY, str(project)],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.02 * (len(files) + 2)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        outcomes["killed mid-recovery" if (project / JOURNAL).exists() else "finished before the kill"] += 1
+        problems, _ = check(project, ROOT)
+        assert _release(project) == new, "a mix of releases"
+        assert not problems, problems
+        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
+        for rel in old:  # back to the old release for the next trial
+            shutil.copy2(old_copy / rel, project / rel)
+    print(f"kill trials during recovery: {trials} killed, {trials} releases whole after ({outcomes})")
     assert sum(outcomes.values()) == trials
 
 

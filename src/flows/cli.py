@@ -36,17 +36,37 @@ def fail(message: object) -> NoReturn:
 
 @contextmanager
 def published_db(root: Path) -> Iterator["duckdb.DuckDBPyConnection"]:
-    """The published database, read-only, closed afterwards; a missing build is an error line."""
-    from .query import connect_read_only
+    """The published database, read-only, closed afterwards; a missing build is an error line.
+    No publish replaces a file while it is open, and a half-published release is finished
+    first or refused (`reading_release`)."""
+    with reading_published(root) as root:
+        from .query import connect_read_only
 
+        try:
+            con = connect_read_only(root)
+        except FileNotFoundError as e:
+            fail(e)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def reading_published(root: Path) -> Iterator[Path]:
+    """The release at root (resolved), held still while the caller reads it; an interrupted
+    publish there is finished first, or refused with an error line."""
+    from .lock import LockError
+    from .publish import PublishError, reading_release
+
+    root = root.resolve()
     try:
-        con = connect_read_only(root.resolve())
-    except FileNotFoundError as e:
+        with reading_release(root) as recovered:
+            if recovered:
+                err.print("finished an interrupted publish first", markup=False)
+            yield root
+    except (PublishError, LockError) as e:
         fail(e)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def _report(problems: list[Problem], what: str) -> None:
@@ -62,7 +82,9 @@ def build(root: RootOption = Path("."),
           ) -> None:
     """Build data/processed and datapackage.json from data/raw. Publishes nothing unless every check passes."""
     from .build import build as run_build
+    from .lock import LockError
     from .progress import Steps
+    from .publish import PublishError
 
     try:
         path = run_build(root.resolve(), out_dir.resolve() if out_dir else None, Steps(),
@@ -70,6 +92,8 @@ def build(root: RootOption = Path("."),
     except CurationError as e:
         _report(e.problems, "build failed, nothing published")
         raise typer.Exit(1)
+    except (PublishError, LockError) as e:
+        fail(e)
     err.print(f"built {path}", markup=False)
 
 
@@ -85,13 +109,12 @@ def check(root: RootOption = Path("."),
         from .importers.against import check_against_list
 
         raise typer.Exit(check_against_list(root.resolve(), against_list))
-    try:
-        problems, recovered = run_check(root.resolve(), (texts_root or root).resolve())
-    except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
-        _report(e.problems, "check failed")
-        raise typer.Exit(1)
-    if recovered:
-        err.print("finished an interrupted publish first", markup=False)
+    with reading_published(root) as root:
+        try:
+            problems, _ = run_check(root, (texts_root or root).resolve())
+        except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
+            _report(e.problems, "check failed")
+            raise typer.Exit(1)
     if problems:
         _report(problems, "check failed")
         raise typer.Exit(1)

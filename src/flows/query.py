@@ -7,13 +7,15 @@ from pathlib import Path
 import duckdb
 
 from .package import PROCESSED
-from .publish import DUCKDB_FILE
+from .publish import DUCKDB_FILE, recover
 from .schema import TABLES
 
 
 def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
     """The published database, opened so that no query can change it or any file: read-only,
-    no access to files or networks, configuration locked."""
+    no access to files or networks, configuration locked. An interrupted publish is finished
+    first, or refused (publish.PublishError): a half-published release is never read."""
+    recover(root)
     path = root / PROCESSED / DUCKDB_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flows.cli import app, err
+from flows.cli import app, err, reading_published
+
+
+def _package_root(folder: Path) -> Path | None:
+    """The package root a build folder given to diff belongs to (itself, or the root above its
+    data/processed), to read it as every reader does; None for a folder of bare Parquet files."""
+    from flows.publish import JOURNAL
+
+    folder = folder.resolve()
+    for root in (folder, folder.parent.parent):
+        if (root / "datapackage.json").exists() or (root / JOURNAL).exists():
+            return root
+    return None
 
 
 class DiffFormat(str, Enum):
@@ -27,11 +40,14 @@ def diff(old_dir: Annotated[Path, typer.Argument(help="The older build: a packag
     """What changed between two builds: rows added, removed and changed in every table, by key (Markdown or JSON)."""
     from flows.diff import diff_builds, to_json, to_markdown
 
-    try:
-        result = diff_builds(old_dir, new_dir)
-    except FileNotFoundError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(2)
+    with ExitStack() as held:
+        for folder in {r for r in (_package_root(old_dir), _package_root(new_dir)) if r}:
+            held.enter_context(reading_published(folder))
+        try:
+            result = diff_builds(old_dir, new_dir)
+        except FileNotFoundError as e:
+            err.print(f"error: {e}", markup=False)
+            raise typer.Exit(2)
     if format is DiffFormat.json:
         sys.stdout.write(json.dumps(to_json(result), ensure_ascii=False, indent=2, default=str) + "\n")
     else:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, err, fail, published_db
+from flows.cli import RootOption, app, err, fail, published_db, reading_published
 
 export_app = typer.Typer(help="Export the published package: CSV with its own datapackage.json, "
                          "or FollowTheMoney entities.", no_args_is_help=True)
@@ -20,10 +20,11 @@ def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the
     """Every table as UTF-8 CSV, with a datapackage.json of the same Table Schemas (frictionless validate passes)."""
     from flows.export import export_csv as run
 
-    try:
-        rows = run(root.resolve(), out_dir)
-    except FileNotFoundError as e:
-        fail(e)
+    with reading_published(root) as root:
+        try:
+            rows = run(root, out_dir)
+        except FileNotFoundError as e:
+            fail(e)
     err.print(f"wrote {len(rows)} tables ({sum(rows.values())} rows) and datapackage.json to {out_dir}",
               markup=False)
 

@@ -1,0 +1,552 @@
+"""Trust of publishing (issue 16): hostile publish journals, storage faults, readers of a
+half-published release, and the locks between builds and readers."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
+from flows.build import build
+from flows.lock import BUILD_LOCK, RELEASE_LOCK, locked
+from flows.publish import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
+
+RECORD = "transfer/iran-russia-armed-drones-2022"
+EDITED = "(edited)"
+
+
+def edit_curation(root: Path) -> None:
+    """One description changed: a build of root gives a release different from the project's."""
+    target = root / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "description:", f"description: {EDITED}", 1), encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file, folder and link under folder (links not followed), by content; lock files
+    aside (they hold a pid)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(folder))
+            if name in (BUILD_LOCK, RELEASE_LOCK):
+                continue
+            if path.is_symlink():
+                out[rel] = "link -> " + os.readlink(path)
+            elif path.is_file():
+                out[rel] = sha256_file(path)
+            else:
+                out[rel] = "folder"
+    return out
+
+
+def release(root: Path) -> dict[str, str]:
+    return {rel: sha256_file(root / rel) for rel in sorted(RELEASE_NAMES) if (root / rel).is_file()}
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two published copies of the project, with DuckDB: the old one, and a new one whose
+    curation has one description edited."""
+    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
+    base = tmp_path_factory.mktemp("releases")
+    old = copy_project(base / "old")
+    build(old)
+    new = copy_project(base / "new")
+    edit_curation(new)
+    build(new)
+    assert release(old) != release(new)
+    return old, new
+
+
+@pytest.fixture
+def pkg(releases: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A copy of the old release to break, beside a folder `outside` holding a canary."""
+    dest = tmp_path / "pkg"
+    shutil.copytree(releases[0], dest, symlinks=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "canary.txt").write_text("must stay here\n")
+    (outside / "claims.parquet").write_bytes(b"not a table of the release")
+    return dest
+
+
+def write_journal(root: Path, content: object) -> None:
+    data = content if isinstance(content, bytes) else json.dumps(content).encode()
+    (root / JOURNAL).write_bytes(data)
+
+
+def stage_copy(root: Path, source: Path) -> list[str]:
+    """A staging folder holding source's release, as `stage` leaves it; its journal's files."""
+    staging = root / STAGING
+    for rel in release(source):
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, staging / rel)
+    return release_files(staging)
+
+
+def half_publish(root: Path, source: Path) -> None:
+    """The state a publish of source's release killed halfway leaves: journal written, the first
+    half of the files moved."""
+    files = stage_copy(root, source)
+    write_journal(root, {"staging": STAGING, "files": files})
+    for rel in files[: len(files) // 2]:
+        os.replace(root / STAGING / rel, root / rel)
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+# ---- 1. hostile journals: each is refused as one error line and nothing moves ------------------
+
+def _absolute(pkg: Path, outside: Path) -> None:
+    write_journal(pkg, {"staging": STAGING, "files": [str(outside / "claims.parquet"), "datapackage.json"]})
+
+
+def _dotdot_files(pkg: Path, outside: Path) -> None:
+    (pkg / STAGING).mkdir()
+    write_journal(pkg, {"staging": STAGING, "files": ["../../outside/canary.txt", "datapackage.json"]})
+
+
+def _dotdot_staging(pkg: Path, outside: Path) -> None:
+    write_journal(pkg, {"staging": "../outside", "files": ["canary.txt", "datapackage.json"]})
+
+
+def _absolute_staging(pkg: Path, outside: Path) -> None:
+    write_journal(pkg, {"staging": str(outside), "files": ["canary.txt", "datapackage.json"]})
+
+
+def _symlinked_staging(pkg: Path, outside: Path) -> None:
+    files = stage_copy(outside.parent / "decoy", pkg)  # a whole release, staged outside
+    (pkg / STAGING).symlink_to(outside.parent / "decoy" / STAGING)
+    (outside.parent / "decoy" / STAGING / "datapackage.json").write_text("{}")
+    write_journal(pkg, {"staging": STAGING, "files": files})
+
+
+def _symlinked_destination(pkg: Path, outside: Path) -> None:
+    files = stage_copy(pkg, pkg)
+    shutil.move(pkg / "data/processed", outside / "processed")
+    (pkg / "data/processed").symlink_to(outside / "processed")
+    (outside / "processed" / "stale.parquet").write_bytes(b"a file outside the package")
+    write_journal(pkg, {"staging": STAGING, "files": files})
+
+
+def _unknown_name(pkg: Path, outside: Path) -> None:
+    files = stage_copy(pkg, pkg)
+    (pkg / STAGING / "data/processed/run-me.sh").write_text("echo owned\n")
+    write_journal(pkg, {"staging": STAGING, "files": ["data/processed/run-me.sh", *files]})
+
+
+def _staged_symlink(pkg: Path, outside: Path) -> None:
+    files = stage_copy(pkg, pkg)
+    staged = pkg / STAGING / "data/processed/claims.parquet"
+    staged.unlink()
+    staged.symlink_to(outside / "claims.parquet")
+    write_journal(pkg, {"staging": STAGING, "files": files})
+
+
+def _incomplete(pkg: Path, outside: Path) -> None:
+    stage_copy(pkg, pkg)
+    write_journal(pkg, {"staging": STAGING, "files": ["datapackage.json"]})
+
+
+def _huge(pkg: Path, outside: Path) -> None:
+    files = stage_copy(pkg, pkg)
+    write_journal(pkg, json.dumps({"staging": STAGING, "files": files}).encode() + b" " * (1 << 20))
+
+
+def _journal_symlink(pkg: Path, outside: Path) -> None:
+    files = stage_copy(pkg, pkg)
+    (outside / "journal.json").write_text(json.dumps({"staging": STAGING, "files": files}))
+    (pkg / JOURNAL).symlink_to(outside / "journal.json")
+
+
+def _journal_folder(pkg: Path, outside: Path) -> None:
+    (pkg / JOURNAL).mkdir()
+
+
+def _content(data: object):
+    return lambda pkg, outside: write_journal(pkg, data)
+
+
+HOSTILE_JOURNALS = {
+    "absolute path": _absolute,
+    "../ in a file name": _dotdot_files,
+    "staging ../outside": _dotdot_staging,
+    "absolute staging": _absolute_staging,
+    "staging a symbolic link": _symlinked_staging,
+    "data/processed a symbolic link": _symlinked_destination,
+    "unknown file name": _unknown_name,
+    "staged file a symbolic link": _staged_symlink,
+    "not a whole release": _incomplete,
+    "huge file": _huge,
+    "journal a symbolic link": _journal_symlink,
+    "journal a folder": _journal_folder,
+    "garbage bytes": _content(b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage"),
+    "empty file": _content(b""),
+    "a list": _content([]),
+    "null": _content(None),
+    "a string": _content("data/processed"),
+    "no files": _content({"staging": STAGING}),
+    "wrong types": _content({"staging": 7, "files": {"a": 1}}),
+    "numbers as files": _content({"staging": STAGING, "files": [1, 2]}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
+def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
+    outside = pkg.parent / "outside"
+    HOSTILE_JOURNALS[case](pkg, outside)
+    before, outside_before = snapshot(pkg), snapshot(pkg.parent)
+    commands = {
+        "check": ["check", "--root", str(pkg), "--texts-root", str(ROOT)],
+        "build": ["build", "--root", str(pkg), "--no-duckdb"],
+        "sql": ["sql", "SELECT count(*) FROM claims", "--root", str(pkg)],
+        "show": ["show", RECORD, "--root", str(pkg)],
+    }
+    for name, args in commands.items():
+        code, stdout, stderr = run_cli(*args)
+        assert code == 1, (name, stdout, stderr)
+        lines = error_lines(stderr)
+        assert len(lines) == 1 and JOURNAL in lines[0] and "nothing was moved" in lines[0], (name, stderr)
+        assert snapshot(pkg) == before, name
+        assert snapshot(pkg.parent) == outside_before, name
+    assert (outside / "canary.txt").read_text() == "must stay here\n"
+    # Once the planted journal is gone, the release is the one it was, and checks clean.
+    for planted in (pkg / JOURNAL, pkg / STAGING):
+        if planted.is_symlink() or planted.is_file():
+            planted.unlink()
+        elif planted.is_dir():
+            shutil.rmtree(planted)
+    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
+    assert code == 0, stderr
+
+
+def test_stale_staging_link_is_removed_not_followed(pkg: Path):
+    """No journal, and the staging folder's name is a link to a folder outside: the link goes
+    (as a leftover staging folder would), what it points to stays, and the build publishes."""
+    outside = pkg.parent / "outside"
+    (pkg / STAGING).symlink_to(outside)
+    outside_before = snapshot(outside)
+    code, _, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
+    assert code == 0, stderr
+    assert snapshot(outside) == outside_before
+    assert not (pkg / STAGING).is_symlink()
+    assert run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))[0] == 0
+
+
+def test_reader_of_a_missing_folder_says_what_is_missing(tmp_path: Path):
+    for args in (["sql", "SELECT 1"], ["show", RECORD], ["export", "ftm", str(tmp_path / "x.jsonl")]):
+        code, _, stderr = run_cli(*args, "--root", str(tmp_path / "nowhere"))
+        assert code == 1 and "missing" in stderr and "lock" not in stderr, (args, stderr)
+    assert not (tmp_path / "nowhere").exists()
+
+
+# ---- 2. readers of a half-published release: finish it, or refuse; never a mix -----------------
+
+def _csv_export(pkg: Path) -> str:
+    return (pkg.parent / "csv" / "transfers.csv").read_text(encoding="utf-8")
+
+
+READERS = {
+    "sql": (lambda pkg, new: ["sql", f"SELECT description FROM transfers WHERE transfer_id = '{RECORD}'",
+                              "--root", str(pkg), "--format", "csv"], lambda out, pkg: EDITED in out),
+    "views": (lambda pkg, new: ["views", "--root", str(pkg)], lambda out, pkg: "timeline" in out),
+    "show": (lambda pkg, new: ["show", RECORD, "--root", str(pkg)], lambda out, pkg: EDITED in out),
+    "export csv": (lambda pkg, new: ["export", "csv", str(pkg.parent / "csv"), "--root", str(pkg)],
+                   lambda out, pkg: EDITED in _csv_export(pkg)),
+    "export ftm": (lambda pkg, new: ["export", "ftm", str(pkg.parent / "ftm.jsonl"), "--root", str(pkg)],
+                   lambda out, pkg: (pkg.parent / "ftm.jsonl").stat().st_size > 0),
+    "report": (lambda pkg, new: ["report", "--root", str(pkg), "--out", str(pkg.parent / "r.html")],
+               lambda out, pkg: (pkg.parent / "r.html").stat().st_size > 0),
+    "diff": (lambda pkg, new: ["diff", str(new), str(pkg), "--format", "json", "--exit-code"],
+             lambda out, pkg: json.loads(out)["summary"] == {}),
+    "diff of data/processed": (lambda pkg, new: ["diff", str(pkg / "data/processed"), str(new), "--exit-code"],
+                               lambda out, pkg: True),
+    "check": (lambda pkg, new: ["check", "--root", str(pkg), "--texts-root", str(ROOT)],
+              lambda out, pkg: True),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_reader_finishes_a_half_published_release_first(pkg: Path, releases: tuple[Path, Path], reader: str):
+    _, new = releases
+    half_publish(pkg, new)
+    args, answered_from_new = READERS[reader]
+    code, stdout, stderr = run_cli(*args(pkg, new))
+    assert code == 0, stderr
+    assert "finished an interrupted publish first" in stderr
+    assert release(pkg) == release(new)  # the whole new release, nothing of the old
+    assert not (pkg / JOURNAL).exists() and not (pkg / STAGING).exists()
+    assert answered_from_new(stdout, pkg), stdout
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_reader_refuses_a_half_published_release_it_cannot_finish(
+        pkg: Path, releases: tuple[Path, Path], reader: str, monkeypatch: pytest.MonkeyPatch):
+    """A read-only folder (as root, chmod does not stop writes: os.access says it instead)."""
+    _, new = releases
+    half_publish(pkg, new)
+    before = snapshot(pkg)
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(path).resolve().is_relative_to(pkg.resolve()):
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    args, _ = READERS[reader]
+    code, stdout, stderr = run_cli(*args(pkg, new))
+    assert code == 1, stdout
+    lines = error_lines(stderr)
+    assert len(lines) == 1 and "half published" in lines[0] and "read-only" in lines[0], stderr
+    assert stdout == ""
+    assert snapshot(pkg) == before
+
+
+# ---- 3. storage faults: one error line, nothing replaced, the old release checks clean -----------
+
+def _fails(err: int, after: int = 0):
+    """A stand-in that raises OSError(err) on every call after the first `after` calls."""
+    calls = []
+
+    def wrap(real):
+        def fake(*args, **kwargs):
+            calls.append(args)
+            if len(calls) > after:
+                raise OSError(err, os.strerror(err), str(args[0]) if args else None)
+            return real(*args, **kwargs)
+        return fake
+    return wrap
+
+
+def _enospc_writing_parquet(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    import pyarrow.parquet as pq
+
+    real = pq.write_table
+
+    def write_table(table, where, **kwargs):
+        Path(where).write_bytes(b"PAR1 half")  # what a full disk leaves
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(where))
+
+    monkeypatch.setattr(pq, "write_table", write_table)
+    assert real is not write_table
+
+
+def _exdev_moving_a_release_file(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if STAGING in str(src):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), str(src))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def _exdev_on_every_replace(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    monkeypatch.setattr(os, "replace", _fails(errno.EXDEV)(os.replace))
+
+
+def _other_device(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    real = os.stat
+    target = pkg / "data/processed"
+
+    def stat(path, *args, **kwargs):
+        result = real(path, *args, **kwargs)
+        if Path(path) == target:
+            fields = list(result)
+            fields[2] += 1  # st_dev
+            return os.stat_result(fields)
+        return result
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+def _no_room_for_journal(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=0))
+
+
+def _read_only_folder(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
+    """What a read-only mount answers (as root, chmod does not stop writes)."""
+    inside = pkg.resolve()
+
+    def refuse_writes(real, writes):
+        def fake(path, *args, **kwargs):
+            if writes(args) and Path(os.path.abspath(path)).is_relative_to(inside):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+            return real(path, *args, **kwargs)
+        return fake
+
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+    monkeypatch.setattr(os, "open", refuse_writes(os.open, lambda a: bool(a and a[0] & write_flags)))
+    monkeypatch.setattr(os, "mkdir", refuse_writes(os.mkdir, lambda a: True))
+    monkeypatch.setattr(os, "replace", refuse_writes(os.replace, lambda a: True))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if mode & os.W_OK and Path(
+        os.path.abspath(path)).is_relative_to(inside) else real_access(path, mode, *a, **k))
+
+
+STORAGE_FAULTS = {
+    "ENOSPC writing a table": (_enospc_writing_parquet, "No space left on device"),
+    "EXDEV moving a release file": (_exdev_moving_a_release_file, "Invalid cross-device link"),
+    "EXDEV on the journal": (_exdev_on_every_replace, "Invalid cross-device link"),
+    "data/processed on another device": (_other_device, "on another device"),
+    "no room for the journal": (_no_room_for_journal, "no space left"),
+    "read-only output folder": (_read_only_folder, "Read-only file system"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(STORAGE_FAULTS))
+def test_storage_fault_replaces_nothing(pkg: Path, fault: str, monkeypatch: pytest.MonkeyPatch):
+    edit_curation(pkg)  # a build that succeeded would change the release
+    before = snapshot(pkg)
+    inject, reason = STORAGE_FAULTS[fault]
+    with monkeypatch.context() as m:
+        inject(m, pkg)
+        code, stdout, stderr = run_cli("build", "--root", str(pkg))
+        lines = error_lines(stderr)
+        assert code == 1, stderr
+        assert len(lines) == 1 and reason in lines[0] and "nothing was" in lines[0], stderr
+        if fault == "read-only output folder":  # still readable as it stands
+            assert run_cli("sql", "SELECT count(*) FROM claims", "--root", str(pkg))[0] == 0
+    assert snapshot(pkg) == before  # byte-identical, no journal, no staging folder
+    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
+    assert code == 0, stderr
+
+
+def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, monkeypatch: pytest.MonkeyPatch):
+    """Past the first move the new release counts: the error line says so, and the next
+    command finishes the publish once the fault is gone."""
+    edit_curation(pkg)
+    real = os.replace
+    moves = []
+
+    def replace(src, dst, *args, **kwargs):
+        if STAGING in str(src):
+            moves.append(src)
+            if len(moves) > 3:
+                raise OSError(errno.EIO, os.strerror(errno.EIO), str(src))
+        return real(src, dst, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", replace)
+        code, _, stderr = run_cli("build", "--root", str(pkg))
+    assert code == 1
+    lines = error_lines(stderr)
+    assert len(lines) == 1 and "stopped after 3 of" in lines[0] and "next flows command finishes it" in lines[0]
+    assert (pkg / JOURNAL).exists()
+    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
+    assert code == 0 and "finished an interrupted publish first" in stderr, stderr
+    code, out, _ = run_cli("sql", f"SELECT description FROM transfers WHERE transfer_id = '{RECORD}'",
+                           "--root", str(pkg), "--format", "csv")
+    assert code == 0 and EDITED in out
+
+
+# ---- 4. locks: builds and readers of one folder, at the same time --------------------------------
+
+def _flows(*args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flows", *args], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_reader_waits_for_a_publish_in_progress(pkg: Path):
+    """While files are being moved (the release lock held exclusively), a reader waits, saying
+    so; it answers once the move is done, or fails with one line when its time runs out."""
+    with locked(pkg / RELEASE_LOCK, exclusive=True, doing="publishing"):
+        patient = _flows("sql", "SELECT count(*) AS n FROM claims", "--root", str(pkg), "--format", "csv",
+                         FLOWS_LOCK_TIMEOUT="60")
+        hasty = _flows("show", RECORD, "--root", str(pkg), FLOWS_LOCK_TIMEOUT="0.5")
+        _, hasty_err = hasty.communicate(timeout=60)
+        time.sleep(1.0)
+        assert patient.poll() is None, "the reader did not wait"
+    out, err = patient.communicate(timeout=60)
+    assert patient.returncode == 0, err
+    assert int(out.splitlines()[1]) > 0
+    assert f"(pid {os.getpid()}) is publishing in {pkg}" in err
+    assert hasty.returncode == 1
+    lines = error_lines(hasty_err)
+    assert len(lines) == 1 and "still publishing after 0.5 s" in lines[0], hasty_err
+
+
+def test_build_waits_for_another_build(pkg: Path):
+    with locked(pkg / BUILD_LOCK, exclusive=True, doing="building"):
+        proc = _flows("build", "--root", str(pkg), "--no-duckdb", FLOWS_LOCK_TIMEOUT="1")
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    lines = error_lines(err)
+    assert len(lines) == 1 and f"(pid {os.getpid()}) is still building after 1 s" in lines[0], err
+    assert "Traceback" not in err
+
+
+def without_db(files: dict[str, str]) -> dict[str, str]:
+    return {rel: digest for rel, digest in files.items() if not rel.endswith(".duckdb")}
+
+
+def _trials(default: int) -> int:
+    return int(os.environ.get("FLOWS_CONCURRENT_TRIALS", str(default)))
+
+
+def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, Path], tmp_path: Path):
+    """Two builds of different curations into one folder at once: both succeed in turn, each
+    publishes its own data whole, and the folder ends with the release of the one that
+    published last (the one that waited)."""
+    old, new = releases
+    sources = {"old": copy_project(tmp_path / "a"), "new": copy_project(tmp_path / "b")}
+    edit_curation(sources["new"])
+    expected = {"old": release(old), "new": release(new)}
+    out = tmp_path / "out"
+    trials, survived, waited = _trials(3), 0, 0
+    for _ in range(trials):
+        procs = {name: _flows("build", "--root", str(src), "--out", str(out), "--no-duckdb")
+                 for name, src in sources.items()}
+        results = {name: p.communicate(timeout=300) for name, p in procs.items()}
+        for name, p in procs.items():
+            assert p.returncode == 0, results[name][1]
+            assert "Traceback" not in results[name][1]
+        now = without_db(release(out))
+        assert now in (without_db(expected["old"]), without_db(expected["new"])), "a mix of releases"
+        last = [name for name, (_, err) in results.items() if "is building in" in err]
+        if last:  # the build that waited published after the other
+            waited += 1
+            assert now == without_db(expected[last[0]])
+        assert not (out / JOURNAL).exists() and not (out / STAGING).exists()
+        code, _, stderr = run_cli("check", "--root", str(out), "--texts-root", str(ROOT))
+        assert code == 0, stderr
+        survived += 1
+    print(f"concurrent builds: {trials} trials of two builds, {survived} ended with one whole release "
+          f"that checks clean ({waited} where one build waited for the other)")
+    assert survived == trials
+
+
+def test_check_during_a_build_reads_a_whole_release(pkg: Path):
+    """`flows check` started while a build writes its staging folder checks the old release
+    (or waits for the publish), and leaves the build alone."""
+    edit_curation(pkg)
+    trials, survived = _trials(3), 0
+    for _ in range(trials):
+        build_proc = _flows("build", "--root", str(pkg))
+        deadline = time.monotonic() + 120
+        while not (pkg / STAGING).exists() and build_proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        check_proc = _flows("check", "--root", str(pkg), "--texts-root", str(ROOT))
+        _, check_err = check_proc.communicate(timeout=300)
+        _, build_err = build_proc.communicate(timeout=300)
+        assert build_proc.returncode == 0, build_err
+        assert check_proc.returncode == 0, check_err
+        assert "Traceback" not in build_err + check_err
+        survived += 1
+    print(f"check during a build: {trials} trials, {survived} with both succeeding")
+    assert survived == trials
