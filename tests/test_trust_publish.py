@@ -510,7 +510,7 @@ def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, 
     out = tmp_path / "out"
     trials, survived, waited = _trials(3), 0, 0
     for _ in range(trials):
-        procs = {name: _flows("build", "--root", str(src), "--out", str(out), "--no-duckdb")
+        procs = {name: _flows("build", "--root", str(src), "--out", str(out))
                  for name, src in sources.items()}
         results = {name: p.communicate(timeout=300) for name, p in procs.items()}
         for name, p in procs.items():
