@@ -38,12 +38,13 @@ def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the
 def export_ftm(out_file: Annotated[Path, typer.Argument(help="JSON lines file to write.")],
                root: RootOption = Path(".")) -> None:
     """Actors, designations and sanctions as FollowTheMoney entities (JSON lines), validated by the followthemoney library."""
-    from flows.export import ExportError, export_ftm as run
+    from flows.export import export_ftm as run
+    from flows.targets import OutputRefused
 
     with published_db(root) as con:
         try:
             result = run(con, out_file)
-        except ExportError as e:
+        except OutputRefused as e:
             fail(e)
     counts = ", ".join(f"{n} {schema}" for schema, n in result.count().items())
     err.print(f"wrote {len(result.entities)} entities to {out_file}: {counts}", markup=False)
