@@ -98,6 +98,8 @@ def read_rows(name: str, path: Path, listed: set[str] | None) -> dict[str, dict[
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if path.exists() and not path.is_file():
+        raise DiffError(f"{path}: not a file")
     if not path.is_file():
         if listed is not None and name not in listed:
             return {}
