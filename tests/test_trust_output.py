@@ -195,3 +195,39 @@ def test_show_unknown_record_id_with_markup_and_escapes_is_one_plain_line(built:
     code, out, err = run_cli("show", "[red]x[/] :skull: \x1b[2J\u202e", "--root", str(built))
     assert code == 1 and out == ""
     assert err == "error: no record '[red]x[/] :skull: \\x1b[2J\\u202e' in the published package\n"
+
+
+@pytest.mark.parametrize("query", ["", " ; ", "/* only a comment */"])
+def test_sql_without_a_statement_is_one_line(built: Path, query: str):
+    code, out, err = run_cli("sql", query, "--root", str(built))
+    assert (code, out, err) == (1, "", "error: no SQL statement in the query\n")
+
+
+def test_sql_json_writes_nan_and_infinity_as_null(built: Path):
+    """JSON has no NaN: `NaN` in the output would make it unreadable for every JSON parser."""
+    query = ("SELECT 'nan'::DOUBLE AS a, '-inf'::DOUBLE AS b, 1.5::DOUBLE AS c, "
+             "[1.0, 'nan'::DOUBLE] AS l, {'x': 'inf'::DOUBLE} AS s")
+    code, out, err = run_cli("sql", query, "-f", "json", "--root", str(built))
+    assert code == 0, err
+    assert json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in the JSON")) == [
+        {"a": None, "b": None, "c": 1.5, "l": [1.0, None], "s": {"x": None}}]
+
+
+@pytest.mark.parametrize("tamper,message", [
+    ("UPDATE records SET record_type = 'spaceship' WHERE record_id = ?",
+     f"error: the published package is not as built: {ACTOR!r} has the unknown record type 'spaceship' "
+     "(run `flows check`)\n"),
+    ("DELETE FROM actors WHERE actor_id = ?",
+     f"error: the published package is not as built: records lists {ACTOR!r} but actors has no such row "
+     "(run `flows check`)\n"),
+])
+def test_show_on_a_database_that_is_not_as_built_is_one_line(built: Path, tmp_path: Path, tamper: str, message: str):
+    processed = tmp_path / PROCESSED
+    shutil.copytree(built / PROCESSED, processed)
+    con = duckdb.connect(str(processed / DUCKDB_FILE))
+    try:
+        con.execute(tamper, [ACTOR])
+    finally:
+        con.close()
+    code, out, err = run_cli("show", ACTOR, "--root", str(tmp_path))
+    assert (code, out, err) == (1, "", message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -128,6 +129,8 @@ def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and 
     with published_db(root) as con, _interrupted_after(con, timeout):
         try:
             result = con.execute(query)
+            if result is None:  # DuckDB's answer to an empty query or a lone ";"
+                fail("no SQL statement in the query")
             columns = [d[0] for d in result.description] if result.description else []
             rows = LimitedRows(result if columns else None, limit)
             if format is Format.csv:
@@ -200,11 +203,23 @@ def _write_csv(columns: list[str], rows: LimitedRows, escape: bool) -> None:
         writer.writerow(cells(r))
 
 
+def _json_value(value: Any) -> Any:
+    """JSON has no NaN or infinity: null, as pandas writes them, not the invalid `NaN`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
 def _write_json(columns: list[str], rows: LimitedRows) -> None:
     """A JSON array of objects, written one object at a time, control characters escaped."""
     first = True
     for r in rows:
-        item = json_escaped(json.dumps(dict(zip(columns, r)), default=str, ensure_ascii=False, indent=2))
+        item = json_escaped(json.dumps({c: _json_value(v) for c, v in zip(columns, r)}, default=str,
+                                       ensure_ascii=False, indent=2, allow_nan=False))
         sys.stdout.write(("[\n  " if first else ",\n  ") + item.replace("\n", "\n  "))
         first = False
     sys.stdout.write("[]\n" if first else "\n]\n")

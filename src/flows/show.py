@@ -19,7 +19,11 @@ CLAIM_COLUMNS = ("claim_id", "claimant", "stance", "field", "claimed_value", "ev
                  "url", "published")
 
 
-class RecordNotFound(LookupError):
+class ShowError(LookupError):
+    """A record that cannot be shown: one line for the user."""
+
+
+class RecordNotFound(ShowError):
     def __init__(self, record_id: str, suggestions: list[str]):
         self.record_id = record_id
         self.suggestions = suggestions
@@ -63,9 +67,16 @@ def record_detail(con: duckdb.DuckDBPyConnection, record_id: str) -> RecordDetai
         ids = [r[0] for r in con.execute("SELECT record_id FROM records").fetchall()]
         raise RecordNotFound(record_id, difflib.get_close_matches(record_id, ids, n=3, cutoff=0.6))
     rec = found[0]
-    table = RECORD_TABLES[rec["record_type"]]
+    table = RECORD_TABLES.get(rec["record_type"])
+    if table is None:
+        raise ShowError(f"the published package is not as built: {record_id!r} has the unknown record "
+                        f"type {rec['record_type']!r} (run `flows check`)")
     key = table.primary_key[0]
-    fields = _rows(con, f'SELECT * FROM "{table.name}" WHERE "{key}" = ?', [record_id])[0]
+    rows = _rows(con, f'SELECT * FROM "{table.name}" WHERE "{key}" = ?', [record_id])
+    if not rows:
+        raise ShowError(f"the published package is not as built: records lists {record_id!r} but "
+                        f"{table.name} has no such row (run `flows check`)")
+    fields = rows[0]
     detail = RecordDetail(record_id, rec["record_type"], rec["label"], rec["curated_in"], fields)
     for child in TABLES.values():
         if child.nested is not None and child.nested.parent == table.name:
