@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from .errors import CurationError, Problem
+from .printable import json_escaped, visible
 
 app = typer.Typer(help="Build, check and query the flows data package.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# No emoji codes: ":skull:" in a value or a path is printed as written.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
 
@@ -127,34 +130,138 @@ class Format(str, Enum):
     json = "json"
 
 
+TABLE_ROWS = 1000  # default --limit of the table format; csv and json stream every row
+TIMEOUT_SECONDS = 30.0
+BATCH_ROWS = 10_000  # rows fetched at a time: a large result is never held whole
+
+
 @app.command()
 def sql(query: Annotated[str, typer.Argument(help="A SELECT over the tables and views.")],
         root: RootOption = Path("."),
-        format: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
-    """Run read-only SQL over the published tables and views."""
+        format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+        limit: Annotated[int | None, typer.Option(
+            "--limit", min=0, show_default=False,
+            help=f"At most this many rows; 0 for all. Default: {TABLE_ROWS} for the table, "
+                 "all for csv and json (written as they are read).")] = None,
+        timeout: Annotated[float, typer.Option(
+            "--timeout", min=0, help="Stop the query after this many seconds; 0 for never.")] = TIMEOUT_SECONDS,
+        ) -> None:
+    """Run read-only SQL over the published tables and views. The table shows control characters
+    as escapes (\\x1b, \\u202e) and never reads values as markup; json escapes them too, csv when
+    written to a terminal."""
     import duckdb
 
-    with published_db(root) as con:
+    if limit is None:
+        limit = TABLE_ROWS if format is Format.table else 0
+    with published_db(root) as con, _interrupted_after(con, timeout):
         try:
             result = con.execute(query)
+            if result is None:  # DuckDB's answer to an empty query or a lone ";"
+                fail("no SQL statement in the query")
             columns = [d[0] for d in result.description] if result.description else []
-            rows = result.fetchall()
-        except duckdb.Error as e:
-            fail(e)
-    if format is Format.csv:
-        import csv
+            rows = LimitedRows(result if columns else None, limit)
+            if format is Format.csv:
+                _write_csv(columns, rows, escape=_on_terminal())
+            elif format is Format.json:
+                _write_json(columns, rows)
+            else:
+                _print_table(columns, rows)
+        except duckdb.InterruptException:
+            fail(f"query stopped after {timeout:g} s (--timeout)")
+        except duckdb.Error as e:  # its lines kept (DuckDB points at the query), values escaped
+            fail("\n".join(visible(line) for line in str(e).split("\n")))
+    if rows.cut:
+        err.print(f"showing the first {limit} rows; the result has more: --limit 0 for all "
+                  "(--format csv or json writes them as they are read)", markup=False)
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif format is Format.json:
-        sys.stdout.write(json.dumps([dict(zip(columns, r)) for r in rows], default=str,
-                                    ensure_ascii=False, indent=2) + "\n")
-    else:
-        table = RichTable(*columns)
-        for r in rows:
-            table.add_row(*("" if v is None else str(v) for v in r))
-        out.print(table)
+
+@contextmanager
+def _interrupted_after(con: "duckdb.DuckDBPyConnection", seconds: float) -> Iterator[None]:
+    """Interrupt whatever the connection runs once `seconds` have passed (0: never)."""
+    import threading
+
+    timer = threading.Timer(seconds, con.interrupt) if seconds > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+class LimitedRows:
+    """The rows of a result, fetched BATCH_ROWS at a time, at most `limit` of them (0: all);
+    afterwards `cut` tells whether the result had more."""
+
+    def __init__(self, result: "duckdb.DuckDBPyConnection | None", limit: int) -> None:
+        self.result, self.limit, self.cut = result, limit, False
+
+    def __iter__(self) -> Iterator[tuple]:
+        left = self.limit or None
+        while self.result is not None:
+            batch = self.result.fetchmany(BATCH_ROWS if left is None else min(BATCH_ROWS, left + 1))
+            if not batch:
+                return
+            if left is not None and len(batch) > left:
+                self.cut = True
+                yield from batch[:left]
+                return
+            yield from batch
+            if left is not None:
+                left -= len(batch)
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _write_csv(columns: list[str], rows: LimitedRows, escape: bool) -> None:
+    """CSV as the data are; on a terminal, control characters as escapes (they would act on it)."""
+    import csv
+
+    def cells(values: Iterable[Any]) -> list[Any]:
+        return [visible(v) if escape and isinstance(v, str) else v for v in values]
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(cells(columns))
+    for r in rows:
+        writer.writerow(cells(r))
+
+
+def _json_value(value: Any) -> Any:
+    """JSON has no NaN or infinity: null, as pandas writes them, not the invalid `NaN`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _write_json(columns: list[str], rows: LimitedRows) -> None:
+    """A JSON array of objects, written one object at a time, control characters escaped."""
+    first = True
+    for r in rows:
+        item = json_escaped(json.dumps({c: _json_value(v) for c, v in zip(columns, r)}, default=str,
+                                       ensure_ascii=False, indent=2, allow_nan=False))
+        sys.stdout.write(("[\n  " if first else ",\n  ") + item.replace("\n", "\n  "))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
+
+
+def _print_table(columns: list[str], rows: LimitedRows) -> None:
+    """A rich table whose cells are plain text: no markup, control characters as escapes."""
+    from rich.text import Text
+
+    table = RichTable()
+    for c in columns:
+        table.add_column(Text(visible(c)))
+    for r in rows:
+        table.add_row(*(Text("" if v is None else visible(str(v))) for v in r))
+    out.print(table)
 
 
 @app.command()

@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from .package import PROCESSED
+from .printable import visible
 from .schema import TABLES
 
 SKIP_TABLES = ("records",)
+
+
+class DiffError(ValueError):
+    """A build that cannot be compared (a file missing, unreadable or not the table it should
+    be): one line naming the file."""
 
 
 @dataclass
@@ -45,6 +51,7 @@ class PackageDiff:
     old_version: str | None
     new_version: str | None
     tables: list[TableDiff]
+    same_folder: bool = False  # OLD and NEW were one folder: no changes, but likely a slip
 
     def __bool__(self) -> bool:
         return any(self.tables)
@@ -63,11 +70,57 @@ def processed_dir(folder: Path) -> Path:
                             f"nor {folder}/*.parquet)")
 
 
-def _version(processed: Path) -> str | None:
+def _descriptor(processed: Path) -> dict[str, Any] | None:
+    """The datapackage.json of a build (beside its data/ folder, or in the folder itself)."""
     for candidate in (processed.parent.parent / "datapackage.json", processed / "datapackage.json"):
         if candidate.is_file():
-            return json.loads(candidate.read_text(encoding="utf-8")).get("version")
+            try:
+                meta = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as e:
+                raise DiffError(f"{candidate}: not a readable datapackage.json ({e})") from None
+            if not isinstance(meta, dict) or not isinstance(meta.get("resources", []), list):
+                raise DiffError(f"{candidate}: not a data package descriptor")
+            return meta
     return None
+
+
+def _tables_of(meta: dict[str, Any] | None) -> set[str] | None:
+    """The tables a build's descriptor lists (None without a descriptor: then every table)."""
+    if meta is None:
+        return None
+    return {r.get("name") for r in meta.get("resources", []) if isinstance(r, dict)}
+
+
+def read_rows(name: str, path: Path, listed: set[str] | None) -> dict[str, dict[str, Any]]:
+    """The rows of one table of a build by key; empty when the build's descriptor does not list
+    the table (a release before it existed). DiffError for a file missing, unreadable, without
+    the table's key columns, or with a key twice."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.exists() and not path.is_file():
+        raise DiffError(f"{path}: not a file")
+    if not path.is_file():
+        if listed is not None and name not in listed:
+            return {}
+        raise DiffError(f"{path}: missing (the build lists the table {name})" if listed is not None
+                        else f"{path}: missing")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as e:
+        raise DiffError(f"{path}: not a readable Parquet file ({e})") from None
+    key_fields = TABLES[name].primary_key
+    absent = [k for k in key_fields if k not in table.column_names]
+    if absent:
+        raise DiffError(f"{path}: no column {', '.join(absent)} (the key of {name}): not the {name} table")
+    out: dict[str, dict[str, Any]] = {}
+    for row in table.to_pylist():
+        row = {k: _plain(v) for k, v in row.items()}
+        key = " | ".join(str(row[k]) for k in key_fields)
+        if key in out:
+            raise DiffError(f"{path}: the key {visible(key)!r} is on two rows")
+        out[key] = row
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -90,22 +143,8 @@ def _label(table: str, row: dict[str, Any]) -> str:
     return ""
 
 
-def diff_table(name: str, old_path: Path | None, new_path: Path | None) -> TableDiff:
-    import pyarrow.parquet as pq
-
-    table = TABLES[name]
-    key_fields = table.primary_key
-
-    def load(path: Path | None) -> dict[str, dict[str, Any]]:
-        if path is None or not path.is_file():
-            return {}
-        out = {}
-        for row in pq.read_table(path).to_pylist():
-            row = {k: _plain(v) for k, v in row.items()}
-            out[" | ".join(str(row[k]) for k in key_fields)] = row
-        return out
-
-    old, new = load(old_path), load(new_path)
+def diff_table(name: str, old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> TableDiff:
+    """The rows added, removed and changed between two versions of a table (rows by key)."""
     d = TableDiff(name)
     d.added = sorted(set(new) - set(old))
     d.removed = sorted(set(old) - set(new))
@@ -120,15 +159,24 @@ def diff_table(name: str, old_path: Path | None, new_path: Path | None) -> Table
 
 def diff_builds(old: Path, new: Path) -> PackageDiff:
     po, pn = processed_dir(old), processed_dir(new)
-    tables = [diff_table(name, po / f"{name}.parquet", pn / f"{name}.parquet")
+    mo, mn = _descriptor(po), _descriptor(pn)
+    to, tn = _tables_of(mo), _tables_of(mn)
+    tables = [diff_table(name, read_rows(name, po / f"{name}.parquet", to),
+                         read_rows(name, pn / f"{name}.parquet", tn))
               for name in TABLES if name not in SKIP_TABLES]
-    return PackageDiff(old, new, _version(po), _version(pn), tables)
+    return PackageDiff(old, new, _version(mo), _version(mn), tables, po.resolve() == pn.resolve())
+
+
+def _version(meta: dict[str, Any] | None) -> str | None:
+    version = meta.get("version") if meta else None
+    return None if version is None else str(version)
 
 
 def _show(value: Any, n: int = 160) -> str:
+    """A value on one line of the changelog: control characters (newlines too) as escapes."""
     if value is None:
         return "(null)"
-    s = str(value)
+    s = visible(str(value))
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
@@ -151,11 +199,11 @@ def to_markdown(d: PackageDiff) -> str:
             continue
         lines += [f"### `{t.table}`", ""]
         for key in t.added:
-            lines.append(f"- added `{key}`" + (f": {t.labels[key]}" if t.labels.get(key) else ""))
+            lines.append(f"- added `{visible(key)}`" + (f": {_show(t.labels[key])}" if t.labels.get(key) else ""))
         for key in t.removed:
-            lines.append(f"- removed `{key}`" + (f": {t.labels[key]}" if t.labels.get(key) else ""))
+            lines.append(f"- removed `{visible(key)}`" + (f": {_show(t.labels[key])}" if t.labels.get(key) else ""))
         for c in t.changed:
-            lines.append(f"- changed `{c.key}`:")
+            lines.append(f"- changed `{visible(c.key)}`:")
             for f, (a, b) in c.fields.items():
                 lines.append(f"  - `{f}`: {_show(a)} → {_show(b)}")
         lines.append("")

@@ -21,8 +21,11 @@ import duckdb
 import pandas as pd
 
 from .schema import TABLES
+from .targets import OutputRefused, check_file_target, open_new
 
 DEFAULT_OUT = Path("reports") / "flows-report.html"
+# On the first line of every report: how `--out` knows a file it may write over.
+REPORT_MARK = "<!-- written by flows report -->"
 TIMELINE_TYPES = ("transfer", "event", "sanction")
 COLORS = {"transfer": "#d95f02", "event": "#7570b3", "sanction": "#1b9e77"}
 
@@ -256,7 +259,7 @@ def render_html(data: ReportData, charts: dict[str, str]) -> str:
     n_transfers = data.counts.get("transfers", 0)
     parts: list[str] = []
     add = parts.append
-    add("<!DOCTYPE html>")
+    add(f"<!DOCTYPE html>{REPORT_MARK}")
     add('<html lang="en"><head><meta charset="utf-8">')
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
     add(f"<title>{_e(title)} — report</title><style>{CSS}</style></head><body><main>")
@@ -357,7 +360,9 @@ def render_html(data: ReportData, charts: dict[str, str]) -> str:
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, Any] | None = None) -> ReportData:
-    """Write the report to `out`; return the data it shows."""
+    """Write the report to `out`; return the data it shows. OutputRefused when `out` is not a
+    file or is a file that is not an earlier report."""
+    check_report_file(out)
     data = load(con, package)
     charts = {"timeline": _svg(timeline_chart(data), "timeline"),
               "flows": _svg(flow_chart(data), "flows")}
@@ -365,11 +370,22 @@ def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, A
     if lags is not None:
         charts["lags"] = _svg(lags, "lags")
     page = render_html(data, charts)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open_new(tmp, "w") as f:
+            f.write(page)
+        tmp.replace(out)
+    except OSError as e:
+        if tmp.is_file():
+            tmp.unlink()
+        raise OutputRefused(f"cannot write {out}: {e}") from None
     return data
+
+
+def check_report_file(out: Path) -> None:
+    """Refuse to write over anything but an earlier report (or an empty file)."""
+    check_file_target(out, "a flows report", lambda line: REPORT_MARK in line)
 
 
 def read_package(root: Path) -> dict[str, Any]:

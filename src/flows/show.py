@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from .printable import visible
 from .schema import RECORD_TABLES, TABLES
 
 # Columns of the `record_evidence` view shown for each claim.
@@ -18,7 +19,11 @@ CLAIM_COLUMNS = ("claim_id", "claimant", "stance", "field", "claimed_value", "ev
                  "url", "published")
 
 
-class RecordNotFound(LookupError):
+class ShowError(LookupError):
+    """A record that cannot be shown: one line for the user."""
+
+
+class RecordNotFound(ShowError):
     def __init__(self, record_id: str, suggestions: list[str]):
         self.record_id = record_id
         self.suggestions = suggestions
@@ -62,9 +67,16 @@ def record_detail(con: duckdb.DuckDBPyConnection, record_id: str) -> RecordDetai
         ids = [r[0] for r in con.execute("SELECT record_id FROM records").fetchall()]
         raise RecordNotFound(record_id, difflib.get_close_matches(record_id, ids, n=3, cutoff=0.6))
     rec = found[0]
-    table = RECORD_TABLES[rec["record_type"]]
+    table = RECORD_TABLES.get(rec["record_type"])
+    if table is None:
+        raise ShowError(f"the published package is not as built: {record_id!r} has the unknown record "
+                        f"type {rec['record_type']!r} (run `flows check`)")
     key = table.primary_key[0]
-    fields = _rows(con, f'SELECT * FROM "{table.name}" WHERE "{key}" = ?', [record_id])[0]
+    rows = _rows(con, f'SELECT * FROM "{table.name}" WHERE "{key}" = ?', [record_id])
+    if not rows:
+        raise ShowError(f"the published package is not as built: records lists {record_id!r} but "
+                        f"{table.name} has no such row (run `flows check`)")
+    fields = rows[0]
     detail = RecordDetail(record_id, rec["record_type"], rec["label"], rec["curated_in"], fields)
     for child in TABLES.values():
         if child.nested is not None and child.nested.parent == table.name:
@@ -89,59 +101,66 @@ def record_detail(con: duckdb.DuckDBPyConnection, record_id: str) -> RecordDetai
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A value as the terminal shows it: control and bidi characters as escapes."""
+    return "" if value is None else visible(str(value))
 
 
 def render(detail: RecordDetail, console: Any) -> None:
-    """Print a record for a terminal, with rich."""
-    from rich.markup import escape
+    """Print a record for a terminal, with rich. Every value is a `Text`, never markup: a value
+    like "[bold]x[/]" or ":skull:" is printed as it is written."""
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
+
+    def line(*parts: str | tuple[str, str]) -> Text:
+        return Text.assemble(*parts)
 
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold cyan", no_wrap=True)
     fields.add_column(overflow="fold")
     for name, value in detail.fields.items():
         if value is not None:
-            fields.add_row(name, escape(_text(value)))
-    fields.add_row("curated_in", escape(detail.curated_in))
-    console.print(Panel(fields, title=f"[bold]{escape(detail.record_id)}[/bold] ({detail.record_type})",
-                        subtitle=escape(detail.label), title_align="left", subtitle_align="left"))
+            fields.add_row(Text(name), Text(_text(value)))
+    fields.add_row(Text("curated_in"), Text(_text(detail.curated_in)))
+    console.print(Panel(fields, title=line((_text(detail.record_id), "bold"), f" ({detail.record_type})"),
+                        subtitle=Text(_text(detail.label)), title_align="left", subtitle_align="left"))
 
     for name, rows in detail.nested.items():
         t = Table(title=f"{name} ({len(rows)})", title_justify="left", show_lines=False)
         columns = list(rows[0])
         for c in columns:
-            t.add_column(c, overflow="fold")
+            t.add_column(Text(c), overflow="fold")
         for r in rows:
-            t.add_row(*(escape(_text(r[c])) for c in columns))
+            t.add_row(*(Text(_text(r[c])) for c in columns))
         console.print(t)
 
-    console.print(f"\n[bold]Evidence[/bold]: {len(detail.claims)} claim"
-                  f"{'s' if len(detail.claims) != 1 else ''}")
+    console.print(line("\n", ("Evidence", "bold"),
+                       f": {len(detail.claims)} claim{'s' if len(detail.claims) != 1 else ''}"))
     stance_style = {"denies": "bold red", "asserts": "green", "confirms": "green", "admits": "green",
                     "lists": "green"}
     for i, c in enumerate(detail.claims, 1):
-        style = stance_style.get(c["stance"], "yellow")
-        about = f" [dim]on[/dim] {escape(c['field'])}" if c["field"] else ""
-        value = f" = {escape(c['claimed_value'])}" if c["claimed_value"] else ""
-        when = f" [dim]({escape(_text(c['claimed']))})[/dim]" if c["claimed"] else ""
-        console.print(f"\n{i}. [bold]{escape(c['claimant'])}[/bold] [{style}]{c['stance']}[/{style}]"
-                      f"{about}{value}{when}")
-        console.print(f"   “{escape(c['evidence_text'])}” [dim]({c['evidence_type']}"
-                      f"{', ' + escape(c['locator']) if c['locator'] else ''})[/dim]")
-        published = f", {escape(_text(c['published']))}" if c["published"] else ""
-        console.print(f"   [dim]source:[/dim] {escape(c['source_title'])} — {escape(c['publisher'])}"
-                      f"{published}")
+        about = [" ", ("on", "dim"), f" {_text(c['field'])}"] if c["field"] else []
+        value = [f" = {_text(c['claimed_value'])}"] if c["claimed_value"] else []
+        when = [" ", (f"({_text(c['claimed'])})", "dim")] if c["claimed"] else []
+        console.print(line(f"\n{i}. ", (_text(c["claimant"]), "bold"), " ",
+                           (_text(c["stance"]), stance_style.get(c["stance"], "yellow")), *about, *value, *when))
+        locator = f", {_text(c['locator'])}" if c["locator"] else ""
+        console.print(line(f"   “{_text(c['evidence_text'])}” ",
+                           (f"({_text(c['evidence_type'])}{locator})", "dim")))
+        published = f", {_text(c['published'])}" if c["published"] else ""
+        console.print(line("   ", ("source:", "dim"),
+                           f" {_text(c['source_title'])} — {_text(c['publisher'])}{published}"))
         if c["url"]:
-            console.print(f"   [dim]url:[/dim] {escape(c['url'])}")
-        console.print(f"   [dim]{escape(c['claim_id'])}[/dim]")
+            console.print(line("   ", ("url:", "dim"), f" {_text(c['url'])}"))
+        console.print(line("   ", (_text(c["claim_id"]), "dim")))
 
-    for title, links, arrow in (("Links from this record", detail.links_from, "this record {rel} {other}"),
-                                ("Links to this record", detail.links_to, "{other} {rel} this record")):
+    for title, links, this_first in (("Links from this record", detail.links_from, True),
+                                     ("Links to this record", detail.links_to, False)):
         if not links:
             continue
-        console.print(f"\n[bold]{title}[/bold] ({len(links)})")
+        console.print(line("\n", (title, "bold"), f" ({len(links)})"))
         for link in links:
-            line = arrow.format(rel=f"[magenta]{link.relation}[/magenta]", other=escape(link.other_id))
-            console.print(f"  {line}: {escape(link.other_label)} [dim]({escape(link.link_id)})[/dim]")
+            relation = (_text(link.relation), "magenta")
+            other = _text(link.other_id)
+            said = ["this record ", relation, f" {other}"] if this_first else [f"{other} ", relation, " this record"]
+            console.print(line("  ", *said, f": {_text(link.other_label)} ", (f"({_text(link.link_id)})", "dim")))

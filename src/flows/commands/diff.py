@@ -38,18 +38,21 @@ def diff(old_dir: Annotated[Path, typer.Argument(help="The older build: a packag
          exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when the builds differ.")] = False,
          ) -> None:
     """What changed between two builds: rows added, removed and changed in every table, by key (Markdown or JSON)."""
-    from flows.diff import diff_builds, to_json, to_markdown
+    from flows.diff import DiffError, diff_builds, to_json, to_markdown
+    from flows.printable import json_escaped
 
     with ExitStack() as held:
         for folder in {r for r in (_package_root(old_dir), _package_root(new_dir)) if r}:
             held.enter_context(reading_published(folder))
         try:
             result = diff_builds(old_dir, new_dir)
-        except FileNotFoundError as e:
+        except (FileNotFoundError, DiffError) as e:
             err.print(f"error: {e}", markup=False)
             raise typer.Exit(2)
+    if result.same_folder:
+        err.print(f"note: {old_dir} and {new_dir} are the same build", markup=False)
     if format is DiffFormat.json:
-        sys.stdout.write(json.dumps(to_json(result), ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(json_escaped(json.dumps(to_json(result), ensure_ascii=False, indent=2, default=str)) + "\n")
     else:
         sys.stdout.write(to_markdown(result))
     if exit_code and result:

@@ -15,18 +15,24 @@ app.add_typer(export_app, name="export")
 
 
 @export_app.command("csv")
-def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the CSV files and datapackage.json into.")],
-               root: RootOption = Path(".")) -> None:
-    """Every table as UTF-8 CSV, with a datapackage.json of the same Table Schemas (frictionless validate passes)."""
-    from flows.export import export_csv as run
+def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the CSV files and datapackage.json into: new, empty, or a previous export.")],
+               root: RootOption = Path("."),
+               raw: Annotated[bool, typer.Option("--raw", help="Write text cells that begin with = + - @ tab or CR as they are, not with a leading ' .")] = False,
+               ) -> None:
+    """Every table as UTF-8 CSV, with a datapackage.json of the same Table Schemas (frictionless validate passes).
+    Free-text cells a spreadsheet would run as formulas get a leading ' unless --raw."""
+    from flows.export import ExportError, export_csv as run
 
     with reading_published(root) as root:
         try:
-            rows = run(root, out_dir)
-        except FileNotFoundError as e:
+            result = run(root, out_dir, raw=raw)
+        except (FileNotFoundError, ExportError) as e:
             fail(e)
-    err.print(f"wrote {len(rows)} tables ({sum(rows.values())} rows) and datapackage.json to {out_dir}",
-              markup=False)
+    err.print(f"wrote {len(result.rows)} tables ({sum(result.rows.values())} rows) and datapackage.json "
+              f"to {out_dir}", markup=False)
+    if result.neutralised:
+        err.print(f"{result.neutralised} text cell(s) begin like a formula and were written with a "
+                  "leading ' (--raw to keep them as they are)", markup=False)
 
 
 @export_app.command("ftm")
@@ -34,9 +40,13 @@ def export_ftm(out_file: Annotated[Path, typer.Argument(help="JSON lines file to
                root: RootOption = Path(".")) -> None:
     """Actors, designations and sanctions as FollowTheMoney entities (JSON lines), validated by the followthemoney library."""
     from flows.export import export_ftm as run
+    from flows.targets import OutputRefused
 
     with published_db(root) as con:
-        result = run(con, out_file)
+        try:
+            result = run(con, out_file)
+        except OutputRefused as e:
+            fail(e)
     counts = ", ".join(f"{n} {schema}" for schema, n in result.count().items())
     err.print(f"wrote {len(result.entities)} entities to {out_file}: {counts}", markup=False)
     for why, n in sorted(result.skipped.items()):

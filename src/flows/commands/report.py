@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, err, published_db
+from flows.cli import RootOption, app, err, fail, published_db
 
 
 @app.command()
@@ -17,9 +17,13 @@ def report(root: RootOption = Path("."),
            ) -> None:
     """Write a self-contained HTML report with charts (timeline, supplier → recipient, contested records, sanctions, sources)."""
     from flows.report import DEFAULT_OUT, read_package, write_report
+    from flows.targets import OutputRefused
 
     root = root.resolve()
     target = out_file if out_file is not None else root / DEFAULT_OUT
     with published_db(root) as con:
-        write_report(con, target, read_package(root))
+        try:
+            write_report(con, target, read_package(root))
+        except OutputRefused as e:
+            fail(e)
     err.print(f"wrote {target}", markup=False)

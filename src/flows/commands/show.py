@@ -14,11 +14,11 @@ from flows.cli import RootOption, app, fail, out, published_db
 def show(record_id: Annotated[str, typer.Argument(help="A record id, e.g. transfer/iran-russia-armed-drones-2022.")],
          root: RootOption = Path(".")) -> None:
     """Print one record: its fields, every claim about it (claimant, stance, evidence, source) and its links."""
-    from flows.show import RecordNotFound, record_detail, render
+    from flows.show import ShowError, record_detail, render
 
     with published_db(root) as con:
         try:
             detail = record_detail(con, record_id)
-        except RecordNotFound as e:
+        except ShowError as e:
             fail(e)
     render(detail, out)
