@@ -22,10 +22,12 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The trust suites at length: thousands of fuzz examples, 100 killed builds.
+# The trust suites at length: thousands of fuzz examples, 100 killed builds and recoveries,
+# 20 pairs of concurrent builds and 20 checks during a build.
 test-long: $(STAMP)
-	FLOWS_FUZZ_EXAMPLES=2000 FLOWS_KILL_TRIALS=100 $(BIN)/python -m pytest -s \
-		tests/test_fuzz.py tests/test_trust.py tests/test_faults.py --hypothesis-show-statistics
+	FLOWS_FUZZ_EXAMPLES=2000 FLOWS_KILL_TRIALS=100 FLOWS_CONCURRENT_TRIALS=20 $(BIN)/python -m pytest -s \
+		tests/test_fuzz.py tests/test_trust.py tests/test_trust_publish.py tests/test_faults.py \
+		--hypothesis-show-statistics
 
 check: $(STAMP)
 	$(BIN)/flows check

@@ -32,7 +32,7 @@ BASE = {
     "sources/fuzz.yaml": ("source:\n  source_id: source/fuzz\n  title: Fuzz\n  publisher: tests\n"
                           "  source_type: report\n  published: '2024'\n  text_path: texts/fuzz.txt\n"
                           "  text_kind: full_text\n  licence: CC0\nclaims:\n"
-                          "  - {id: a, record_id: actor/alpha, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Alpha said}\n"
+                          "  - {id: a, record_id: actor/alpha, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Alpha said Beta}\n"
                           "  - {id: b, record_id: actor/beta, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Beta sent drones}\n"
                           "  - {id: t, record_id: transfer/fuzz, claimant_id: actor/alpha, stance: asserts, evidence_type: quote, evidence_text: Beta sent drones}\n"),
 }
