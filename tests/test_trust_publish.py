@@ -232,6 +232,19 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
     assert code == 0, stderr
 
 
+def test_a_link_at_the_journal_s_temporary_name_is_not_written_through(pkg: Path):
+    """A link planted at the journal's temporary name, pointing outside: the build writes its
+    journal anew beside it, never into the file it points to."""
+    outside = pkg.parent / "outside"
+    (pkg / JOURNAL).with_suffix(".tmp").symlink_to(outside / "canary.txt")
+    outside_before = snapshot(outside)
+    code, _, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
+    assert code == 0, stderr
+    assert snapshot(outside) == outside_before
+    assert not (pkg / JOURNAL).with_suffix(".tmp").exists()
+    assert run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))[0] == 0
+
+
 def test_stale_staging_link_is_removed_not_followed(pkg: Path):
     """No journal, and the staging folder's name is a link to a folder outside: the link goes
     (as a leftover staging folder would), what it points to stays, and the build publishes."""

@@ -37,6 +37,7 @@ from .errors import Problem
 from .lock import BUILD_LOCK, RELEASE_LOCK, LockError, locked, try_locked
 from .package import PROCESSED, descriptor, descriptor_text, source_rows
 from .schema import TABLES
+from .targets import open_new
 
 if TYPE_CHECKING:  # `flows check` reads no frames: it need not import pandas
     from .tables import Frames
@@ -422,7 +423,8 @@ def commit(staging: Path, out_root: Path, notify: Callable[[str], None] | None =
 def _write_journal(journal: Path, files: list[str]) -> None:
     tmp = journal.with_suffix(".tmp")
     try:
-        tmp.write_text(json.dumps({"staging": STAGING, "files": files}), encoding="utf-8")
+        with open_new(tmp, "w") as f:  # created anew: never written through a planted link
+            f.write(json.dumps({"staging": STAGING, "files": files}))
         _fsync(tmp)
         os.replace(tmp, journal)
     finally:
