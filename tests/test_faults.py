@@ -249,6 +249,12 @@ FAULTS = [
     Fault("timestamp tag on a word", transfer(extra="  period: !!timestamp soon\n"), T + ":7", "a tag (!!timestamp)"),
     Fault("boolean tag on a word", transfer(extra="  description: !!bool perhaps\n"), T + ":7", "a tag (!!bool)"),
     Fault("set tag", transfer(extra="  description: !!set {a, b}\n"), T + ":7", "a tag (!!set)"),
+    # review of issue 16: flow style hides a node's start after a quoted key's colon
+    Fault("alias bomb in flow style", transfer(extra='  description: {"a":&a "xxxxxxxx","b":&b {"p":*a,"q":*a,"r":*a},'
+                                                 '"c":&c {"p":*b,"q":*b,"r":*b},"d":{"p":*c,"q":*c,"r":*c}}\n'),
+          T + ":7", "an anchor (&a)"),
+    Fault("tag in flow style", transfer(extra='  description: {"k":!!str 10}\n'), T + ":7", "a tag (!!str)"),
+    Fault("merge key with a mapping", transfer(extra="  <<: {description: merged in}\n"), T + ":7", "a merge key (<<)"),
     Fault("binary tag", transfer(extra="  description: !!binary aGVsbG8=\n"), T + ":7", "a tag (!!binary)"),
     Fault("local tag", transfer(extra="  description: !secret x\n"), T + ":7", "a tag (!secret)"),
     # --- empty values of required fields

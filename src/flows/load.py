@@ -24,6 +24,7 @@ import datetime as dt
 import gc
 import os
 import re
+import reprlib
 import stat
 from array import array
 from contextlib import contextmanager
@@ -65,6 +66,17 @@ class _Refusal(yaml.MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
+# A value quoted in an error message: bounded, however large or nested the value is.
+_BRIEF = reprlib.Repr()  # keyword arguments only from Python 3.12
+_BRIEF.maxlevel, _BRIEF.maxlist, _BRIEF.maxdict = 2, 4, 4
+_BRIEF.maxstring = _BRIEF.maxother = 80
+_BRIEF.maxlong = 40
+
+
+def _brief(value: Any) -> str:
+    return _BRIEF.repr(value)
+
+
 def _shown(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
@@ -86,7 +98,10 @@ class _LineLoader(yaml.CSafeLoader):
         out = LineDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
-        self.flatten_mapping(node)
+        for key_node, _ in node.value:  # `<<: {...}` would merge keys in silently
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refusal("a merge key (<<): curation files write each field out in full",
+                               key_node.start_mark)
         for key_node, value_node in node.value:
             # A plain string scalar is its own value: skip the constructor's dispatch for the
             # common case (what construct_object would return, without its bookkeeping).
@@ -139,8 +154,9 @@ _LineLoader.add_constructor("tag:yaml.org,2002:float", _LineLoader.construct_pla
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_real_timestamp)
 
 # Where an anchor (&a), an alias (*a) or a tag (!!int, !x) could start a node: after a space, a
-# flow indicator or at a line's start. A cheap first look; the parser's events decide.
-_MAYBE_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[{,])[&*!]", re.MULTILINE)
+# flow indicator, the colon of a quoted key in flow style (`{"k":&a ...}`) or at a line's
+# start. A cheap first look; the parser's events decide.
+_MAYBE_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[{,:])[&*!]", re.MULTILINE)
 
 
 def _refuse_anchors_aliases_and_tags(text: str) -> None:
@@ -295,12 +311,12 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
             return value
         hint = " (YAML reads yes/no/on/off and bare dates as other types: quote it)" \
             if isinstance(value, (bool, dt.date)) else ""
-        raise CurationError.at(where, f.name, f"expected text, got {type(value).__name__} {value!r}{hint}")
+        raise CurationError.at(where, f.name, f"expected text, got {type(value).__name__} {_brief(value)}{hint}")
     if kind == "edtf":
         if isinstance(value, bool) or not isinstance(value, (str, int, dt.date)):
-            raise CurationError.at(where, f.name, f"expected an EDTF date string, got {value!r}")
+            raise CurationError.at(where, f.name, f"expected an EDTF date string, got {_brief(value)}")
         if isinstance(value, dt.datetime):
-            raise CurationError.at(where, f.name, f"expected a date, not a date-time: {value!r}")
+            raise CurationError.at(where, f.name, f"expected a date, not a date-time: {_brief(value)}")
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if kind == "date":
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -310,21 +326,21 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {value!r}")
+        raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {_brief(value)}")
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             if -(2**63) <= value < 2**63:  # stored as a 64-bit integer
                 return value
             raise CurationError.at(where, f.name, f"{value} is out of range for a 64-bit integer")
-        raise CurationError.at(where, f.name, f"expected a whole number, got {value!r}")
+        raise CurationError.at(where, f.name, f"expected a whole number, got {_brief(value)}")
     if kind == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise CurationError.at(where, f.name, f"expected a number, got {value!r}")
+        raise CurationError.at(where, f.name, f"expected a number, got {_brief(value)}")
     if kind == "boolean":
         if isinstance(value, bool):
             return value
-        raise CurationError.at(where, f.name, f"expected true or false, got {value!r}")
+        raise CurationError.at(where, f.name, f"expected true or false, got {_brief(value)}")
     raise AssertionError(kind)
 
 
