@@ -160,6 +160,20 @@ def test_ofac_missing_companion_file(project: Path, tmp_path: Path, missing: str
     assert message.startswith(f"error: {folder}: no {missing}: ")
 
 
+def test_ofac_sdn_csv_alone_imports_when_asked(project: Path, tmp_path: Path):
+    """A copy of the list without add.csv and alt.csv (as some mirrors hold) imports with
+    --sdn-only, and the refusal says so."""
+    folder = tmp_path / "release"
+    shutil.copytree(OFAC, folder)
+    (folder / "add.csv").unlink()
+    (folder / "alt.csv").unlink()
+    assert "--sdn-only" in _refused(project, "import", "ofac", str(folder), "--released", "2023-12-28", *SEEDS)
+    code, out, err = run_cli("import", "ofac", str(folder), "--released", "2023-12-28", "--root", str(project),
+                             *SEEDS, "--sdn-only")
+    assert code == 0, err
+    assert (project / "data/raw/sources/ofac-sdn-2023-12-28.yaml").is_file()
+
+
 def test_ofac_broken_comments_file(project: Path, tmp_path: Path):
     """sdn_comments.csv, when present, is held to the same rules (the real file of 2021)."""
     folder = tmp_path / "release"

@@ -94,13 +94,14 @@ def import_ofac(
     same_as: SameAsOption = None,
     force: ForceOption = False,
     accept_delistings: AcceptDelistingsOption = False,
+    sdn_only: Annotated[bool, typer.Option("--sdn-only", help="Import sdn.csv without add.csv and alt.csv (a copy that lacks them): no addresses or alt.csv aliases are read, and those of earlier imports are dropped.")] = False,
 ) -> None:
     """Import OFAC's legacy SDN CSV files (https://www.treasury.gov/ofac/downloads/sdn.csv, add.csv, alt.csv)."""
     from flows.importers.ofac import OfacRelease
 
     released = _release_date(released)
     try:
-        release = OfacRelease(folder, complete=True)
+        release = OfacRelease(folder, complete=not sdn_only)
     except FileNotFoundError as e:
         fail(e)
     _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "

@@ -259,7 +259,8 @@ class OfacRelease:
         if complete and missing:
             raise FileNotFoundError(f"{folder}: no {' or '.join(missing)}: OFAC publishes sdn.csv, add.csv "
                                     "and alt.csv together, and an import without one would drop the "
-                                    "addresses or aliases of earlier imports")
+                                    "addresses or aliases of earlier imports (--sdn-only to import "
+                                    "sdn.csv alone all the same)")
         self.info: dict[str, FileInfo] = {}
 
     # -- cheap passes for selection --------------------------------------------------------
