@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +39,9 @@ class LockError(Exception):
 
 
 def _notify(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """Callers that pass no `notify` (library use): a warning of the `flows` logger, which
+    Python prints to stderr when the application configured no logging."""
+    logging.getLogger("flows").warning(line)
 
 
 def timeout_seconds() -> float:
@@ -48,7 +50,6 @@ def timeout_seconds() -> float:
         return max(0.0, float(value)) if value else DEFAULT_TIMEOUT
     except ValueError:
         raise LockError(f"FLOWS_LOCK_TIMEOUT={value!r}: expected a number of seconds") from None
-
 
 
 def _open(path: Path, exclusive: bool) -> int | None:
