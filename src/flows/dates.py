@@ -8,8 +8,8 @@ EDTF, with the `edtf` library as the parser of record. Rules beyond the library:
 - bounds are the strict ones: `2022-08~` spans August 2022, its approximation is kept in the
   string, not widened into the dates.
 The plain forms most dates take (2022, 2022-10, 2022-10-17, with an optional ~ ? or %, and
-intervals of unqualified ones) are bounded directly, with the library's results: its parser
-takes ~20 ms a string and ~80 ms to import, too slow for `flows check`.
+intervals of unqualified ones, open or not) are bounded directly, to the library's results
+(tests/test_dates.py): its parser takes ~20 ms a string and ~80 ms to import.
 
 List dates (a sanctions list's `27 Sep 1964`, `Sep 1964`, `1964-09-27`) are read by
 `prefixdate`, OpenSanctions' library, which FollowTheMoney also uses.
@@ -25,6 +25,7 @@ from functools import lru_cache
 from prefixdate import parse_formats
 
 _PARTIAL_DIGIT = re.compile(r"\d[X]|[X]\d")
+_OPEN = ("", "..")  # an interval's open or unknown end
 _PLAIN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)")
 Bounds = tuple[dt.date | None, dt.date | None]
 
@@ -56,14 +57,18 @@ def _plain_bounds(text: str, qualified: bool = True) -> tuple[dt.date, dt.date] 
 
 
 def _fast_bounds(text: str) -> Bounds | None:
-    """The bounds of a plain date or an interval of two unqualified plain dates, or None."""
+    """The bounds of a plain date, or of an interval whose ends are unqualified plain dates or
+    open (`..`) or unknown (empty); None for anything else."""
     if (plain := _plain_bounds(text)) is not None:
         return plain
     start, slash, end = text.partition("/")
-    if slash and (lo := _plain_bounds(start, False)) and (hi := _plain_bounds(end, False)):
-        if lo[0] <= hi[1]:
-            return lo[0], hi[1]
-    return None
+    if not slash or (start in _OPEN and end in _OPEN):
+        return None
+    lo = (None, None) if start in _OPEN else _plain_bounds(start, qualified=False)
+    hi = (None, None) if end in _OPEN else _plain_bounds(end, qualified=False)
+    if lo is None or hi is None or (lo[0] and hi[1] and lo[0] > hi[1]):
+        return None
+    return lo[0], hi[1]
 
 
 def _parse_one(text: str) -> tuple[dt.date, dt.date]:
