@@ -7,8 +7,8 @@ EDTF, with the `edtf` library as the parser of record. Rules beyond the library:
   interval `2022-10-20/2022-10-29`;
 - bounds are the strict ones: `2022-08~` spans August 2022, its approximation is kept in the
   string, not widened into the dates.
-The plain forms most dates take (2022, 2022-10, 2022-10-17, with an optional ~ ? or %, and
-intervals of unqualified ones, open or not) are bounded directly, to the library's results
+The plain forms most dates take (2022, 2022-10, 2022-10-17, 2022-10-XX, with an optional ~ ? or
+%, and intervals of unqualified ones, open or not) are bounded directly, to the library's results
 (tests/test_dates.py): its parser takes ~20 ms a string and ~80 ms to import.
 
 List dates (a sanctions list's `27 Sep 1964`, `Sep 1964`, `1964-09-27`) are read by
@@ -26,7 +26,7 @@ from prefixdate import parse_formats
 
 _PARTIAL_DIGIT = re.compile(r"\d[X]|[X]\d")
 _OPEN = ("", "..")  # an interval's open or unknown end
-_PLAIN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)")
+_PLAIN = re.compile(r"(\d{4})(?:-(\d{2}|XX)(?:-(\d{2}|XX))?)?([~?%]?)")
 Bounds = tuple[dt.date | None, dt.date | None]
 
 
@@ -35,12 +35,19 @@ class EDTFError(ValueError):
 
 
 def _plain_bounds(text: str, qualified: bool = True) -> tuple[dt.date, dt.date] | None:
-    """Bounds of YYYY, YYYY-MM or YYYY-MM-DD (with a qualifier if `qualified`), or None for
-    anything else, an impossible date included: the library words its refusal."""
+    """Bounds of YYYY, YYYY-MM or YYYY-MM-DD, a month or day of them unspecified (XX), with a
+    qualifier if `qualified`; None for anything else, an impossible date included: the library
+    words its refusal."""
     m = _PLAIN.fullmatch(text)
     if not m or (m.group(4) and not qualified):
         return None
     year, month, day = m.group(1, 2, 3)
+    if month == "XX":
+        if day not in (None, "XX"):  # a known day of an unknown month
+            return None
+        month = day = None
+    elif day == "XX":
+        day = None
     y = int(year)
     try:
         if day:
