@@ -19,6 +19,7 @@ import duckdb
 import pyarrow
 import pyarrow.parquet as pq
 
+from .date_rules import edtf_problems
 from .dbdigest import DESCRIPTOR_KEY, database_digests, digest_problems
 from .ddl import schema_sql, views_sql
 from .docs import SECTIONS, published_contents, render_readme, section
@@ -205,6 +206,7 @@ def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bo
         problems += _descriptor_problems(root, package, hashes, rows, sources)
         problems += _readme_problems(root, processed)
         problems += _database_problems(root, package)
+        problems += edtf_problems(processed)
         return problems + published_problems(texts_root or root, processed), recovered
     except (duckdb.Error, pyarrow.ArrowException, OSError) as e:
         return problems + [_unreadable(e, processed)], recovered

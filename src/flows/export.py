@@ -14,10 +14,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from .dates import list_date, shared_prefix
 from .package import PACKAGE_KEYS, PROCESSED, table_schema
 from .schema import TABLES, table_fields
 from .targets import OutputRefused, check_file_target, open_new
@@ -215,39 +215,6 @@ def ftm_id(record_id: str) -> str:
     return f"{ID_PREFIX}-" + re.sub(r"[^0-9A-Za-z.-]", "-", record_id.replace("/", "-"))
 
 
-def ftm_date(value: Any) -> str | None:
-    """A date as FollowTheMoney takes it (ISO, at its precision), or None."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    s = str(value).strip()
-    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", s):
-        return s
-    for fmt in ("%d %b %Y", "%d %B %Y", "%b %Y", "%B %Y"):
-        try:
-            d = datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-        return d.strftime("%Y-%m-%d") if "%d" in fmt else d.strftime("%Y-%m")
-    return None
-
-
-def edtf_date(edtf: Any, earliest: Any, latest: Any) -> str | None:
-    """An EDTF value as a FollowTheMoney date: itself when it is a plain date, month or year;
-    for a range, the longest prefix its two bounds share (2022-10-01..2022-10-31 → 2022-10)."""
-    if edtf is None or (isinstance(edtf, float) and edtf != edtf):
-        return None
-    plain = ftm_date(edtf)
-    if plain is not None:
-        return plain
-    if earliest is None or latest is None or str(earliest) in ("NaT", "nan") or str(latest) in ("NaT", "nan"):
-        return None
-    a, b = str(earliest)[:10], str(latest)[:10]
-    for n in (10, 7, 4):
-        if a[:n] == b[:n]:
-            return a[:n]
-    return None
-
-
 @dataclass
 class FtmExport:
     entities: list[dict[str, Any]] = field(default_factory=list)
@@ -325,7 +292,7 @@ def build_ftm(con: Any) -> FtmExport:
         if prop not in p.schema.properties:
             skip(f"attribute {r['attribute']} on a {p.schema.name}")
             continue
-        value = ftm_date(r["value"]) if prop in DATE_PROPS else r["value"]
+        value = list_date(r["value"]) if prop in DATE_PROPS else r["value"]
         if value is None:
             skip(f"attribute {r['attribute']}: unreadable date")
             continue
@@ -355,7 +322,7 @@ def build_ftm(con: Any) -> FtmExport:
         _add(p, "authority", d["authority"])
         _add(p, "authorityId", d["list_reference"])
         _add(p, "country", (d["authority_country"] or "").lower() or None)
-        _add(p, "listingDate", edtf_date(d["listed"], d["listed_earliest"], d["listed_latest"]))
+        _add(p, "listingDate", shared_prefix(d["listed_earliest"], d["listed_latest"]))
         for tag in (d["program_tags"] or "").split("; "):
             _add(p, "programId", tag or None)
         for u in urls.get(d["designation_id"], []):
@@ -406,8 +373,8 @@ def _sanction_props(p: Any, s: dict[str, Any]) -> None:
     _add(p, "status", s["status"])
     _add(p, "reason", s["reason"])
     _add(p, "provisions", s["measures"])
-    _add(p, "date", edtf_date(s["announced"], s["announced_earliest"], s["announced_latest"]))
-    _add(p, "startDate", edtf_date(s["effective"], s["effective_earliest"], s["effective_latest"]))
+    _add(p, "date", shared_prefix(s["announced_earliest"], s["announced_latest"]))
+    _add(p, "startDate", shared_prefix(s["effective_earliest"], s["effective_latest"]))
     _add(p, "recordId", s["sanction_id"])
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,38 +26,6 @@ class Frames:
     texts: pa.Table  # the archived texts found: text_path, sha256, spaced (flows.texts)
 
 
-# The plain forms most dates take (2022, 2022-10, 2022-10-17, with an optional ~ ? or %), whose
-# bounds are computed directly: the edtf library's parser takes ~20 ms per string. Anything
-# else (intervals, unspecified digits, seasons ...) goes to edtf_bounds.
-_PLAIN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?[~?%]?")
-
-
-def _bounds(value: str) -> tuple[dt.date | None, dt.date | None]:
-    m = _PLAIN.fullmatch(value)
-    if m:
-        year, month, day = m.groups()
-        y = int(year)
-        try:
-            if day:
-                d = dt.date(y, int(month), int(day))
-                return d, d
-            if month and 1 <= int(month) <= 12:
-                last = calendar.monthrange(y, int(month))[1]
-                return dt.date(y, int(month), 1), dt.date(y, int(month), last)
-            if not month and y >= 1:
-                return dt.date(y, 1, 1), dt.date(y, 12, 31)
-        except ValueError:
-            pass  # an impossible date: the library gives the message
-    if "/" in value and not value.startswith("["):
-        start, _, end = value.partition("/")
-        ms, me = _PLAIN.fullmatch(start), _PLAIN.fullmatch(end)
-        if ms and me and not start.endswith(("~", "?", "%")) and not end.endswith(("~", "?", "%")):
-            lo, hi = _bounds(start)[0], _bounds(end)[1]
-            if lo and hi and lo <= hi:
-                return lo, hi
-    return edtf_bounds(value)
-
-
 def _derive_dates(table: Table, df: pd.DataFrame, origins: Origins | list[RowSource]) -> list[Problem]:
     problems = []
     for f in table_fields(table):
@@ -70,7 +35,7 @@ def _derive_dates(table: Table, df: pd.DataFrame, origins: Origins | list[RowSou
         bounds: dict[str, tuple] = {}
         for value in values.dropna().unique():  # one parse per distinct date, not per row
             try:
-                bounds[value] = _bounds(value)
+                bounds[value] = edtf_bounds(value)
             except EDTFError as e:
                 bad = values.index[values == value]
                 problems += [Problem(str(origins[i].at(f.name)), f.name, str(e)) for i in bad[:5]]

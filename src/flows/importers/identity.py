@@ -11,16 +11,14 @@ to decide (`--same-as REF=actor/...`).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from ..dates import list_date
 from .model import Entry
 
 IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number")
 _WORD = re.compile(r"[^\W_]+")
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
 def name_key(name: str) -> str:
@@ -28,19 +26,9 @@ def name_key(name: str) -> str:
 
 
 def date_key(value: str) -> str:
-    """`27 Sep 1964`, `1964-09-27` -> `1964-09-27`; anything else as it is, case folded."""
-    v = value.strip()
-    try:
-        return dt.date.fromisoformat(v).isoformat()
-    except ValueError:
-        pass
-    m = re.fullmatch(r"(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})", v)
-    if m and m.group(2).casefold() in _MONTHS:
-        try:
-            return dt.date(int(m.group(3)), _MONTHS[m.group(2).casefold()], int(m.group(1))).isoformat()
-        except ValueError:
-            pass
-    return v.casefold()
+    """`27 Sep 1964`, `1964-09-27` -> `1964-09-27` (`flows.dates.list_date`); anything else as
+    it is, case folded."""
+    return list_date(value) or value.strip().casefold()
 
 
 def id_key(value: str) -> str:
