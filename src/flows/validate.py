@@ -21,7 +21,7 @@ import pycountry
 from .constraints import (NOT_SPACE_WHITESPACE, REQUIRED, WHITESPACE, Constraint, FullMatch,
                           field_constraints,
                           sql_string)
-from .errors import CODES, Problem
+from .errors import CODES, GENERIC, Problem
 from .schema import QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields
 from .texts import quote_texts
 
@@ -114,7 +114,6 @@ class Rule:
     """A query returning the offending rows of `table` as (_row, detail); with a pattern, as
     (_row, value, whether the value matches the pattern). `code` names its problems."""
 
-    code: str
     table: str
     field: str | None
     message: str  # formatted with {detail}
@@ -122,12 +121,17 @@ class Rule:
     pattern: str | None = None
     prepare: str | None = None  # a statement the query needs run first (idempotent: rules share it)
     uses_texts: bool = False  # reads the archived texts (`texts`, `quote_texts`)
+    code: str = GENERIC
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"rule of {self.table}.{self.field}: unknown problem code {self.code!r}")
 
-    def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str, str]]:
+    def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str]]:
+        """(row, message), in row order."""
+        return ((row, message) for row, _, message in self.coded_offences(con))
+
+    def coded_offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str, str]]:
         """(row, code, message), in row order: DuckDB returns a join's rows in the order its
         threads finish them."""
         if self.prepare:
@@ -163,9 +167,9 @@ def _fk_rules() -> Iterator[Rule]:
                 row, value, prepare = "t._row", f"t.{field}", None
                 source = f"{table.name} t ANTI JOIN {target} r ON t.{field} = r.{pk} WHERE"
             matches = f", regexp_full_match({value}, {sql_string(pattern)})" if pattern else ""
-            yield Rule("unknown_reference", table.name, field, f"unknown {target} id {{detail!r}}",
+            yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
                        f"SELECT {row}, {value} AS detail{matches} "
-                       f"FROM {source} {value} IS NOT NULL", pattern, prepare)
+                       f"FROM {source} {value} IS NOT NULL", pattern, prepare, code="unknown_reference")
 
 
 def _range_rules() -> Iterator[Rule]:
@@ -176,87 +180,91 @@ def _range_rules() -> Iterator[Rule]:
                 base = f[:-4]
                 for lo, hi in ((f"{base}_low", f"{base}_best"), (f"{base}_best", f"{base}_high"),
                                (f"{base}_low", f"{base}_high")):
-                    yield Rule("range_order", table.name, hi, f"{hi} is below {lo} ({{detail}})",
+                    yield Rule(table.name, hi, f"{hi} is below {lo} ({{detail}})",
                                f"SELECT _row, {lo} || ' > ' || {hi} AS detail FROM {table.name} "
-                               f"WHERE {lo} > {hi}")
+                               f"WHERE {lo} > {hi}", code="range_order")
             if f.endswith("_earliest"):
                 base = f[: -len("_earliest")]
-                yield Rule("date_order", table.name, base, "earliest date is after latest date ({detail})",
+                yield Rule(table.name, base, "earliest date is after latest date ({detail})",
                            f"SELECT _row, {base}_earliest || ' > ' || {base}_latest AS detail "
-                           f"FROM {table.name} WHERE {base}_earliest > {base}_latest")
+                           f"FROM {table.name} WHERE {base}_earliest > {base}_latest", code="date_order")
 
 
 def _country_rules() -> Iterator[Rule]:
     for table in TABLES.values():
         for f in table_fields(table):
             if f.name.endswith("country_code"):
-                yield Rule("country_code", table.name, f.name, "{detail!r} is not an ISO 3166-1 alpha-2 country code",
+                yield Rule(table.name, f.name, "{detail!r} is not an ISO 3166-1 alpha-2 country code",
                            f"SELECT t._row, t.{f.name} AS detail FROM {table.name} t "
-                           f"ANTI JOIN iso_countries c ON t.{f.name} = c.code WHERE t.{f.name} IS NOT NULL")
+                           f"ANTI JOIN iso_countries c ON t.{f.name} = c.code WHERE t.{f.name} IS NOT NULL",
+                           code="country_code")
 
 
 def _registry_rules() -> Iterator[Rule]:
     union = " UNION ALL ".join(
         f"SELECT {t.primary_key[0]} AS record_id, '{rtype}' AS record_type FROM {t.name}"
         for rtype, t in RECORD_TABLES.items())
-    yield Rule("registry_stale", "records", "record_id", "{detail} is not in its record table (records registry out of date)",
+    yield Rule("records", "record_id", "{detail} is not in its record table (records registry out of date)",
                f"SELECT r._row, r.record_id || ' (' || r.record_type || ')' AS detail FROM records r "
-               f"ANTI JOIN ({union}) u USING (record_id, record_type)")
+               f"ANTI JOIN ({union}) u USING (record_id, record_type)", code="registry_stale")
     for rtype, t in RECORD_TABLES.items():
         pk = t.primary_key[0]
-        yield Rule("registry_missing", t.name, pk, "{detail} is missing from the records registry",
+        yield Rule(t.name, pk, "{detail} is missing from the records registry",
                    f"SELECT t._row, t.{pk} AS detail FROM {t.name} t "
-                   f"ANTI JOIN records r ON r.record_id = t.{pk} AND r.record_type = '{rtype}'")
+                   f"ANTI JOIN records r ON r.record_id = t.{pk} AND r.record_type = '{rtype}'",
+                   code="registry_missing")
 
 
 def _claim_rules() -> Iterator[Rule]:
-    yield Rule("no_claim", "records", "record_id", "{detail} has no claim: every record needs at least one "
+    yield Rule("records", "record_id", "{detail} has no claim: every record needs at least one "
                "claim in a source file",
                "SELECT record_row, record_id FROM unmatched_claims_records WHERE claim_row IS NULL",
-               prepare=_UNMATCHED_CLAIMS_RECORDS)
+               prepare=_UNMATCHED_CLAIMS_RECORDS, code="no_claim")
     # A record's id starts with its type (each record table's key pattern), so no join with
     # records is needed for it; a claim on an unknown record is reported by its foreign key
     # alone.
-    yield Rule("claim_field", "claims", "field", "{detail}",
+    yield Rule("claims", "field", "{detail}",
                "SELECT c._row, 'the record has no field ' || c.field AS detail FROM claims c "
                "ANTI JOIN record_fields f ON f.record_type = split_part(c.record_id, '/', 1) "
                "AND f.field = c.field ANTI JOIN unmatched_claims_records u ON u.claim_row = c._row "
-               "WHERE c.field IS NOT NULL", prepare=_UNMATCHED_CLAIMS_RECORDS)
-    yield Rule("evidence_kind", "claims", "evidence_type", "{detail}",
+               "WHERE c.field IS NOT NULL", prepare=_UNMATCHED_CLAIMS_RECORDS, code="claim_field")
+    yield Rule("claims", "evidence_type", "{detail}",
                "SELECT c._row, CASE WHEN c.evidence_type = 'paraphrase' "
                "THEN 'paraphrase evidence needs a source whose text_kind is pointer (its text is '"
                " || s.text_kind || ')' ELSE c.evidence_type || ' evidence needs the text of the "
                "source itself, not a pointer file: use paraphrase' END AS detail "
                "FROM claims c JOIN sources s USING (source_id) "
-               "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')")
-    yield Rule("quote_too_few_words", "claims", "evidence_text", f"a quote of {{detail}} word(s): a quote is evidence from "
+               "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')", code="evidence_kind")
+    yield Rule("claims", "evidence_text", f"a quote of {{detail}} word(s): a quote is evidence from "
                f"{QUOTE_MIN_WORDS} words on; quote the whole phrase that states the fact",
                f"SELECT _row, words AS detail FROM (SELECT _row, len(regexp_split_to_array("
                f"trim(regexp_replace(evidence_text, '{WHITESPACE}+', ' ', 'g')), ' ')) AS words "
-               f"FROM claims WHERE evidence_type = 'quote') WHERE words < {QUOTE_MIN_WORDS}")
-    yield Rule("quote_not_found", "claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
-               _QUOTES_NOT_FOUND, uses_texts=True)
-    yield Rule("text_unavailable", "claims", "evidence_text", "unverified: the archived text {detail} is not available "
+               f"FROM claims WHERE evidence_type = 'quote') WHERE words < {QUOTE_MIN_WORDS}",
+               code="quote_too_few_words")
+    yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
+               _QUOTES_NOT_FOUND, uses_texts=True, code="quote_not_found")
+    yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
-               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
-    yield Rule("text_missing", "sources", "text_path", "archived text {detail} not found",
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True, code="text_unavailable")
+    yield Rule("sources", "text_path", "archived text {detail} not found",
                "SELECT s._row, s.text_path AS detail FROM sources s "
-               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
-    yield Rule("text_changed", "sources", "text_sha256", "{detail}",
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True, code="text_missing")
+    yield Rule("sources", "text_sha256", "{detail}",
                "SELECT s._row, 'archived text changed since the build: ' || s.text_path AS detail "
                "FROM sources s JOIN texts x ON x.text_path = s.text_path "
-               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256", uses_texts=True)
-    yield Rule("same_supplier_recipient", "transfers", "recipient_id", "supplier and recipient are the same actor ({detail})",
-               "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id")
+               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256", uses_texts=True, code="text_changed")
+    yield Rule("transfers", "recipient_id", "supplier and recipient are the same actor ({detail})",
+               "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id",
+               code="same_supplier_recipient")
 
 
 def _link_rules() -> Iterator[Rule]:
-    yield Rule("duplicate_link", "links", "to_record_id", "the same relation is already recorded as {detail}: add "
+    yield Rule("links", "to_record_id", "the same relation is already recorded as {detail}: add "
                "claims to that link instead",
                "SELECT _row, first_id AS detail FROM (SELECT _row, link_id, first_value(link_id) OVER "
                "(PARTITION BY from_record_id, relation, to_record_id ORDER BY link_id) AS first_id "
-               "FROM links) WHERE link_id <> first_id")
+               "FROM links) WHERE link_id <> first_id", code="duplicate_link")
 
 
 RULES: list[Rule] = [*_fk_rules(), *_range_rules(), *_country_rules(), *_registry_rules(),
@@ -291,9 +299,9 @@ def _cross_table_offences(con: duckdb.DuckDBPyConnection,
     """Every rule's offending rows (rule, row, code, message), in the order of RULES. The rules that read
     the archived texts run last, so that the texts can be read meanwhile."""
     _register_lookups(con)
-    found = {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if not rule.uses_texts}
+    found = {i: list(rule.coded_offences(con)) for i, rule in enumerate(RULES) if not rule.uses_texts}
     _register_texts(con, texts())
-    found |= {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if rule.uses_texts}
+    found |= {i: list(rule.coded_offences(con)) for i, rule in enumerate(RULES) if rule.uses_texts}
     return [(RULES[i], row, code, message) for i in sorted(found) for row, code, message in found[i]]
 
 
