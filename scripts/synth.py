@@ -25,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows import schema
+
 ROOT = Path(__file__).resolve().parents[1]
 
 STATES = [("iran", "Iran", "IR"), ("russia", "Russia", "RU"), ("ukraine", "Ukraine", "UA"),
@@ -40,32 +42,31 @@ AUTHORITIES = [("us-treasury-ofac", "U.S. Treasury, OFAC", "US"),
                ("uk-fcdo", "UK Foreign, Commonwealth & Development Office", "GB"),
                ("us-commerce-bis", "U.S. Department of Commerce, BIS", "US"),
                ("canada-global-affairs", "Global Affairs Canada", "CA")]
-ACTOR_TYPES = ["company", "company", "company", "person", "person", "government_body",
-               "armed_force", "research_institute", "international_org", "armed_group",
-               "collective"]
-ITEM_CATEGORIES = ["uav", "loitering_munition", "ballistic_missile", "cruise_missile",
-                   "fighter_aircraft", "trainer_aircraft", "helicopter", "artillery_ammunition",
-                   "ammunition", "air_defence", "components", "training", "maintenance",
-                   "production_technology", "other"]
-FLOW_TYPES = ["materiel", "materiel", "materiel", "training", "maintenance", "personnel",
-              "components", "technology", "production"]
-TRANSFER_STATUSES = ["requested", "sought", "offered", "agreed", "ordered", "planned",
-                     "delivered", "in_use", "cancelled", "refused", "reported"]
-SANCTION_STATUSES = ["imposed", "imposed", "imposed", "proposed", "threatened", "expected", "lifted"]
-EVENT_TYPES = ["strike", "interception", "meeting", "visit", "phone_call", "statement", "speech",
-               "summit", "warning", "briefing", "protest", "death", "other"]
-EVENT_ROLES = ["attacker", "target", "participant", "host", "visitor", "speaker", "audience",
-               "caller", "organiser", "subject"]
-RELATIONS = ["responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
-             "linked_to", "produced_by", "accused_in"]
-STANCES = ["asserts"] * 12 + ["denies", "denies", "confirms", "admits",
-                              "neither_confirms_nor_denies", "expects", "warns", "condemns",
-                              "threatens"]
-ALIAS_TYPES = ["primary_variation", "alias", "former_name", "native_script", "acronym",
-               "transliteration"]
-ATTRIBUTES = ["birth_date", "place_of_birth", "nationality", "gender", "national_id", "passport",
-              "tax_id", "registration_number", "website", "established_date", "address",
-              "organization_type"]
+
+
+def weighted(values: tuple[str, ...], weights: dict[str, int] | None = None,
+             leave_out: tuple[str, ...] = ()) -> list[str]:
+    """A schema enumeration to draw from: each value repeated by its weight (1 unless given)."""
+    weights = weights or {}
+    unknown = (set(weights) | set(leave_out)) - set(values)
+    if unknown:
+        raise ValueError(f"not in the schema: {sorted(unknown)}")
+    return [v for v in values if v not in leave_out for _ in range(weights.get(v, 1))]
+
+
+# The schema's enumerations (synthetic sets use every value the schema allows), weighted.
+ACTOR_TYPES = weighted(schema.ACTOR_TYPES, {"company": 3, "person": 2}, leave_out=("state",))  # STATES
+ITEM_CATEGORIES = weighted(schema.ITEM_CATEGORIES)
+FLOW_TYPES = weighted(schema.FLOW_TYPES, {"materiel": 3})
+TRANSFER_STATUSES = weighted(schema.TRANSFER_STATUSES)
+SANCTION_STATUSES = weighted(schema.SANCTION_STATUSES, {"imposed": 3})
+EVENT_TYPES = weighted(schema.EVENT_TYPES)
+EVENT_ROLES = weighted(schema.EVENT_ROLES)
+RELATIONS = weighted(schema.RELATIONS)
+# `lists` is the stance of designations' claims only
+STANCES = weighted(schema.STANCES, {"asserts": 12, "denies": 2}, leave_out=("lists",))
+ALIAS_TYPES = weighted(schema.ALIAS_TYPES, leave_out=("primary",))  # the name itself is the primary
+ATTRIBUTES = weighted(schema.ATTRIBUTES)
 # (source_type, text_kind, share of sources)
 SOURCE_KINDS = [("news_article", "pointer", 55), ("official_list", "extract", 12),
                 ("legal_act", "full_text", 8), ("press_release", "full_text", 10),

@@ -30,21 +30,21 @@ from .schema import TABLES
 from .validate import published_problems
 
 DESCRIPTOR = "datapackage.json"
-# Messages after which the check reads no further: files missing, altered or unreadable.
-_STOP = ("missing", "sha256 differs", "not a readable Parquet file")
+# Problems after which the check reads no further: files missing, altered or unreadable.
+_STOP = {"file_missing", "file_changed", "file_unreadable"}
 
 
 def _read_descriptor(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     path = root / DESCRIPTOR
     if not path.is_file():
-        return None, [Problem(DESCRIPTOR, None, "missing: run `flows build`")]
+        return None, [Problem(DESCRIPTOR, None, "missing: run `flows build`", "descriptor_missing")]
     try:
         package = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(package, dict) or not isinstance(package.get("resources"), list) or \
                 not all(isinstance(r, dict) and isinstance(r.get("name"), str) for r in package["resources"]):
             raise ValueError("it needs a list of named resources")
     except (ValueError, UnicodeDecodeError) as e:
-        return None, [Problem(DESCRIPTOR, None, f"unreadable descriptor: {e}")]
+        return None, [Problem(DESCRIPTOR, None, f"unreadable descriptor: {e}", "descriptor_unreadable")]
     return package, []
 
 
@@ -56,26 +56,26 @@ def _file_problems(root: Path, package: dict[str, Any]) -> tuple[list[Problem], 
         res = resources.get(name)
         path = f"{PROCESSED}/{name}.parquet"
         if res is None:
-            problems.append(Problem(DESCRIPTOR, "resources", f"no resource {name!r}"))
+            problems.append(Problem(DESCRIPTOR, "resources", f"no resource {name!r}", "resource_missing"))
             continue
         if res.get("schema") != table_schema(table):
             problems.append(Problem(DESCRIPTOR, f"resources.{name}.schema",
-                                    "differs from the schema the code defines"))
+                                    "differs from the schema the code defines", "schema_differs"))
         if not (root / path).is_file():
-            problems.append(Problem(path, None, "missing"))
+            problems.append(Problem(path, None, "missing", "file_missing"))
             continue
         hashes[name] = sha256_file(root / path)
         if res.get("hash") != f"sha256:{hashes[name]}":
             problems.append(Problem(path, None, "sha256 differs from datapackage.json: the file "
-                                    "was changed or corrupted after the build"))
+                                    "was changed or corrupted after the build", "file_changed"))
     extra = sorted(set(resources) - set(TABLES))
-    problems += [Problem(DESCRIPTOR, "resources", f"unknown resource {e!r}") for e in extra]
+    problems += [Problem(DESCRIPTOR, "resources", f"unknown resource {e!r}", "resource_unknown") for e in extra]
     for rel, text in zip(SQL_FILES, (schema_sql(), views_sql())):
         path = root / rel
         if not path.is_file():
-            problems.append(Problem(rel, None, "missing"))
+            problems.append(Problem(rel, None, "missing", "file_missing"))
         elif path.read_text(encoding="utf-8", errors="replace") != text:
-            problems.append(Problem(rel, None, "differs from what the build generates"))
+            problems.append(Problem(rel, None, "differs from what the build generates", "file_differs"))
     return problems, hashes
 
 
@@ -90,7 +90,8 @@ def _parquet_facts(processed: Path) -> tuple[dict[str, int], list[dict[str, Any]
                 if name == "sources":
                     sources = f.read(columns=list(SOURCE_COLUMNS)).to_pylist()
         except (pyarrow.ArrowException, OSError, ValueError) as e:
-            problems.append(Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}"))
+            problems.append(Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}",
+                                    "file_unreadable"))
     return rows, sources, problems
 
 
@@ -114,7 +115,7 @@ def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, 
     except CurationError as e:
         return e.problems
     except ValueError as e:  # unknown keys in package.yaml
-        return [Problem("data/raw/package.yaml", None, str(e))]
+        return [Problem("data/raw/package.yaml", None, str(e), "package_yaml")]
     if DESCRIPTOR_KEY in package:  # verified against the database itself (_database_problems)
         expected[DESCRIPTOR_KEY] = package[DESCRIPTOR_KEY]
     problems = []
@@ -123,7 +124,7 @@ def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, 
             continue
         what = "missing" if key not in package else ("not written by the build" if key not in expected
                                                      else "differs from what the build writes")
-        problems.append(Problem(DESCRIPTOR, key, what))
+        problems.append(Problem(DESCRIPTOR, key, what, "descriptor_differs"))
     published = {r["name"]: r for r in package["resources"]}
     for res in expected["resources"]:
         found = published.get(res["name"])
@@ -133,12 +134,15 @@ def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, 
             if key in ("schema", "hash") or found.get(key) == res.get(key):
                 continue  # schema and hash: reported by _file_problems
             problems.append(Problem(DESCRIPTOR, f"resources.{res['name']}.{key}",
-                                    f"{found.get(key)!r} where the published files give {res.get(key)!r}"))
+                                    f"{found.get(key)!r} where the published files give {res.get(key)!r}",
+                                    "descriptor_differs"))
     if [r.get("name") for r in package["resources"]] != [r["name"] for r in expected["resources"]] \
             and set(published) == set(TABLES):
-        problems.append(Problem(DESCRIPTOR, "resources", "not in the order the build writes them"))
+        problems.append(Problem(DESCRIPTOR, "resources", "not in the order the build writes them",
+                                "descriptor_differs"))
     if not problems and (root / DESCRIPTOR).read_text(encoding="utf-8") != descriptor_text(package):
-        problems.append(Problem(DESCRIPTOR, None, "not written as the build writes it (formatting changed)"))
+        problems.append(Problem(DESCRIPTOR, None, "not written as the build writes it (formatting changed)",
+                                "descriptor_differs"))
     return problems
 
 
@@ -151,9 +155,9 @@ def _readme_problems(root: Path, processed: Path) -> list[Problem]:
     try:
         expected = render_readme(text, published_contents(processed))
     except ValueError as e:  # no markers
-        return [Problem("README.md", None, str(e))]
+        return [Problem("README.md", None, str(e), "readme_unmarked")]
     return [Problem("README.md", f"generated:{name}", "differs from what the published tables give "
-                    "(edited by hand, or from another build): run `flows build`")
+                    "(edited by hand, or from another build): run `flows build`", "readme_differs")
             for name in SECTIONS if section(text, name) != section(expected, name)]
 
 
@@ -165,12 +169,13 @@ def _database_problems(root: Path, package: dict[str, Any]) -> list[Problem]:
     recorded = package.get(DESCRIPTOR_KEY)
     if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
         return [Problem(rel, None, f"datapackage.json records no digests of it ({DESCRIPTOR_KEY}): it comes "
-                        "from another build, or the release was built with --no-duckdb; run `flows build`")]
+                        "from another build, or the release was built with --no-duckdb; run `flows build`",
+                        "database_undigested")]
     try:
         found = database_digests(root / rel)
     except duckdb.Error as e:
-        return [Problem(rel, None, f"not a readable DuckDB database: {e}")]
-    return [Problem(rel, name, message) for name, message in digest_problems(rel, recorded, found)]
+        return [Problem(rel, None, f"not a readable DuckDB database: {e}", "database_unreadable")]
+    return [Problem(rel, name, message, "database_differs") for name, message in digest_problems(rel, recorded, found)]
 
 
 def _unreadable(error: Exception, processed: Path) -> Problem:
@@ -179,14 +184,16 @@ def _unreadable(error: Exception, processed: Path) -> Problem:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     for name in TABLES:
         if f"{name}.parquet" in str(error):
-            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {message}")
+            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {message}",
+                           "file_unreadable")
     for name in TABLES:  # the error does not say which: read each file whole (only on this path)
         try:
             with pq.ParquetFile(processed / f"{name}.parquet") as f:
                 f.read()
         except (pyarrow.ArrowException, OSError, ValueError) as e:
-            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}")
-    return Problem(PROCESSED, None, f"a Parquet file is not readable: {message}")
+            return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}",
+                           "file_unreadable")
+    return Problem(PROCESSED, None, f"a Parquet file is not readable: {message}", "file_unreadable")
 
 
 def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bool]:
@@ -197,10 +204,10 @@ def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bo
         return problems, recovered
     problems, hashes = _file_problems(root, package)
     processed = root / PROCESSED
-    if not any(p.message.startswith(_STOP) for p in problems):
+    if not any(p.code in _STOP for p in problems):
         rows, sources, unreadable = _parquet_facts(processed)
         problems += unreadable
-    if any(p.message.startswith(_STOP) for p in problems):
+    if any(p.code in _STOP for p in problems):
         return problems, recovered  # unreadable or altered files: report them, read no further
     try:
         problems += _descriptor_problems(root, package, hashes, rows, sources)

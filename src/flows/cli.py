@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -82,33 +82,50 @@ def _report(problems: list[Problem], what: str) -> None:
 def build(root: RootOption = Path("."),
           out_dir: Annotated[Path | None, typer.Option("--out", help="Publish here instead of the root.")] = None,
           no_duckdb: Annotated[bool, typer.Option("--no-duckdb", help="Skip data/processed/flows.duckdb.")] = False,
+          report_format: Annotated[Literal["text", "json"], typer.Option(
+              "--format", help="json: the problems, with their codes, and a summary on stdout.")] = "text",
           ) -> None:
     """Build data/processed and datapackage.json from data/raw. Publishes nothing unless every check passes."""
     from .build import build as run_build
+    from .errors import problems_json
     from .lock import LockError
     from .progress import Steps
     from .publish import PublishError
+
+    def report(problems: list[Problem], path: Path | None) -> None:
+        if report_format == "json":
+            summary = {"command": "build", "passed": path is not None, "published": path and str(path)}
+            sys.stdout.write(json.dumps(problems_json(problems, summary), ensure_ascii=False, indent=2) + "\n")
+        elif problems:
+            _report(problems, "build failed, nothing published")
+        else:
+            err.print(f"built {path}", markup=False)
 
     try:
         path = run_build(root.resolve(), out_dir.resolve() if out_dir else None, Steps(),
                          with_duckdb=not no_duckdb)
     except CurationError as e:
-        _report(e.problems, "build failed, nothing published")
+        report(e.problems, None)
         raise typer.Exit(1)
     except (PublishError, LockError) as e:
         fail(e)
-    err.print(f"built {path}", markup=False)
+    report([], path)
 
 
 @app.command()
 def check(root: RootOption = Path("."),
           texts_root: Annotated[Path | None, typer.Option(help="Project whose data/raw/texts hold the archived texts (default: root).")] = None,
           against_list: Annotated[Path | None, typer.Option("--against-list", help="Instead, compare the designations with an official release (OFAC folder or UN XML).")] = None,
+          report_format: Annotated[Literal["text", "json"], typer.Option(
+              "--format", help="json: the problems, with their codes, and a summary on stdout.")] = "text",
           ) -> None:
     """Check a published package: file hashes, models, keys, claims, and every quote against its archived text."""
     from .check import check as run_check
+    from .errors import problems_json
 
     if against_list is not None:
+        if report_format == "json":
+            fail("--format json is not available with --against-list")
         from .importers.against import check_against_list
 
         raise typer.Exit(check_against_list(root.resolve(), against_list))
@@ -116,12 +133,16 @@ def check(root: RootOption = Path("."),
         try:
             problems, _ = run_check(root, (texts_root or root).resolve())
         except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
-            _report(e.problems, "check failed")
-            raise typer.Exit(1)
-    if problems:
+            problems = e.problems
+    if report_format == "json":
+        summary = {"command": "check", "passed": not problems}
+        sys.stdout.write(json.dumps(problems_json(problems, summary), ensure_ascii=False, indent=2) + "\n")
+    elif problems:
         _report(problems, "check failed")
+    else:
+        err.print("check passed", markup=False)
+    if problems:
         raise typer.Exit(1)
-    err.print("check passed", markup=False)
 
 
 class Format(str, Enum):

@@ -3,14 +3,15 @@ Parquet files, and the question-answering views of `sql/views.sql`."""
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 
+from .constraints import sql_string
 from .dtypes import duckdb_type
-from .schema import TABLES, Table, table_fields
+from .schema import DENYING_STANCES, SUPPORTING_STANCES, TABLES, Table, table_fields
 
-
-def sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+__all__ = ["sql_string", "create_table", "schema_sql", "question_views_sql", "views_sql",
+           "known_as_of_macro", "stance_condition"]
 
 
 def create_table(table: Table) -> str:
@@ -30,8 +31,41 @@ def schema_sql() -> str:
     return header + "\n\n".join(create_table(t) for t in TABLES.values()) + "\n"
 
 
+# `{{supports <column>}}` and `{{denies <column>}}` in sql/views.sql: SQL true when the stance in
+# the column backs, or contests, the record (schema.SUPPORTING_STANCES, DENYING_STANCES).
+_STANCE_PARTS = {"supports": SUPPORTING_STANCES, "denies": DENYING_STANCES}
+_GENERATED_PART = re.compile(r"\{\{(\w+) ([\w.]+)\}\}")
+# known_as_of's rows are in this order; over the materialised claim_details (flows.publish), whose
+# stored order it is, the macro needs no ORDER BY.
+KNOWN_AS_OF_ORDER = "public_from, claim_id"
+
+
+def stance_condition(column: str, stances: tuple[str, ...]) -> str:
+    if len(stances) == 1:
+        return f"{column} = {sql_string(stances[0])}"
+    return f"{column} IN ({', '.join(sql_string(s) for s in stances)})"
+
+
+def known_as_of_macro(ordered: bool = True) -> str:
+    """The `known_as_of(DATE)` table macro: the claims public on a date."""
+    order = f"\nORDER BY {KNOWN_AS_OF_ORDER}" if ordered else ""
+    return ("CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE\n"
+            f"SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE){order};\n")
+
+
+def _generated_part(match: re.Match[str]) -> str:
+    if match[1] not in _STANCE_PARTS:
+        raise ValueError(f"sql/views.sql: unknown generated part {match[0]}")
+    return stance_condition(match[2], _STANCE_PARTS[match[1]])
+
+
 def question_views_sql() -> str:
-    return files("flows").joinpath("sql/views.sql").read_text(encoding="utf-8")
+    """sql/views.sql with its generated parts filled in from the schema, then the table macros:
+    plain SQL."""
+    template = files("flows").joinpath("sql/views.sql").read_text(encoding="utf-8")
+    return (_GENERATED_PART.sub(_generated_part, template) + "\n" + known_as_of_macro() +
+            "COMMENT ON MACRO TABLE known_as_of IS 'known_as_of(DATE): the claims, with their records, "
+            "that were public on that date.';\n")
 
 
 def views_sql(processed_dir: str = "data/processed") -> str:

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from .dates import list_date, shared_prefix
 from .package import PACKAGE_KEYS, PROCESSED, table_schema
-from .schema import TABLES, table_fields
+from .schema import ATTRIBUTE_FTM_PROPERTIES, TABLES, table_fields
 from .targets import OutputRefused, check_file_target, open_new
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -200,12 +200,6 @@ ACTOR_SCHEMATA = {
     "state": "LegalEntity",
 }
 ALIAS_PROPS = {"former_name": "previousName", "acronym": "abbreviation"}  # others: alias
-ATTRIBUTE_PROPS = {
-    "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
-    "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
-    "tax_id": "taxNumber", "registration_number": "registrationNumber", "website": "website",
-    "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
-}
 DATE_PROPS = {"birthDate", "incorporationDate"}
 ID_PREFIX = "flows"
 
@@ -288,7 +282,7 @@ def build_ftm(con: Any) -> FtmExport:
         p = exported.get(r["actor_id"])
         if p is None:
             continue
-        prop = ATTRIBUTE_PROPS[r["attribute"]]
+        prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
         if prop not in p.schema.properties:
             skip(f"attribute {r['attribute']} on a {p.schema.name}")
             continue

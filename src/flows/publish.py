@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .ddl import sql_string, question_views_sql, schema_sql, views_sql
+from .ddl import known_as_of_macro, question_views_sql, schema_sql, sql_string, views_sql
 from .dbdigest import DESCRIPTOR_KEY, database_digests
 from .docs import published_contents, render_readme
 from .dtypes import frame_to_arrow
@@ -88,11 +88,8 @@ def write_parquet(frames: Frames, folder: Path) -> dict[str, int]:
 # the order known_as_of returns (its date filter then skips whole row groups).
 MATERIALISED_ORDER = {"claim_details": "public_from NULLS LAST, claim_id"}
 # known_as_of over the claim_details table: the table's stored order is the macro's ORDER BY of
-# sql/views.sql (public_from, claim_id), so the rows that pass the filter need no sort.
-MATERIALISED_MACROS = """\
-CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE
-SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE);
-"""
+# sql/views.sql (ddl.KNOWN_AS_OF_ORDER), so the rows that pass the filter need no sort.
+MATERIALISED_MACROS = known_as_of_macro(ordered=False)
 
 
 def materialise_views(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -39,6 +39,10 @@ RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "pa
              "linked_to", "produced_by", "accused_in")
 STANCES = ("asserts", "denies", "confirms", "admits", "neither_confirms_nor_denies",
            "expects", "warns", "condemns", "threatens", "lists")
+# Stances that back a record (the views' `supports`, `asserted_by`) and that contest it (`denies`,
+# `denied_by`); the others neither back nor contest it.
+SUPPORTING_STANCES = ("asserts", "confirms", "admits", "lists")
+DENYING_STANCES = ("denies",)
 EVIDENCE_TYPES = ("quote", "list_row", "paraphrase")
 # Fewest characters other than whitespace that make a text evidence: the source names who says
 # what (the shortest curated paraphrase is "TASS said"); a word or two alone proves nothing.
@@ -51,9 +55,14 @@ SOURCE_TYPES = ("news_article", "official_list", "legal_act", "press_release", "
 TEXT_KINDS = ("full_text", "extract", "pointer")
 ALIAS_TYPES = ("primary", "primary_variation", "alias", "former_name", "native_script",
                "acronym", "transliteration")
-ATTRIBUTES = ("birth_date", "place_of_birth", "nationality", "gender", "national_id",
-              "passport", "tax_id", "registration_number", "website", "established_date",
-              "address", "organization_type")
+# Each identifying detail of an actor, with the FollowTheMoney property `flows export` gives it.
+ATTRIBUTE_FTM_PROPERTIES = {
+    "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
+    "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
+    "tax_id": "taxNumber", "registration_number": "registrationNumber", "website": "website",
+    "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
+}
+ATTRIBUTES = tuple(ATTRIBUTE_FTM_PROPERTIES)
 
 
 @dataclass(frozen=True)
@@ -395,13 +404,6 @@ def curated_fields(table: Table) -> list[Field]:
     if table.curated_as == "claims":
         skip |= {"source_id", "claim_id"}  # both come from the source file
     return [f for f in table_fields(table) if not f.derived and f.name not in skip]
-
-
-def too_short_message(fewest: int) -> str:
-    """What the build and `flows check` say of a value with too few characters other than whitespace."""
-    if fewest == 1:
-        return "is empty or only whitespace: a required value needs a character other than whitespace"
-    return f"holds fewer than {fewest} characters other than whitespace: too short to be evidence"
 
 
 def storage_type(f: Field) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from .printable import visible
-from .schema import RECORD_TABLES, TABLES
+from .schema import DENYING_STANCES, RECORD_TABLES, SUPPORTING_STANCES, TABLES
 
 # Columns of the `record_evidence` view shown for each claim.
 CLAIM_COLUMNS = ("claim_id", "claimant", "stance", "field", "claimed_value", "evidence_type",
@@ -136,8 +136,7 @@ def render(detail: RecordDetail, console: Any) -> None:
 
     console.print(line("\n", ("Evidence", "bold"),
                        f": {len(detail.claims)} claim{'s' if len(detail.claims) != 1 else ''}"))
-    stance_style = {"denies": "bold red", "asserts": "green", "confirms": "green", "admits": "green",
-                    "lists": "green"}
+    stance_style = {**dict.fromkeys(SUPPORTING_STANCES, "green"), **dict.fromkeys(DENYING_STANCES, "bold red")}
     for i, c in enumerate(detail.claims, 1):
         about = [" ", ("on", "dim"), f" {_text(c['field'])}"] if c["field"] else []
         value = [f" = {_text(c['claimed_value'])}"] if c["claimed_value"] else []

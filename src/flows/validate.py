@@ -18,9 +18,11 @@ import duckdb
 import pyarrow
 import pycountry
 
-from .ddl import sql_string
-from .errors import Problem
-from .schema import QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields, too_short_message
+from .constraints import (NOT_SPACE_WHITESPACE, REQUIRED, WHITESPACE, Constraint, FullMatch,
+                          field_constraints,
+                          sql_string)
+from .errors import CODES, GENERIC, Problem
+from .schema import QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields
 from .texts import quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
@@ -47,7 +49,7 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
     import pandas as pd
     import pandera.pandas as pa
 
-    from .models import model
+    from .models import column_constraints, model
 
     problems = []
     for name in TABLES:
@@ -62,35 +64,33 @@ def _pandera_problems(frames: Frames) -> list[Problem]:
             dup = cases["check"] == "multiple_fields_uniqueness"
             cases = pd.concat([cases[~dup], cases[dup].drop_duplicates(subset=["index"])])
             for case in cases.itertuples():
-                check = str(case.check)
+                check = str(case.check)  # pandera's name of its own checks, our error text
                 field = case.column if isinstance(case.column, str) else None
                 if check == "multiple_fields_uniqueness":
                     field = pk[0] if len(pk) == 1 else None
-                    message = f"duplicate {'/'.join(pk)}: another row of {name} has the same key"
-                    if name == "claims":
-                        message += " (give one of the claims its own `id:`)"
+                    code, message = "duplicate_key", duplicate_key_message(name)
                 elif check == "not_nullable":
-                    message = "required value missing"
+                    code, message = REQUIRED.code, REQUIRED.message(None)
                 elif check.startswith("dtype(") or check.startswith("column_in"):
-                    message = f"wrong column type or layout ({check}: {case.failure_case})"
-                else:
-                    message = f"{_value(case.failure_case)!r} {check}"
-                problems.append(Problem(_where(frames, name, case.index, field), field, message))
+                    code, message = "layout", f"wrong column type or layout ({check}: {case.failure_case})"
+                else:  # a field constraint, by its number among the column's checks
+                    constraint = column_constraints(name)[field][int(case.check_number)]
+                    code, message = constraint.code, constraint.message(_value(case.failure_case))
+                problems.append(Problem(_where(frames, name, case.index, field), field, message, code,
+                                        table=name))
     return problems
 
 
-# Python's whitespace (str.isspace, as flows.texts.normalise folds the archived texts); RE2's
-# `\s` is ASCII only, so a quote with a no-break space would otherwise not be found.
-_NOT_SPACE_WHITESPACE = ("\\t\\n\\x{0B}\\f\\r\\x{1C}-\\x{1F}\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
-                         "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}")
-WHITESPACE = f"[ {_NOT_SPACE_WHITESPACE}]"
-NOT_WHITESPACE = f"[^ {_NOT_SPACE_WHITESPACE}]"
+def duplicate_key_message(table: str) -> str:
+    pk = TABLES[table].primary_key
+    message = f"duplicate {'/'.join(pk)}: another row of {table} has the same key"
+    return message + " (give one of the claims its own `id:`)" if table == "claims" else message
 
 
 def _folded(quote: str) -> str:
     """The quote normalised (flows.texts.normalise); one already in normal form (its only
     whitespace single spaces between words, as most are) is taken as it is."""
-    return (f"CASE WHEN regexp_matches({quote}, '[{_NOT_SPACE_WHITESPACE}]|  |^ | $') "
+    return (f"CASE WHEN regexp_matches({quote}, '[{NOT_SPACE_WHITESPACE}]|  |^ | $') "
             f"THEN trim(regexp_replace({quote}, '{WHITESPACE}+', ' ', 'g')) ELSE {quote} END")
 
 
@@ -112,7 +112,7 @@ WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
 @dataclass(frozen=True)
 class Rule:
     """A query returning the offending rows of `table` as (_row, detail); with a pattern, as
-    (_row, value, whether the value matches the pattern)."""
+    (_row, value, whether the value matches the pattern). `code` names its problems."""
 
     table: str
     field: str | None
@@ -121,16 +121,27 @@ class Rule:
     pattern: str | None = None
     prepare: str | None = None  # a statement the query needs run first (idempotent: rules share it)
     uses_texts: bool = False  # reads the archived texts (`texts`, `quote_texts`)
+    code: str = GENERIC
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"rule of {self.table}.{self.field}: unknown problem code {self.code!r}")
 
     def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str]]:
-        """In row order: DuckDB returns a join's rows in the order its threads finish them."""
+        """(row, message), in row order."""
+        return ((row, message) for row, _, message in self.coded_offences(con))
+
+    def coded_offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str, str]]:
+        """(row, code, message), in row order: DuckDB returns a join's rows in the order its
+        threads finish them."""
         if self.prepare:
             con.execute(self.prepare)
         for row, detail, *matches in sorted(con.execute(self.sql).fetchall(), key=lambda r: r[0]):
             if matches and not matches[0]:
-                yield row, f"{detail!r} does not match the pattern {self.pattern}"
+                malformed = FullMatch(self.pattern or "")
+                yield row, malformed.code, malformed.message(detail)
             else:
-                yield row, self.message.format(detail=detail)
+                yield row, self.code, self.message.format(detail=detail)
 
 
 # Claims and records matched in one join, for two rules: a claim of an unknown record, and a
@@ -158,7 +169,7 @@ def _fk_rules() -> Iterator[Rule]:
             matches = f", regexp_full_match({value}, {sql_string(pattern)})" if pattern else ""
             yield Rule(table.name, field, f"unknown {target} id {{detail!r}}",
                        f"SELECT {row}, {value} AS detail{matches} "
-                       f"FROM {source} {value} IS NOT NULL", pattern, prepare)
+                       f"FROM {source} {value} IS NOT NULL", pattern, prepare, code="unknown_reference")
 
 
 def _range_rules() -> Iterator[Rule]:
@@ -171,12 +182,12 @@ def _range_rules() -> Iterator[Rule]:
                                (f"{base}_low", f"{base}_high")):
                     yield Rule(table.name, hi, f"{hi} is below {lo} ({{detail}})",
                                f"SELECT _row, {lo} || ' > ' || {hi} AS detail FROM {table.name} "
-                               f"WHERE {lo} > {hi}")
+                               f"WHERE {lo} > {hi}", code="range_order")
             if f.endswith("_earliest"):
                 base = f[: -len("_earliest")]
                 yield Rule(table.name, base, "earliest date is after latest date ({detail})",
                            f"SELECT _row, {base}_earliest || ' > ' || {base}_latest AS detail "
-                           f"FROM {table.name} WHERE {base}_earliest > {base}_latest")
+                           f"FROM {table.name} WHERE {base}_earliest > {base}_latest", code="date_order")
 
 
 def _country_rules() -> Iterator[Rule]:
@@ -185,7 +196,8 @@ def _country_rules() -> Iterator[Rule]:
             if f.name.endswith("country_code"):
                 yield Rule(table.name, f.name, "{detail!r} is not an ISO 3166-1 alpha-2 country code",
                            f"SELECT t._row, t.{f.name} AS detail FROM {table.name} t "
-                           f"ANTI JOIN iso_countries c ON t.{f.name} = c.code WHERE t.{f.name} IS NOT NULL")
+                           f"ANTI JOIN iso_countries c ON t.{f.name} = c.code WHERE t.{f.name} IS NOT NULL",
+                           code="country_code")
 
 
 def _registry_rules() -> Iterator[Rule]:
@@ -194,19 +206,20 @@ def _registry_rules() -> Iterator[Rule]:
         for rtype, t in RECORD_TABLES.items())
     yield Rule("records", "record_id", "{detail} is not in its record table (records registry out of date)",
                f"SELECT r._row, r.record_id || ' (' || r.record_type || ')' AS detail FROM records r "
-               f"ANTI JOIN ({union}) u USING (record_id, record_type)")
+               f"ANTI JOIN ({union}) u USING (record_id, record_type)", code="registry_stale")
     for rtype, t in RECORD_TABLES.items():
         pk = t.primary_key[0]
         yield Rule(t.name, pk, "{detail} is missing from the records registry",
                    f"SELECT t._row, t.{pk} AS detail FROM {t.name} t "
-                   f"ANTI JOIN records r ON r.record_id = t.{pk} AND r.record_type = '{rtype}'")
+                   f"ANTI JOIN records r ON r.record_id = t.{pk} AND r.record_type = '{rtype}'",
+                   code="registry_missing")
 
 
 def _claim_rules() -> Iterator[Rule]:
     yield Rule("records", "record_id", "{detail} has no claim: every record needs at least one "
                "claim in a source file",
                "SELECT record_row, record_id FROM unmatched_claims_records WHERE claim_row IS NULL",
-               prepare=_UNMATCHED_CLAIMS_RECORDS)
+               prepare=_UNMATCHED_CLAIMS_RECORDS, code="no_claim")
     # A record's id starts with its type (each record table's key pattern), so no join with
     # records is needed for it; a claim on an unknown record is reported by its foreign key
     # alone.
@@ -214,34 +227,36 @@ def _claim_rules() -> Iterator[Rule]:
                "SELECT c._row, 'the record has no field ' || c.field AS detail FROM claims c "
                "ANTI JOIN record_fields f ON f.record_type = split_part(c.record_id, '/', 1) "
                "AND f.field = c.field ANTI JOIN unmatched_claims_records u ON u.claim_row = c._row "
-               "WHERE c.field IS NOT NULL", prepare=_UNMATCHED_CLAIMS_RECORDS)
+               "WHERE c.field IS NOT NULL", prepare=_UNMATCHED_CLAIMS_RECORDS, code="claim_field")
     yield Rule("claims", "evidence_type", "{detail}",
                "SELECT c._row, CASE WHEN c.evidence_type = 'paraphrase' "
                "THEN 'paraphrase evidence needs a source whose text_kind is pointer (its text is '"
                " || s.text_kind || ')' ELSE c.evidence_type || ' evidence needs the text of the "
                "source itself, not a pointer file: use paraphrase' END AS detail "
                "FROM claims c JOIN sources s USING (source_id) "
-               "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')")
+               "WHERE (c.evidence_type = 'paraphrase') <> (s.text_kind = 'pointer')", code="evidence_kind")
     yield Rule("claims", "evidence_text", f"a quote of {{detail}} word(s): a quote is evidence from "
                f"{QUOTE_MIN_WORDS} words on; quote the whole phrase that states the fact",
                f"SELECT _row, words AS detail FROM (SELECT _row, len(regexp_split_to_array("
                f"trim(regexp_replace(evidence_text, '{WHITESPACE}+', ' ', 'g')), ' ')) AS words "
-               f"FROM claims WHERE evidence_type = 'quote') WHERE words < {QUOTE_MIN_WORDS}")
+               f"FROM claims WHERE evidence_type = 'quote') WHERE words < {QUOTE_MIN_WORDS}",
+               code="quote_too_few_words")
     yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
-               _QUOTES_NOT_FOUND, uses_texts=True)
+               _QUOTES_NOT_FOUND, uses_texts=True, code="quote_not_found")
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
-               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True, code="text_unavailable")
     yield Rule("sources", "text_path", "archived text {detail} not found",
                "SELECT s._row, s.text_path AS detail FROM sources s "
-               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True)
+               "ANTI JOIN texts x ON x.text_path = s.text_path", uses_texts=True, code="text_missing")
     yield Rule("sources", "text_sha256", "{detail}",
                "SELECT s._row, 'archived text changed since the build: ' || s.text_path AS detail "
                "FROM sources s JOIN texts x ON x.text_path = s.text_path "
-               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256", uses_texts=True)
+               "WHERE s.text_sha256 IS DISTINCT FROM x.sha256", uses_texts=True, code="text_changed")
     yield Rule("transfers", "recipient_id", "supplier and recipient are the same actor ({detail})",
-               "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id")
+               "SELECT _row, supplier_id AS detail FROM transfers WHERE supplier_id = recipient_id",
+               code="same_supplier_recipient")
 
 
 def _link_rules() -> Iterator[Rule]:
@@ -249,7 +264,7 @@ def _link_rules() -> Iterator[Rule]:
                "claims to that link instead",
                "SELECT _row, first_id AS detail FROM (SELECT _row, link_id, first_value(link_id) OVER "
                "(PARTITION BY from_record_id, relation, to_record_id ORDER BY link_id) AS first_id "
-               "FROM links) WHERE link_id <> first_id")
+               "FROM links) WHERE link_id <> first_id", code="duplicate_link")
 
 
 RULES: list[Rule] = [*_fk_rules(), *_range_rules(), *_country_rules(), *_registry_rules(),
@@ -272,21 +287,22 @@ def cross_table_problems(frames: Frames) -> list[Problem]:
                                                  ("sources", ["source_id", "text_path"])))
         return frames.texts, quote_texts(claims, sources, frames.texts)
     try:
-        return [Problem(_where(frames, rule.table, row, rule.field), rule.field, message)
-                for rule, row, message in _cross_table_offences(con, texts)]
+        return [Problem(_where(frames, rule.table, row, rule.field), rule.field, message, code,
+                        table=rule.table)
+                for rule, row, code, message in _cross_table_offences(con, texts)]
     finally:
         con.close()  # and with it the frames it registered
 
 
 def _cross_table_offences(con: duckdb.DuckDBPyConnection,
-                          texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[tuple[Rule, int, str]]:
-    """Every rule's offending rows (row, message), in the order of RULES. The rules that read
+                          texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[tuple[Rule, int, str, str]]:
+    """Every rule's offending rows (rule, row, code, message), in the order of RULES. The rules that read
     the archived texts run last, so that the texts can be read meanwhile."""
     _register_lookups(con)
-    found = {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if not rule.uses_texts}
+    found = {i: list(rule.coded_offences(con)) for i, rule in enumerate(RULES) if not rule.uses_texts}
     _register_texts(con, texts())
-    found |= {i: list(rule.offences(con)) for i, rule in enumerate(RULES) if rule.uses_texts}
-    return [(RULES[i], row, message) for i in sorted(found) for row, message in found[i]]
+    found |= {i: list(rule.coded_offences(con)) for i, rule in enumerate(RULES) if rule.uses_texts}
+    return [(RULES[i], row, code, message) for i in sorted(found) for row, code, message in found[i]]
 
 
 def validate(frames: Frames) -> list[Problem]:
@@ -306,32 +322,25 @@ def validate(frames: Frames) -> list[Problem]:
 
 class FieldRule(NamedTuple):
     field: str
-    condition: str  # true for an offending row
-    kind: str  # "missing", or the message after the value
-    detail: str  # the value shown
+    constraint: Constraint
+
+    @property
+    def condition(self) -> str:
+        """SQL true on an offending row."""
+        return self.constraint.violated(self.field)
 
 
 def _field_rules(table_name: str, may_hold_nulls: set[str]) -> list[FieldRule]:
-    """The rules of the pandera models as SQL. A column the Parquet file declares required
-    cannot hold a null: it is not scanned for them. A foreign key's pattern is tested by its
-    foreign-key rule (see _fk_rules)."""
+    """The constraints of the pandera models, run as SQL. A column the Parquet file declares
+    required cannot hold a null: it is not scanned for them. A foreign key's pattern is tested
+    by its foreign-key rule (see _fk_rules)."""
     table = TABLES[table_name]
     out = []
     for f in table_fields(table):
-        c = f.name
-        if f.required and c in may_hold_nulls:
-            out.append(FieldRule(c, f"{c} IS NULL", "missing", "NULL"))
-        if f.enum:
-            values = ", ".join(sql_string(v) for v in f.enum)
-            out.append(FieldRule(c, f"{c} NOT IN ({values})", f"is not one of: {', '.join(f.enum)}", c))
-        if f.pattern and c not in table.foreign_keys:
-            out.append(FieldRule(c, f"NOT regexp_full_match({c}, {sql_string(f.pattern)})",
-                                 f"does not match the pattern {f.pattern}", c))
-        if f.minimum is not None:
-            out.append(FieldRule(c, f"{c} < {f.minimum}", f"is below the minimum {f.minimum}", c))
-        if f.fewest_chars is not None:  # a search that stops at the first `fewest` characters
-            chars = sql_string(f"({NOT_WHITESPACE}{WHITESPACE}*){{{f.fewest_chars}}}")
-            out.append(FieldRule(c, f"NOT regexp_matches({c}, {chars})", too_short_message(f.fewest_chars), c))
+        if f.required and f.name in may_hold_nulls:
+            out.append(FieldRule(f.name, REQUIRED))
+        out += [FieldRule(f.name, c) for c in field_constraints(f)
+                if not (isinstance(c, FullMatch) and f.name in table.foreign_keys)]
     return out
 
 
@@ -343,9 +352,9 @@ def _layout_problems(name: str, schema: object) -> list[Problem]:
     where = f"data/processed/{name}.parquet"
     if schema.names != expected.names:  # type: ignore[attr-defined]
         return [Problem(where, None, f"wrong column type or layout (column_in_schema: columns "
-                        f"{schema.names} instead of {expected.names})")]  # type: ignore[attr-defined]
+                        f"{schema.names} instead of {expected.names})", "layout")]  # type: ignore[attr-defined]
     return [Problem(where, f.name, f"wrong column type or layout (dtype('{f.type}'): "
-                    f"{schema.field(f.name).type})")  # type: ignore[attr-defined]
+                    f"{schema.field(f.name).type})", "layout")  # type: ignore[attr-defined]
             for f in expected if not schema.field(f.name).type.equals(f.type)]  # type: ignore[attr-defined]
 
 
@@ -355,10 +364,11 @@ class PublishedRows:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
-    def where(self, found: list[tuple[str, int | None, str | None, str]]) -> list[Problem]:
+    def where(self, found: list[tuple[str, int | None, str | None, str, str]]) -> list[Problem]:
+        """Problems of (table, row, field, code, message)."""
         keys: dict[tuple[str, int], str] = {}
         by_table: dict[str, set[int]] = {}
-        for table, row, _, _ in found:
+        for table, row, *_ in found:
             if row is not None:
                 by_table.setdefault(table, set()).add(int(row))
         for table, rows in by_table.items():
@@ -369,11 +379,13 @@ class PublishedRows:
                     f"SELECT _row, concat_ws(' ', {pk}) FROM {table} JOIN _wanted ON _row = r").fetchall():
                 keys[(table, row)] = key
         out = []
-        for table, row, field, message in found:
-            where = f"data/processed/{table}.parquet"
+        for table, row, field, code, message in found:
+            file = where = f"data/processed/{table}.parquet"
+            key = None
             if row is not None:
-                where += f" [{keys.get((table, int(row)), '')}]"
-            out.append(Problem(where, field, message))
+                key = keys.get((table, int(row)), "")
+                where += f" [{key}]"
+            out.append(Problem(where, field, message, code, file=file, table=table, key=key))
         return out
 
 
@@ -389,20 +401,17 @@ def _published_field_problems(con: duckdb.DuckDBPyConnection, name: str,
     for rule, n in zip(rules, failing):
         if not n:
             continue
-        for row, value in con.execute(f"SELECT _row, {rule.detail} FROM {name} WHERE {rule.condition} "
+        for row, value in con.execute(f"SELECT _row, {rule.field} FROM {name} WHERE {rule.condition} "
                                       "ORDER BY _row").fetchall():
-            message = "required value missing" if rule.kind == "missing" else f"{_value(value)!r} {rule.kind}"
-            found.append((name, row, rule.field, message))
+            found.append((name, row, rule.field, rule.constraint.code, rule.constraint.message(_value(value))))
     duplicated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} GROUP BY {', '.join(pk)} "
                              f"HAVING count(*) > 1)").fetchall()[0][0]
     if duplicated:
-        message = f"duplicate {'/'.join(pk)}: another row of {name} has the same key"
-        if name == "claims":
-            message += " (give one of the claims its own `id:`)"
+        message = duplicate_key_message(name)
         for (row,) in con.execute(
                 f"SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {', '.join(pk)} "
                 f"ORDER BY _row) AS n FROM {name}) WHERE n > 1 ORDER BY _row").fetchall():
-            found.append((name, row, pk[0] if len(pk) == 1 else None, message))
+            found.append((name, row, pk[0] if len(pk) == 1 else None, "duplicate_key", message))
     return found
 
 
@@ -449,8 +458,8 @@ def _published_rule_problems(con: duckdb.DuckDBPyConnection, processed: Path, sc
         con, name, {f.name for f in schemas[name] if f.nullable})]
     if found:  # cross-table rules assume each table is well-formed
         return rows.where(found)
-    found += [(rule.table, row, rule.field, message)
-              for rule, row, message in _cross_table_offences(con, texts)]
+    found += [(rule.table, row, rule.field, code, message)
+              for rule, row, code, message in _cross_table_offences(con, texts)]
     return rows.where(found)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from ..load import load_curation
+from ..schema import ALIAS_TYPES
 from ..texts import normalise
 from .files import ImportRefused, Plan
 from .identity import Index, Match
@@ -402,8 +403,7 @@ class Importer:
 DELIST_SHARE = 0.25  # of the designations of earlier imports
 DELIST_FLOOR = 10  # a few delistings in a small import are ordinary
 
-_ALIAS_KINDS = {"alias", "former_name", "native_script", "acronym", "primary", "primary_variation",
-                "transliteration"}
+_ALIAS_KINDS = set(ALIAS_TYPES)
 _TAG = re.compile(r"^[A-Z0-9-]+$")
 
 

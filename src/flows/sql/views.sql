@@ -6,8 +6,8 @@ CREATE OR REPLACE VIEW claim_details AS
 SELECT
     c.claim_id, c.record_id, r.record_type, r.label AS record_label, c.field, c.claimed_value,
     c.claimant_id, a.name AS claimant, a.actor_type AS claimant_type, c.stance,
-    c.stance IN ('asserts', 'confirms', 'admits', 'lists') AS supports,
-    c.stance = 'denies' AS denies,
+    {{supports c.stance}} AS supports,
+    {{denies c.stance}} AS denies,
     c.evidence_type, c.evidence_text, c.locator,
     c.claimed, c.claimed_earliest, c.claimed_latest, c.date_basis,
     c.source_id, s.title AS source_title, s.publisher, s.source_type, s.url,
@@ -179,8 +179,3 @@ LEFT JOIN said sa ON sa.actor_id = a.actor_id
 LEFT JOIN listed li ON li.actor_id = a.actor_id
 ORDER BY a.actor_id;
 COMMENT ON VIEW actor_profile IS 'One row per actor: what it supplied and received, how many claims it made and what it denied, and the lists it is on.';
-
-CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE
-SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE)
-ORDER BY public_from, claim_id;
-COMMENT ON MACRO TABLE known_as_of IS 'known_as_of(DATE): the claims, with their records, that were public on that date.';
