@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, err, fail, published_db
+from flows.cli_support import RootOption, err, failing_on, published_db
 
 
-@app.command()
 def report(root: RootOption = Path("."),
            out_file: Annotated[Path | None, typer.Option(
                "--out", help="Where to write the page (default: ROOT/reports/flows-report.html).")] = None,
@@ -21,9 +20,6 @@ def report(root: RootOption = Path("."),
 
     root = root.resolve()
     target = out_file if out_file is not None else root / DEFAULT_OUT
-    with published_db(root) as con:
-        try:
-            write_report(con, target, read_package(root))
-        except OutputRefused as e:
-            fail(e)
+    with published_db(root) as con, failing_on(OutputRefused):
+        write_report(con, target, read_package(root))
     err.print(f"wrote {target}", markup=False)
