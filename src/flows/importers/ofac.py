@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
@@ -420,11 +420,3 @@ class _Side:
             out.append((self.head[1], self.head[2]))
             self._advance()
         return out
-
-
-def ref_sort_key(ref: str) -> tuple:
-    return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
-
-
-def iter_all(folder: Path) -> Iterable[Entry]:
-    return OfacRelease(folder).entries(None)
