@@ -15,11 +15,12 @@ def report(root: RootOption = Path("."),
                "--out", help="Where to write the page (default: ROOT/reports/flows-report.html).")] = None,
            ) -> None:
     """Write a self-contained HTML report with charts (timeline, supplier → recipient, contested records, sanctions, sources)."""
-    from flows.report import DEFAULT_OUT, read_package, write_report
+    from flows.package import read_package
+    from flows.report import DEFAULT_OUT, write_report
     from flows.targets import OutputRefused
 
     root = root.resolve()
     target = out_file if out_file is not None else root / DEFAULT_OUT
-    with published_db(root) as con, failing_on(OutputRefused):
+    with published_db(root) as con, failing_on(OutputRefused, FileNotFoundError):
         write_report(con, target, read_package(root))
     err.print(f"wrote {target}", markup=False)
