@@ -11,6 +11,7 @@ The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_e
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path

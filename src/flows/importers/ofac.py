@@ -313,7 +313,7 @@ class OfacRelease:
         """Every entry, joining add/alt/comments rows by walking the files side by side: OFAC
         writes all of them in ascending ent_num order, so memory holds one entry at a time.
         Raises _Unsorted (before yielding anything out of order) when a file is not sorted."""
-        sides = {n: _Side(self.folder / n, self.info.setdefault(n, FileInfo(n, 0, "", "")))
+        sides = {n: _JoinedFile(self.folder / n, self.info.setdefault(n, FileInfo(n, 0, "", "")))
                  for n in ("add.csv", "alt.csv", COMMENTS) if n in self.present}
         info = self.info["sdn.csv"] = FileInfo("sdn.csv", 0, "", "")
         last = -1
@@ -387,7 +387,7 @@ class _Unsorted(Exception):
     pass
 
 
-class _Side:
+class _JoinedFile:
     """A file joined to sdn.csv on ent_num, read in step (ascending ent_num)."""
 
     def __init__(self, path: Path, info: FileInfo) -> None:
