@@ -49,33 +49,25 @@ def _run(root: Path, release, released: str, prefix: str, command: str, date_bas
     lose a curator's edits, is one error line and writes nothing."""
     from flows.importers.files import ImportRefused
     from flows.importers.model import ListError
-
-    with failing_on(ListError, ImportRefused):
-        _import(root, release, released, prefix, command, date_basis, program, around, depth,
-                same_as, force, accept_delistings)
-
-
-def _import(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
-            program: list[str] | None, around: list[str] | None, depth: int,
-            same_as: list[str] | None, force: bool, accept_delistings: bool) -> None:
     from flows.importers.select import select
     from flows.importers.write import Importer
 
     same = _same_as(same_as)
-    selection = select(release, program or [], around or [], depth)
-    parts = []
-    if program:
-        parts.append(f"programme tags {', '.join(program)}")
-    if around:
-        parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
-    note = "every entry" if selection.refs is None else "; ".join(
-        parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
-    try:
-        result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
-                          force, accept_delistings).run(selection, note)
-    except CurationError as e:
-        report_problems(e.problems, "import failed: the curation must build first")
-        raise typer.Exit(1)
+    with failing_on(ListError, ImportRefused):
+        selection = select(release, program or [], around or [], depth)
+        parts = []
+        if program:
+            parts.append(f"programme tags {', '.join(program)}")
+        if around:
+            parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
+        note = "every entry" if selection.refs is None else "; ".join(
+            parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
+        try:
+            result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
+                              force, accept_delistings).run(selection, note)
+        except CurationError as e:
+            report_problems(e.problems, "import failed: the curation must build first")
+            raise typer.Exit(1)
     out.print(result.report(), markup=False)
 
 
