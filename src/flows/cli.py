@@ -9,73 +9,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
-from .errors import CurationError, Problem
+from .cli_support import RootOption, err, fail, out, published_db, reading_published
+from .cli_support import report_problems as _report  # the name build and check report with
+from .commands import diff, export, importing, report, show
+from .errors import CurationError
 from .printable import json_escaped, visible
-
-app = typer.Typer(help="Build, check and query the flows data package.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
-# No emoji codes: ":skull:" in a value or a path is printed as written.
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-
-RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
-
 
 if TYPE_CHECKING:
     import duckdb
 
-
-def fail(message: object) -> NoReturn:
-    """One line on stderr, exit 1: how every command reports what the user can fix."""
-    err.print(f"error: {message}", markup=False)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def published_db(root: Path) -> Iterator["duckdb.DuckDBPyConnection"]:
-    """The published database, read-only, closed afterwards; a missing build is an error line.
-    No publish replaces a file while it is open, and a half-published release is finished
-    first or refused (`reading_release`)."""
-    with reading_published(root) as root:
-        from .query import connect_read_only
-
-        try:
-            con = connect_read_only(root)
-        except FileNotFoundError as e:
-            fail(e)
-        try:
-            yield con
-        finally:
-            con.close()
-
-
-@contextmanager
-def reading_published(root: Path) -> Iterator[Path]:
-    """The release at root (resolved), held still while the caller reads it; an interrupted
-    publish there is finished first, or refused with an error line."""
-    from .lock import LockError
-    from .publish import PublishError, reading_release
-
-    root = root.resolve()
-    try:
-        with reading_release(root) as recovered:
-            if recovered:
-                err.print("finished an interrupted publish first", markup=False)
-            yield root
-    except (PublishError, LockError) as e:
-        fail(e)
-
-
-def _report(problems: list[Problem], what: str) -> None:
-    for p in problems:
-        err.print(str(p), markup=False)
-    err.print(f"{what}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", markup=False)
+app = typer.Typer(help="Build, check and query the flows data package.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
 
 
 @app.command()
@@ -126,7 +75,7 @@ def check(root: RootOption = Path("."),
     if against_list is not None:
         if report_format == "json":
             fail("--format json is not available with --against-list")
-        from .importers.against import check_against_list
+        from .commands.against_list import check_against_list
 
         raise typer.Exit(check_against_list(root.resolve(), against_list))
     with reading_published(root) as root:
@@ -295,10 +244,6 @@ def views(root: RootOption = Path(".")) -> None:
             out.print(f"{name}\n    {description}", markup=False)
 
 
-def main() -> None:  # pragma: no cover
-    app()
-
-
 @app.command()
 def coverage(root: RootOption = Path(".")) -> None:
     """List each paragraph of every full-text article with the claims that cite it; fail on a
@@ -317,10 +262,9 @@ def coverage(root: RootOption = Path(".")) -> None:
         raise typer.Exit(1)
 
 
-def _load_command_modules() -> None:
-    from .commands import load_all
-
-    load_all()
-
-
-_load_command_modules()
+# The commands of their own modules, in the order `flows --help` lists them.
+app.command()(diff.diff)
+app.command()(report.report)
+app.command()(show.show)
+app.add_typer(export.export_app, name="export")
+app.add_typer(importing.import_app, name="import")

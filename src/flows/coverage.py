@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from .load import Curation
 from .texts import normalise, read_archived_text
@@ -84,9 +83,3 @@ def report(curation: Curation) -> tuple[str, int]:
             lines.append(f"| {p.number} | {p.status} | {what} | {p.text[:60]}… |")
         lines.append("")
     return "\n".join(lines), missing
-
-
-def write_report(root: Path, curation: Curation) -> int:
-    text, missing = report(curation)
-    print(text)
-    return missing

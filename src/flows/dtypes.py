@@ -67,10 +67,6 @@ def arrow_columns_frame(columns: dict[str, pa.Array]) -> pd.DataFrame:
     return pa.table(columns).to_pandas(types_mapper=by_arrow.get, date_as_object=False)
 
 
-def arrow_to_frame(table: Table, arrow: pa.Table) -> pd.DataFrame:
-    return typed_frame(table, arrow.to_pandas(date_as_object=False))
-
-
 def frame_to_arrow(table: Table, df: pd.DataFrame) -> pa.Table:
     """A DataFrame as an Arrow table with exactly the schema's types and no pandas metadata."""
     schema = arrow_schema(table)

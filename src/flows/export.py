@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,22 +17,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .dates import list_date, shared_prefix
-from .package import PACKAGE_KEYS, PROCESSED, table_schema
+from .package import PACKAGE_KEYS, PROCESSED, read_package, table_schema
 from .schema import ATTRIBUTE_FTM_PROPERTIES, TABLES, table_fields
-from .targets import OutputRefused, check_file_target, open_new
+from .targets import OutputRefused, StagedFiles, check_file_target, sha256_file, write_replacing
 
 # --- CSV ------------------------------------------------------------------------------------
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_package(root: Path) -> dict[str, Any]:
-    path = root / "datapackage.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 # Text a spreadsheet would run as a formula (OWASP, "CSV injection"): a cell beginning with one
@@ -84,7 +72,7 @@ def csv_resource(name: str, path: Path, rows: int, raw: bool = False) -> dict[st
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "description": table.description if raw else f"{table.description} {NEUTRALISED}",
-        "hash": f"sha256:{_sha256(path)}",
+        "hash": f"sha256:{sha256_file(path)}",
         "bytes": path.stat().st_size,
         "rows": rows,
         "schema": table_schema(table),
@@ -149,39 +137,31 @@ def export_csv(root: Path, out_dir: Path, raw: bool = False) -> CsvExport:
     meta = read_package(root)
     check_export_folder(out_dir)
     result = CsvExport()
-    written: list[Path] = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         # Every table to a temporary file first: a table that cannot be read or written leaves
         # the previous export as it was.
-        for name in TABLES:
-            table = _read_parquet(root / PROCESSED / f"{name}.parquet")
-            if not raw:
-                table, n = neutralise_formulas(table, free_text_fields(name))
-                result.neutralised += n
-            tmp = out_dir / f"{name}.csv.tmp"
-            written.append(tmp)
-            with open_new(tmp) as f:
-                pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=True, delimiter=",",
-                                                             quoting_style="needed"))
-            result.rows[name] = table.num_rows
+        with StagedFiles() as staged:
+            for name in TABLES:
+                table = _read_parquet(root / PROCESSED / f"{name}.parquet")
+                if not raw:
+                    table, n = neutralise_formulas(table, free_text_fields(name))
+                    result.neutralised += n
+                with staged.open(out_dir / f"{name}.csv") as f:
+                    pacsv.write_csv(table, f, pacsv.WriteOptions(include_header=True, delimiter=",",
+                                                                 quoting_style="needed"))
+                result.rows[name] = table.num_rows
+            staged.replace_all()
         descriptor: dict[str, Any] = {"profile": "tabular-data-package"}
         descriptor.update({k: meta[k] for k in PACKAGE_KEYS if k in meta})
         if "sources" in meta:
             descriptor["sources"] = meta["sources"]
-        descriptor["resources"] = []
-        for name, tmp in zip(TABLES, written):
-            dest = tmp.replace(out_dir / f"{name}.csv")
-            descriptor["resources"].append(csv_resource(name, dest, result.rows[name], raw))
-        tmp = out_dir / "datapackage.json.tmp"
-        with open_new(tmp, "w") as f:
-            f.write(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n")
-        tmp.replace(out_dir / "datapackage.json")
+        descriptor["resources"] = [csv_resource(name, out_dir / f"{name}.csv", result.rows[name], raw)
+                                   for name in TABLES]
+        write_replacing(out_dir / "datapackage.json",
+                        lambda f: f.write(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"))
     except OSError as e:
         raise ExportError(f"cannot write the export: {e}") from None
-    finally:
-        for tmp in written:
-            tmp.unlink(missing_ok=True)
     return result
 
 
@@ -427,15 +407,9 @@ def export_ftm(con: Any, out: Path) -> FtmExport:
         result = build_ftm(con)
     except ValueError as e:  # an entity the library refuses: the published data are not as built
         raise ExportError(f"the published package gives an invalid FollowTheMoney entity: {e}") from None
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open_new(tmp, "w") as f:
-            for e in result.entities:
-                f.write(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n")
-        tmp.replace(out)
+        write_replacing(out, lambda f: f.writelines(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n"
+                                                    for e in result.entities))
     except OSError as e:
-        if tmp.is_file():
-            tmp.unlink()
         raise ExportError(f"cannot write {out}: {e}") from None
     return result

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -98,3 +99,11 @@ def descriptor(meta: dict[str, Any], sources: list[dict[str, Any]], hashes: dict
 def descriptor_text(package: dict[str, Any]) -> str:
     """datapackage.json as the build writes it, byte for byte."""
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_package(root: Path) -> dict[str, Any]:
+    """The published datapackage.json at root; FileNotFoundError when there is none (no build)."""
+    path = root / "datapackage.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -14,7 +14,6 @@ one (flows.lock). A storage fault before the first move leaves the old release a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -37,7 +36,7 @@ from .errors import Problem
 from .lock import BUILD_LOCK, RELEASE_LOCK, LockError, locked, try_locked
 from .package import PROCESSED, descriptor, descriptor_text, source_rows
 from .schema import TABLES
-from .targets import open_new
+from .targets import open_new, sha256_file  # flows.check imports sha256_file from here too
 
 if TYPE_CHECKING:  # `flows check` reads no frames: it need not import pandas
     from .tables import Frames
@@ -48,14 +47,6 @@ DUCKDB_FILE = "flows.duckdb"
 DUCKDB_MEMORY_LIMIT = "512MB"
 # Files a release consists of, besides one Parquet file per table (relative to the root).
 SQL_FILES = (f"{PROCESSED}/schema.sql", f"{PROCESSED}/views.sql")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync(path: Path) -> None:

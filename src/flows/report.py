@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from .schema import TABLES
-from .targets import OutputRefused, check_file_target, open_new
+from .targets import OutputRefused, check_file_target, write_replacing
 
 DEFAULT_OUT = Path("reports") / "flows-report.html"
 # On the first line of every report: how `--out` knows a file it may write over.
@@ -370,15 +370,9 @@ def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, A
     if lags is not None:
         charts["lags"] = _svg(lags, "lags")
     page = render_html(data, charts)
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open_new(tmp, "w") as f:
-            f.write(page)
-        tmp.replace(out)
+        write_replacing(out, lambda f: f.write(page))
     except OSError as e:
-        if tmp.is_file():
-            tmp.unlink()
         raise OutputRefused(f"cannot write {out}: {e}") from None
     return data
 
@@ -386,8 +380,3 @@ def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, A
 def check_report_file(out: Path) -> None:
     """Refuse to write over anything but an earlier report (or an empty file)."""
     check_file_target(out, "a flows report", lambda line: REPORT_MARK in line)
-
-
-def read_package(root: Path) -> dict[str, Any]:
-    path = root / "datapackage.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -98,15 +97,3 @@ def build_frames(curation: Curation) -> Frames:
     for table in RECORD_TABLES.values():
         frames[table.name] = frames[table.name].drop(columns="curated_in")
     return Frames({name: frames[name] for name in TABLES}, origins, texts)
-
-
-def read_published(root: Path, processed: Path) -> Frames:
-    """Frames read back from the Parquet files of a published package."""
-    import pyarrow.parquet as pq
-
-    from .dtypes import arrow_to_frame
-
-    frames = {name: arrow_to_frame(table, pq.read_table(processed / f"{name}.parquet"))
-              for name, table in TABLES.items()}
-    texts = read_texts(root, frames["sources"]["text_path"].dropna().unique())
-    return Frames(frames, None, texts)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import app, err, reading_published
+from flows.cli_support import err, reading_published
 
 
 def _package_root(folder: Path) -> Path | None:
@@ -31,7 +31,6 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-@app.command()
 def diff(old_dir: Annotated[Path, typer.Argument(help="The older build: a package root or its data/processed folder.")],
          new_dir: Annotated[Path, typer.Argument(help="The newer build: a package root or its data/processed folder.")],
          format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.markdown,

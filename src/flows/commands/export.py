@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, err, fail, published_db, reading_published
+from flows.cli_support import RootOption, err, failing_on, published_db, reading_published
 
 export_app = typer.Typer(help="Export the published package: CSV with its own datapackage.json, "
                          "or FollowTheMoney entities.", no_args_is_help=True)
-app.add_typer(export_app, name="export")
 
 
 @export_app.command("csv")
@@ -23,11 +22,8 @@ def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the
     Free-text cells a spreadsheet would run as formulas get a leading ' unless --raw."""
     from flows.export import ExportError, export_csv as run
 
-    with reading_published(root) as root:
-        try:
-            result = run(root, out_dir, raw=raw)
-        except (FileNotFoundError, ExportError) as e:
-            fail(e)
+    with reading_published(root) as root, failing_on(FileNotFoundError, ExportError):
+        result = run(root, out_dir, raw=raw)
     err.print(f"wrote {len(result.rows)} tables ({sum(result.rows.values())} rows) and datapackage.json "
               f"to {out_dir}", markup=False)
     if result.neutralised:
@@ -42,11 +38,8 @@ def export_ftm(out_file: Annotated[Path, typer.Argument(help="JSON lines file to
     from flows.export import export_ftm as run
     from flows.targets import OutputRefused
 
-    with published_db(root) as con:
-        try:
-            result = run(con, out_file)
-        except OutputRefused as e:
-            fail(e)
+    with published_db(root) as con, failing_on(OutputRefused):
+        result = run(con, out_file)
     counts = ", ".join(f"{n} {schema}" for schema, n in result.count().items())
     err.print(f"wrote {len(result.entities)} entities to {out_file}: {counts}", markup=False)
     for why, n in sorted(result.skipped.items()):

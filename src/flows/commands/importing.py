@@ -10,14 +10,12 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import _report, app, fail, out
+from flows.cli_support import RootOption, fail, failing_on, out, report_problems
 from flows.errors import CurationError
 
 import_app = typer.Typer(help="Import an official sanctions list into data/raw/ (reviewable as a diff).",
                          no_args_is_help=True)
-app.add_typer(import_app, name="import")
 
-RootOption = Annotated[Path, typer.Option("--root", help="The package's root folder.")]
 ProgramOption = Annotated[list[str] | None, typer.Option(
     "--program", help="Import entries carrying this programme tag (repeatable), e.g. IFSR; for the UN "
     "list, the list type (e.g. Iran).")]
@@ -35,13 +33,13 @@ AcceptDelistingsOption = Annotated[bool, typer.Option(
 
 
 def _same_as(values: list[str] | None) -> dict[str, str]:
-    out_: dict[str, str] = {}
+    actors: dict[str, str] = {}
     for v in values or []:
         ref, sep, actor = v.partition("=")
         if not sep or not actor.startswith("actor/"):
             raise typer.BadParameter(f"{v!r}: expected REF=actor/<id>", param_hint="--same-as")
-        out_[ref.strip()] = actor.strip()
-    return out_
+        actors[ref.strip()] = actor.strip()
+    return actors
 
 
 def _run(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
@@ -51,35 +49,25 @@ def _run(root: Path, release, released: str, prefix: str, command: str, date_bas
     lose a curator's edits, is one error line and writes nothing."""
     from flows.importers.files import ImportRefused
     from flows.importers.model import ListError
-
-    try:
-        _import(root, release, released, prefix, command, date_basis, program, around, depth,
-                same_as, force, accept_delistings)
-    except (ListError, ImportRefused) as e:
-        fail(e)
-
-
-def _import(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
-            program: list[str] | None, around: list[str] | None, depth: int,
-            same_as: list[str] | None, force: bool, accept_delistings: bool) -> None:
     from flows.importers.select import select
     from flows.importers.write import Importer
 
     same = _same_as(same_as)
-    selection = select(release, program or [], around or [], depth)
-    parts = []
-    if program:
-        parts.append(f"programme tags {', '.join(program)}")
-    if around:
-        parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
-    note = "every entry" if selection.refs is None else "; ".join(
-        parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
-    try:
-        result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
-                          force, accept_delistings).run(selection, note)
-    except CurationError as e:
-        _report(e.problems, "import failed: the curation must build first")
-        raise typer.Exit(1)
+    with failing_on(ListError, ImportRefused):
+        selection = select(release, program or [], around or [], depth)
+        parts = []
+        if program:
+            parts.append(f"programme tags {', '.join(program)}")
+        if around:
+            parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
+        note = "every entry" if selection.refs is None else "; ".join(
+            parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
+        try:
+            result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
+                              force, accept_delistings).run(selection, note)
+        except CurationError as e:
+            report_problems(e.problems, "import failed: the curation must build first")
+            raise typer.Exit(1)
     out.print(result.report(), markup=False)
 
 
@@ -100,10 +88,8 @@ def import_ofac(
     from flows.importers.ofac import OfacRelease
 
     released = _release_date(released)
-    try:
+    with failing_on(FileNotFoundError):
         release = OfacRelease(folder, complete=not sdn_only)
-    except FileNotFoundError as e:
-        fail(e)
     _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "
          "date was given to the importer (--released)", program, around, depth, same_as, force,
          accept_delistings)
@@ -135,10 +121,8 @@ def import_un(
     from flows.importers.model import ListError
     from flows.importers.un import UnRelease
 
-    try:
+    with failing_on(FileNotFoundError, ListError):
         release = UnRelease(file)
         released = release.generated()  # validated: it names the release's files
-    except (FileNotFoundError, ListError) as e:
-        fail(e)
     _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
          program, around, depth, same_as, force, accept_delistings)

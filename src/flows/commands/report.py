@@ -7,23 +7,20 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, err, fail, published_db
+from flows.cli_support import RootOption, err, failing_on, published_db
 
 
-@app.command()
 def report(root: RootOption = Path("."),
            out_file: Annotated[Path | None, typer.Option(
                "--out", help="Where to write the page (default: ROOT/reports/flows-report.html).")] = None,
            ) -> None:
     """Write a self-contained HTML report with charts (timeline, supplier → recipient, contested records, sanctions, sources)."""
-    from flows.report import DEFAULT_OUT, read_package, write_report
+    from flows.package import read_package
+    from flows.report import DEFAULT_OUT, write_report
     from flows.targets import OutputRefused
 
     root = root.resolve()
     target = out_file if out_file is not None else root / DEFAULT_OUT
-    with published_db(root) as con:
-        try:
-            write_report(con, target, read_package(root))
-        except OutputRefused as e:
-            fail(e)
+    with published_db(root) as con, failing_on(OutputRefused, FileNotFoundError):
+        write_report(con, target, read_package(root))
     err.print(f"wrote {target}", markup=False)

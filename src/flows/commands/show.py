@@ -7,18 +7,14 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import RootOption, app, fail, out, published_db
+from flows.cli_support import RootOption, failing_on, out, published_db
 
 
-@app.command()
 def show(record_id: Annotated[str, typer.Argument(help="A record id, e.g. transfer/iran-russia-armed-drones-2022.")],
          root: RootOption = Path(".")) -> None:
     """Print one record: its fields, every claim about it (claimant, stance, evidence, source) and its links."""
     from flows.show import ShowError, record_detail, render
 
-    with published_db(root) as con:
-        try:
-            detail = record_detail(con, record_id)
-        except ShowError as e:
-            fail(e)
+    with published_db(root) as con, failing_on(ShowError):
+        detail = record_detail(con, record_id)
     render(detail, out)

@@ -112,21 +112,3 @@ def compare(root: Path, path: Path) -> Report:
                 set(d["program_tags"].split("; ")) != set(tags.split("; ")):
             add("program_tags_changed", f"curated {d['program_tags']!r}, the release gives {tags!r}")
     return report
-
-
-def check_against_list(root: Path, path: Path) -> int:
-    """The `flows check --against-list` command: print the report; 1 when anything differs."""
-    from ..cli import _report, err, out
-    from ..errors import CurationError
-    from .model import ListError
-
-    try:
-        report = compare(root, path)
-    except (FileNotFoundError, ListError) as e:
-        err.print(f"error: {e}", markup=False)
-        return 1
-    except CurationError as e:
-        _report(e.problems, "check failed: the curation must build first")
-        return 1
-    out.print(report.text(), markup=False)
-    return 1 if report.findings else 0

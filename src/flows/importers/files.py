@@ -14,6 +14,8 @@ import hashlib
 import subprocess
 from pathlib import Path
 
+from ..targets import StagedFiles, sha256_file
+
 
 class ImportRefused(Exception):
     """An import that would lose something: one line saying what and how to proceed."""
@@ -85,15 +87,11 @@ class Plan:
         nor git has committed."""
         recorded = self.recorded()
         unknown = [p for p in self.changes if p != self.manifest and p.is_file()
-                   and recorded.get(str(p.relative_to(self.raw))) != _sha256(p)]
+                   and recorded.get(str(p.relative_to(self.raw))) != sha256_file(p)]
         if not unknown:
             return []
         committed = _committed_unchanged(self.root, unknown)
         return [p for p in unknown if p not in committed]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _git(top: Path, *args: str) -> subprocess.CompletedProcess | None:
@@ -127,22 +125,17 @@ def _committed_unchanged(root: Path, paths: list[Path]) -> set[Path]:
 
 
 def _replace_all(changes: dict[Path, bytes | None]) -> None:
-    """Every new file is written beside its target first; only when all are written do they
-    replace their targets, so a failure (a full disk) leaves the old files as they were."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, data in changes.items():
-            if data is not None:
-                tmp = path.with_name(path.name + ".tmp")
-                staged.append((tmp, path))
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_bytes(data)
-    except OSError as e:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise ImportRefused(f"{e.filename}: cannot be written: {e.strerror} (nothing was written)") from None
-    for tmp, path in staged:
-        tmp.replace(path)
+    """Every new file is written beside its target first (never through a link planted at its
+    temporary name); only when all are written do they replace their targets, so a failure (a
+    full disk) leaves the old files as they were."""
+    with StagedFiles() as staged:
+        try:
+            for path, data in changes.items():
+                if data is not None:
+                    staged.write(path, data)
+        except OSError as e:
+            raise ImportRefused(f"{e.filename}: cannot be written: {e.strerror} (nothing was written)") from None
+        staged.replace_all()
     for path, data in changes.items():
         if data is None:
             path.unlink()

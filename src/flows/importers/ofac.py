@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
@@ -314,7 +314,7 @@ class OfacRelease:
         """Every entry, joining add/alt/comments rows by walking the files side by side: OFAC
         writes all of them in ascending ent_num order, so memory holds one entry at a time.
         Raises _Unsorted (before yielding anything out of order) when a file is not sorted."""
-        sides = {n: _Side(self.folder / n, self.info.setdefault(n, FileInfo(n, 0, "", "")))
+        sides = {n: _JoinedFile(self.folder / n, self.info.setdefault(n, FileInfo(n, 0, "", "")))
                  for n in ("add.csv", "alt.csv", COMMENTS) if n in self.present}
         info = self.info["sdn.csv"] = FileInfo("sdn.csv", 0, "", "")
         last = -1
@@ -388,7 +388,7 @@ class _Unsorted(Exception):
     pass
 
 
-class _Side:
+class _JoinedFile:
     """A file joined to sdn.csv on ent_num, read in step (ascending ent_num)."""
 
     def __init__(self, path: Path, info: FileInfo) -> None:
@@ -421,11 +421,3 @@ class _Side:
             out.append((self.head[1], self.head[2]))
             self._advance()
         return out
-
-
-def ref_sort_key(ref: str) -> tuple:
-    return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
-
-
-def iter_all(folder: Path) -> Iterable[Entry]:
-    return OfacRelease(folder).entries(None)

@@ -326,7 +326,3 @@ def _birth_date(d: ET.Element) -> str | None:
     if not date:
         return None
     return date if kind in (None, "EXACT") else f"{date} ({kind.lower()})"
-
-
-def ref_sort_key(ref: str) -> tuple:
-    return (0, 0, ref)
