@@ -3,6 +3,10 @@ Vega-Lite (altair specs, rendered by vl-convert without a browser), and tables, 
 the published views of `data/processed/flows.duckdb`. The page loads nothing from anywhere:
 no script, stylesheet, font or image outside the file.
 
+Three steps: `load` queries the views (`ReportData`), `page_of` shapes what the page shows as
+plain text and numbers (`Page`), and the Jinja2 template `templates/report.html.j2` lays it out
+with autoescape on. A new section or field is a `Page` field and a block of the template.
+
 The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_edges`,
 `flow_counts`, `flow_nodes`, `flow_suppliers`, `flow_recipients`, `sanction_lags`), so each item a chart draws is an element of
 `<g class="... NAME_marks">` in the page, which a test can count against the data.
