@@ -3,17 +3,22 @@ in a real headless Chromium that must lay out and draw every chart."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import os
 import re
 import shutil
 import struct
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from conftest import run_cli
+from flows import report
 from flows.query import connect_read_only
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -180,3 +185,152 @@ def test_charts_render_in_headless_chromium(page: Path, facts: dict, tmp_path: P
 def test_report_default_path_and_missing_build(tmp_path: Path, built: Path) -> None:
     code, _, err = run_cli("report", "--root", str(tmp_path))
     assert code == 1 and "flows build" in err
+
+
+# --- the page from its template: every value escaped exactly once ---------------------------
+
+HOSTILE = {
+    "script": "<script>alert(1)</script>",
+    "entity": "AT&amp;T & Sons",  # already looks escaped: must show as typed, not as "AT&T"
+    "quotes": "\"double\" and 'single' \" onmouseover=\"alert(1)",
+}
+NOT_LINKS = ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,<b>x</b>",
+             "file:///etc/passwd", "//example.org/x"]
+QUOTED_URL = 'https://example.org/?q="><script>alert(1)</script>&a=1'
+
+
+class _Elements(HTMLParser):
+    """Every element's tag, attributes (unescaped) and own text (unescaped), as a browser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None], list[str]]] = []
+        self.open: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs), []))
+        if tag not in ("meta", "br"):  # the page's void elements
+            self.open.append((tag, self.elements[-1][2]))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.open:
+            self.open[-1][1].append(data)
+
+
+def _elements(page: str) -> list[tuple[str, dict[str, str | None], str]]:
+    parser = _Elements()
+    parser.feed(page)
+    return [(tag, attrs, "".join(texts)) for tag, attrs, texts in parser.elements]
+
+
+@pytest.fixture(scope="module")
+def real_data(built: Path) -> report.ReportData:
+    con = connect_read_only(built)
+    try:
+        return report.load(con, report.read_package(built))
+    finally:
+        con.close()
+
+
+def _hostile(data: report.ReportData) -> report.ReportData:
+    """The real data with hostile text in the cells the page shows, in every section."""
+    data = copy.deepcopy(data)
+    script, entity, quotes = HOSTILE.values()
+    data.package = {**data.package, "title": script, "version": entity,
+                    "licenses": [{"title": quotes}]}
+    data.stances = [(quotes, 1)] + data.stances
+    data.transfers.loc[0, ["transfer_id", "supplier", "recipient", "item", "asserted_by"]] = \
+        [quotes, script, entity, quotes, script]
+    contested = data.contested.record_id.iloc[0]
+    data.contested.loc[0, ["label", "asserted_by", "denied_by"]] = [script, entity, quotes]
+    first = data.denials.index[data.denials.record_id == contested][0]
+    data.denials.loc[first, ["claimant", "evidence_text", "source_title", "publisher", "url"]] = \
+        [quotes, script, entity, script, QUOTED_URL]
+    data.answers.loc[:, "authority"] = entity
+    data.answers.loc[data.answers.index[0], "title"] = script
+    n = len(NOT_LINKS)
+    data.sources.loc[data.sources.index[:n], "url"] = NOT_LINKS
+    data.sources.loc[data.sources.index[:n], "title"] = [f"{script} {i}" for i in range(n)]
+    data.sources.loc[data.sources.index[n], ["source_id", "publisher"]] = [quotes, entity]
+    return data
+
+
+def test_every_value_is_escaped_exactly_once(real_data: report.ReportData) -> None:
+    charts = {name: f'<svg data-fake="{name}"></svg>' for name in ("timeline", "flows", "lags")}
+    page = report.render_html(_hostile(real_data), charts)
+    elements = _elements(page)
+    tags = [tag for tag, _, _ in elements]
+    # Nothing the data holds becomes markup: no script, no event handler, and each fake chart
+    # (the only markup taken in as it is) appears once.
+    assert "script" not in tags and "<script" not in page
+    assert not [a for _, attrs, _ in elements for a in attrs if a.startswith("on")]
+    assert tags.count("svg") == 3
+    # A browser reads back exactly what the data holds: escaped once, not twice, not never.
+    texts = [text for _, _, text in elements]
+    script, entity, quotes = HOSTILE.values()
+    assert next(text for tag, _, text in elements if tag == "title") == f"{script} — report"
+    assert next(text for tag, _, text in elements if tag == "h1") == script
+    assert f"published data package version {entity}:" in next(
+        text for tag, attrs, text in elements if attrs.get("class") == "lead")
+    assert ("tr", {"data-stance": quotes}, "") in elements and quotes in texts
+    row = next(attrs for tag, attrs, _ in elements if tag == "tr" and attrs.get("data-record-id") == quotes)
+    assert row == {"data-record-id": quotes}
+    assert f"{script} → {entity}" in texts
+    contested = next(i for i, (tag, attrs, _) in enumerate(elements) if tag == "article")
+    assert elements[contested + 1] == ("h3", {}, script)
+    assert ("blockquote", {"data-denial": quotes}, f": “{script}”") in elements
+    assert ("a", {"href": QUOTED_URL}, entity) in elements  # an http(s) address is a link, quotes and all
+    assert f" — {script}" in "".join(texts)
+    assert texts.count(entity) >= len(real_data.answers)  # every sanction's authority
+    assert ("p", {}, quotes) in elements  # the licence in the footer
+    # Only http(s) addresses become links: a javascript:, data: or file: URL shows its title as text.
+    hrefs = [attrs["href"] for tag, attrs, _ in elements if tag == "a"]
+    assert not set(hrefs) & set(NOT_LINKS) and all(h.startswith(("http://", "https://")) for h in hrefs)
+    for i, _ in enumerate(NOT_LINKS):
+        assert ("td", {}, f"{script} {i}") in elements
+    # In the raw page: each value escaped once; no entity of an entity but the one the data typed.
+    assert "AT&amp;amp;T &amp; Sons" in page and "AT&amp;amp;amp;" not in page
+    assert "&amp;lt;" not in page and "&amp;#" not in page and "&amp;quot;" not in page
+
+
+def test_page_holds_plain_values(real_data: report.ReportData) -> None:
+    """The template reads text, numbers and links only (no frame, timestamp or NaN): the data is
+    shaped for the page before the markup sees it."""
+    page = report.page_of(real_data, {"timeline": "<svg/>", "flows": "<svg/>", "lags": "<svg/>"})
+
+    def leaves(value: object, where: str):
+        if dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                yield from leaves(getattr(value, f.name), f"{where}.{f.name}")
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                yield from leaves(v, f"{where}[{i}]")
+        else:
+            yield where, value
+
+    found = list(leaves(page, "page"))
+    markup = [where for where, v in found if isinstance(v, Markup)]
+    assert markup == ["page.timeline_svg", "page.flows_svg", "page.lags_svg"]
+    wrong = [(where, type(v)) for where, v in found
+             if not isinstance(v, Markup) and type(v) not in (str, int) and v is not None]
+    assert not wrong
+    assert len(page.transfers) == len(real_data.transfers) and len(page.sources) == len(real_data.sources)
+    assert sum(len(c.denials) for c in page.contested) == len(real_data.denials)
+    assert sum(len(f.sanctions) for f in page.answered) == len(real_data.answers)
+
+
+def test_chart_text_is_escaped_by_vega(real_data: report.ReportData) -> None:
+    """The charts go into the page as they are: that is safe only because Vega escapes the names
+    it draws."""
+    data = copy.deepcopy(real_data)
+    script, entity, _ = HOSTILE.values()
+    data.edges.loc[0, "supplier"] = script
+    data.edges.loc[0, "recipient"] = entity
+    svg = report._svg(report.flow_chart(data), "flows")
+    assert "<script" not in svg
+    texts = [text for tag, _, text in _elements(svg) if tag == "text"]
+    assert script in texts and entity in texts

@@ -3,6 +3,10 @@ Vega-Lite (altair specs, rendered by vl-convert without a browser), and tables, 
 the published views of `data/processed/flows.duckdb`. The page loads nothing from anywhere:
 no script, stylesheet, font or image outside the file.
 
+Three steps: `load` queries the views (`ReportData`), `page_of` shapes what the page shows as
+plain text and numbers (`Page`), and the Jinja2 template `templates/report.html.j2` lays it out
+with autoescape on. A new section or field is a `Page` field and a block of the template.
+
 The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_edges`,
 `flow_counts`, `flow_nodes`, `flow_suppliers`, `flow_recipients`, `sanction_lags`), so each item a chart draws is an element of
 `<g class="... NAME_marks">` in the page, which a test can count against the data.
@@ -10,15 +14,17 @@ The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_e
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from .schema import TABLES
 from .targets import OutputRefused, check_file_target, write_replacing
@@ -216,147 +222,179 @@ def lag_chart(data: ReportData) -> dict[str, Any] | None:
 
 
 # --- page -----------------------------------------------------------------------------------
+# What the page shows, as plain text and numbers, apart from its markup: `page_of` builds a
+# `Page` from the query results, templates/report.html.j2 lays it out (and escapes every value).
 
-def _e(value: Any) -> str:
+def text(value: Any) -> str:
+    """A cell as the page shows it: nothing for a missing value, a day for a timestamp."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    return html.escape(str(value))
+    return str(value)
 
 
-def _link(url: Any, text: Any) -> str:
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url)}">{_e(text)}</a>'
-    return _e(text)
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str | None  # only a web address (http, https) is linked: never javascript:, data:, file:
 
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#222;background:#fafafa;line-height:1.45}
-main{max-width:1200px;margin:0 auto;padding:1.5rem 2rem 4rem}
-h1{font-size:1.7rem;margin:.2rem 0}h2{margin-top:2.5rem;border-bottom:2px solid #ddd;padding-bottom:.2rem}
-.lead{color:#555;max-width:60rem}
-dl.counts{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
-dl.counts div{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5rem .9rem;min-width:7rem}
-dl.counts dt{font-size:.8rem;color:#666;text-transform:uppercase;letter-spacing:.03em}
-dl.counts dd{margin:0;font-size:1.6rem;font-weight:600}
-figure{margin:1rem 0;background:#fff;border:1px solid #ddd;border-radius:6px;padding:.8rem;overflow-x:auto}
-figure svg{max-width:none;height:auto}figcaption{color:#555;font-size:.9rem;margin-top:.4rem}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:.88rem;margin:.5rem 0 1rem}
-th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
-article.contested{background:#fff;border:1px solid #ddd;border-left:5px solid #c0392b;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
-blockquote{margin:.4rem 0 .4rem 1rem;padding-left:.8rem;border-left:3px solid #ccc;color:#333}
-.who{font-weight:600}.muted{color:#666;font-size:.85rem}code{font-size:.85em;color:#555}
-a{color:#1f5f99}
-"""
+def link(url: Any, label: Any) -> Link:
+    return Link(text(label), url if isinstance(url, str) and url.startswith(("http://", "https://")) else None)
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    n: int
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    record_id: str
+    supplier: str
+    recipient: str
+    item: str
+    status: str
+    period: str
+    sources: str
+    asserted_by: str
+    denied_by: str
+
+
+@dataclass(frozen=True)
+class Denial:
+    claimant: str
+    quote: str
+    source: Link
+    publisher: str
+    claimed: str | None  # the day the denial was made, when known
+
+
+@dataclass(frozen=True)
+class ContestedRecord:
+    record_id: str
+    heading: str
+    record_type: str
+    asserted_by: str
+    denied_by: str
+    denials: list[Denial]
+
+
+@dataclass(frozen=True)
+class AnsweringSanction:
+    sanction_id: str
+    announced: str
+    authority: str
+    title: str
+    status: str
+    days_after_first_report: str
+    designations: str
+
+
+@dataclass(frozen=True)
+class AnsweredFlow:
+    transfer_id: str
+    supplier: str
+    recipient: str
+    item: str
+    first_reported: str
+    sanctions: list[AnsweringSanction]
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source_id: str
+    source: Link
+    publisher: str
+    source_type: str
+    published: str
+    claims: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the template reads. The charts are SVG drawn by Vega, which escapes the
+    text it draws: they are the only markup the page takes in as it is."""
+    title: str
+    version: str
+    counts: list[Count]
+    stances: list[tuple[str, int]]
+    timeline_svg: Markup
+    timeline_dates: int
+    timeline_types: list[Count]  # dates drawn per record type
+    flows_svg: Markup
+    pairs: int
+    transfers_total: int
+    transfers: list[TransferRow]
+    contested: list[ContestedRecord]
+    lags_svg: Markup | None
+    answered: list[AnsweredFlow]
+    sources: list[SourceRow]
+    licences: str
+
+
+COUNTED = ("transfers", "events", "sanctions", "designations", "actors", "claims", "sources", "records")
+
+
+def page_of(data: ReportData, charts: dict[str, str]) -> Page:
+    pkg = data.package
+    by_type = data.timeline["record_type"].value_counts()
+    return Page(
+        title=text(pkg.get("title") or "flows"),
+        version=text(pkg.get("version") or ""),
+        counts=[Count(key, key, data.counts.get(key, 0)) for key in COUNTED]
+        + [Count("contested", "contested records", len(data.contested))],
+        stances=[(text(stance), n) for stance, n in data.stances],
+        timeline_svg=Markup(charts["timeline"]),
+        timeline_dates=len(data.timeline),
+        timeline_types=[Count(t, t, int(by_type.get(t, 0))) for t in TIMELINE_TYPES],
+        flows_svg=Markup(charts["flows"]),
+        pairs=len(data.edges),
+        transfers_total=data.counts.get("transfers", 0),
+        transfers=[TransferRow(text(t.transfer_id), text(t.supplier), text(t.recipient), text(t.item),
+                               text(t.status), text(t.period), text(t.n_sources), text(t.asserted_by),
+                               text(t.denied_by)) for t in data.transfers.itertuples()],
+        contested=[_contested(c, data.denials[data.denials.record_id == c.record_id])
+                   for c in data.contested.itertuples()],
+        lags_svg=Markup(charts["lags"]) if "lags" in charts else None,
+        answered=[_answered(transfer_id, group)
+                  for transfer_id, group in data.answers.groupby("transfer_id", sort=False)],
+        sources=[SourceRow(text(s.source_id), link(s.url, s.title), text(s.publisher), text(s.source_type),
+                           text(s.published), s.claims) for s in data.sources.itertuples()],
+        licences="; ".join(lic.get("title", lic.get("name", "")) for lic in pkg.get("licenses", [])),
+    )
+
+
+def _contested(c: Any, denials: pd.DataFrame) -> ContestedRecord:
+    return ContestedRecord(
+        text(c.record_id), short(c.label, 200), text(c.record_type), text(c.asserted_by), text(c.denied_by),
+        [Denial(text(d.claimant), text(d.evidence_text), link(d.url, d.source_title), text(d.publisher),
+                d.claimed if isinstance(d.claimed, str) else None) for d in denials.itertuples()])
+
+
+def _answered(transfer_id: str, group: pd.DataFrame) -> AnsweredFlow:
+    first = group.iloc[0]
+    return AnsweredFlow(
+        text(transfer_id), text(first.supplier), text(first.recipient), text(first["item"]),
+        text(first.transfer_first_reported),
+        [AnsweringSanction(text(s.sanction_id), text(s.announced), text(s.authority), text(s.title),
+                           text(s.status), text(s.days_after_first_report), text(s.n_designations))
+         for s in group.itertuples()])
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("flows", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    return env.get_template("report.html.j2")
 
 
 def render_html(data: ReportData, charts: dict[str, str]) -> str:
-    pkg = data.package
-    title = pkg.get("title") or "flows"
-    version = pkg.get("version")
-    n_transfers = data.counts.get("transfers", 0)
-    parts: list[str] = []
-    add = parts.append
-    add(f"<!DOCTYPE html>{REPORT_MARK}")
-    add('<html lang="en"><head><meta charset="utf-8">')
-    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add(f"<title>{_e(title)} — report</title><style>{CSS}</style></head><body><main>")
-    add(f"<h1>{_e(title)}</h1>")
-    add(f'<p class="lead">A report on the published data package'
-        f'{" version " + _e(version) if version else ""}: the flows, who says they happened and who '
-        "denies it, and the sanctions that answer them. Every figure comes from the package's "
-        "DuckDB views; the charts are Vega-Lite, rendered to SVG when the report was written.</p>")
-
-    # counts
-    shown = [("transfers", "transfers"), ("events", "events"), ("sanctions", "sanctions"),
-             ("designations", "designations"), ("actors", "actors"), ("claims", "claims"),
-             ("sources", "sources"), ("records", "records")]
-    add('<section id="counts"><h2>Counts</h2><dl class="counts">')
-    for key, label in shown:
-        add(f'<div><dt>{label}</dt><dd data-count="{key}">{data.counts.get(key, 0)}</dd></div>')
-    add(f'<div><dt>contested records</dt><dd data-count="contested">{len(data.contested)}</dd></div>')
-    add("</dl>")
-    add('<table id="stances"><thead><tr><th>stance</th><th>claims</th></tr></thead><tbody>')
-    for stance, n in data.stances:
-        add(f'<tr data-stance="{_e(stance)}"><td>{_e(stance)}</td><td class="n">{n}</td></tr>')
-    add("</tbody></table></section>")
-
-    # timeline
-    by_type = data.timeline["record_type"].value_counts()
-    add('<section id="timeline"><h2>Timeline</h2>')
-    add(f'<figure id="timeline-chart" data-chart="timeline" data-points="{len(data.timeline)}">{charts["timeline"]}')
-    add("<figcaption>" + ", ".join(f'<span data-timeline-type="{t}" data-n="{int(by_type.get(t, 0))}">'
-                                   f"{int(by_type.get(t, 0))} {t} dates</span>" for t in TIMELINE_TYPES)
-        + ". A sanction announced and taking effect on different days has a date for each; "
-        "open-ended dates are drawn at their known bound.</figcaption></figure></section>")
-
-    # flows
-    add('<section id="flows"><h2>Supplier → recipient</h2>')
-    add(f'<figure id="flow-chart" data-chart="flows" data-edges="{len(data.edges)}" '
-        f'data-transfers="{n_transfers}">{charts["flows"]}')
-    add(f"<figcaption>{n_transfers} transfers between {len(data.edges)} supplier → recipient pairs."
-        "</figcaption></figure>")
-    add('<table id="transfers"><thead><tr><th>supplier → recipient</th><th>item</th><th>status</th>'
-        "<th>period</th><th>sources</th><th>asserted by</th><th>denied by</th></tr></thead><tbody>")
-    for t in data.transfers.itertuples():
-        add(f'<tr data-record-id="{_e(t.transfer_id)}"><td>{_e(t.supplier)} → {_e(t.recipient)}</td>'
-            f"<td>{_e(t.item)}<br><code>{_e(t.transfer_id)}</code></td><td>{_e(t.status)}</td>"
-            f'<td>{_e(t.period)}</td><td class="n">{_e(t.n_sources)}</td>'
-            f"<td>{_e(t.asserted_by)}</td><td>{_e(t.denied_by)}</td></tr>")
-    add("</tbody></table></section>")
-
-    # contested
-    add(f'<section id="contested"><h2>Contested records ({len(data.contested)})</h2>')
-    add('<p class="muted">Records asserted by some parties and denied by others; the denials are '
-        "quoted in full.</p>")
-    for c in data.contested.itertuples():
-        add(f'<article class="contested" data-record-id="{_e(c.record_id)}">')
-        add(f"<h3>{_e(short(c.label, 200))}</h3><p><code>{_e(c.record_id)}</code> ({_e(c.record_type)})</p>")
-        add(f'<p><span class="who">Asserted by:</span> {_e(c.asserted_by)}</p>')
-        add(f'<p><span class="who">Denied by:</span> {_e(c.denied_by)}</p>')
-        for d in data.denials[data.denials.record_id == c.record_id].itertuples():
-            when = f", {_e(d.claimed)}" if isinstance(d.claimed, str) else ""
-            add(f'<blockquote data-denial="{_e(d.claimant)}"><span class="who">{_e(d.claimant)}</span>: '
-                f"“{_e(d.evidence_text)}”<br><span class=\"muted\">{_link(d.url, d.source_title)} — "
-                f"{_e(d.publisher)}{when}</span></blockquote>")
-        add("</article>")
-    add("</section>")
-
-    # sanctions answering flows
-    add('<section id="sanctions"><h2>Sanctions answering each flow</h2>')
-    if "lags" in charts:
-        add(f'<figure id="lag-chart" data-chart="lags">{charts["lags"]}<figcaption>Days between the '
-            "first public report of a flow (its earliest supporting claim) and each sanction "
-            "announced in answer to it.</figcaption></figure>")
-    for transfer_id, group in data.answers.groupby("transfer_id", sort=False):
-        first = group.iloc[0]
-        add(f'<div class="answered" data-record-id="{_e(transfer_id)}" data-sanctions="{len(group)}">')
-        add(f"<h3>{_e(first.supplier)} → {_e(first.recipient)}: {_e(first['item'])}</h3>")
-        add(f'<p class="muted"><code>{_e(transfer_id)}</code>; first reported '
-            f"{_e(first.transfer_first_reported)}; {len(group)} sanction{'s' if len(group) != 1 else ''}</p>")
-        add("<table><thead><tr><th>announced</th><th>authority</th><th>sanction</th><th>status</th>"
-            "<th>days after first report</th><th>designations</th></tr></thead><tbody>")
-        for s in group.itertuples():
-            add(f'<tr data-sanction-id="{_e(s.sanction_id)}"><td>{_e(s.announced)}</td><td>{_e(s.authority)}</td>'
-                f"<td>{_e(s.title)}<br><code>{_e(s.sanction_id)}</code></td><td>{_e(s.status)}</td>"
-                f'<td class="n">{_e(s.days_after_first_report)}</td><td class="n">{_e(s.n_designations)}</td></tr>')
-        add("</tbody></table></div>")
-    add("</section>")
-
-    # sources
-    add(f'<section id="sources"><h2>Sources ({len(data.sources)})</h2>')
-    add("<table><thead><tr><th>source</th><th>publisher</th><th>type</th><th>published</th>"
-        "<th>claims</th></tr></thead><tbody>")
-    for s in data.sources.itertuples():
-        add(f'<tr data-source-id="{_e(s.source_id)}"><td>{_link(s.url, s.title)}</td><td>{_e(s.publisher)}</td>'
-            f'<td>{_e(s.source_type)}</td><td>{_e(s.published)}</td><td class="n">{s.claims}</td></tr>')
-    add("</tbody></table></section>")
-    licences = "; ".join(lic.get("title", lic.get("name", "")) for lic in pkg.get("licenses", []))
-    add(f'<footer class="muted"><p>{_e(licences)}</p></footer>')
-    add("</main></body></html>")
-    return "\n".join(parts) + "\n"
+    return _template().render(page=page_of(data, charts), mark=Markup(REPORT_MARK))
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, Any] | None = None) -> ReportData:
