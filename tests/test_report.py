@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from conftest import run_cli
 from flows import report
+from flows.package import read_package
 from flows.query import connect_read_only
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -231,7 +232,7 @@ def _elements(page: str) -> list[tuple[str, dict[str, str | None], str]]:
 def real_data(built: Path) -> report.ReportData:
     con = connect_read_only(built)
     try:
-        return report.load(con, report.read_package(built))
+        return report.load(con, read_package(built))
     finally:
         con.close()
 
