@@ -243,7 +243,7 @@ def _verdicts(f, values: list[str]) -> tuple[list[bool], list[bool]]:
 
 HOSTILE_STRINGS = ["abc\n", "IR\n", "IR", "actor/iran", "actor/iran\n", "\nactor/iran", "actor/iran ",
                    "https://example.org/x", "https://example.org/\u00a0x", "https://example.org/x\n",
-                   "https://ex.org/\u2028", "texts/a.txt", "texts/a.txt\n", "NPWMD; IFSR", "NPWMD; IFSR\n",
+                   "https://ex.org/\u2028", "https://a\x0bb", "https://a\x1cb", "\x0b", "TASS\x0bsaid", "texts/a.txt", "texts/a.txt\n", "NPWMD; IFSR", "NPWMD; IFSR\n",
                    "", " ", "\t", "\u00a0", "\u3000", "TASS said", "TASS sai", " T A S S s a i ",
                    "TASS\u00a0said", "Ünïcödé text", "en", "EN", "e\u0301", "a" * 300]
 
