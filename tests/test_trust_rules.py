@@ -362,7 +362,19 @@ README_EDITS = {
     "data-dictionary": (lambda t: t.replace("| `stance` | string | yes |", "| `stance` | string |  |", 1),
                         "README.md: generated:data-dictionary:"),
     "markers removed": (lambda t: t.replace("<!-- generated:contents end -->", ""), "README.md: README.md has no contents"),
+    # review of issue 16: a forged second copy of a section, read past by a first-match comparison
+    "section copied with other counts": (
+        lambda t: t + "\n" + re.sub(r"(\| `claims` \| )(\d+)", lambda m: m[1] + str(int(m[2]) + 1),
+                                    t[t.index("<!-- generated:contents start"):t.index("<!-- generated:contents end -->")]
+                                    + "<!-- generated:contents end -->\n", count=1),
+        "README.md: a generated section stands twice"),
 }
+
+
+def test_a_missing_readme_fails_the_check(package: Path):
+    (package / "README.md").unlink()
+    code, lines = check_lines(package)
+    assert code == 1 and "README.md: missing: run `flows build`" in lines, lines
 
 
 @pytest.mark.parametrize("edit", README_EDITS, ids=list(README_EDITS))
@@ -406,6 +418,12 @@ DB_EDITS = {
     "table added": (("CREATE TABLE extra AS SELECT 1 AS x",), "extra"),
     "view added": (("CREATE VIEW extra_view AS SELECT 1 AS x",), "extra_view"),
     "column added": (("ALTER TABLE sources ADD COLUMN x INTEGER",), "sources"),
+    # review of issue 16: what the first digests did not cover
+    "macro replaced": (("CREATE OR REPLACE MACRO known_as_of(as_of) AS TABLE SELECT * FROM claim_details WHERE false",),
+                       "known_as_of()"),
+    "table in another schema": (("CREATE SCHEMA evil", "CREATE TABLE evil.t AS SELECT 1 AS x"), "evil.t"),
+    "comment changed": (("COMMENT ON TABLE timeline IS 'something else'",), "timeline"),
+    "column comment changed": (("COMMENT ON COLUMN claims.stance IS 'something else'",), "claims"),
 }
 
 
@@ -437,10 +455,26 @@ def test_a_database_from_an_older_build_fails_the_check(package_db: Path, tmp_pa
     assert code == 1 and any(x.startswith(f"{DB}: actors: ") for x in lines), lines
 
 
-def test_a_database_beside_a_release_without_digests_fails(package: Path, base_db: Path):
+def test_a_database_without_its_digests_fails(package: Path, base_db: Path):
     shutil.copy(base_db / DB, package / DB)  # the release was built with --no-duckdb
     code, lines = check_lines(package)
-    assert code == 1 and lines[0].startswith(f"{DB}: datapackage.json records no digests"), lines
+    assert code == 1 and lines[0].startswith(f"{DB}: flows.duckdb.digests.json is missing beside it"), lines
+
+
+def test_a_database_with_the_digests_of_another_build_fails(package_db: Path):
+    """Database and digests copied together from another build: their Parquet hashes are not
+    the release's."""
+    digests = package_db / (DB + ".digests.json")
+    record = json.loads(digests.read_text(encoding="utf-8"))
+    record["release"]["claims"] = "0" * 64
+    digests.write_text(json.dumps(record), encoding="utf-8")
+    code, lines = check_lines(package_db)
+    assert code == 1 and lines[0].startswith(f"{DB}: built from other Parquet files"), lines
+
+
+def test_datapackage_json_does_not_depend_on_the_database(base: Path, base_db: Path):
+    assert not (base / DB).exists() and (base_db / DB).is_file()
+    assert (base / "datapackage.json").read_bytes() == (base_db / "datapackage.json").read_bytes()
 
 
 def test_a_corrupt_database_is_a_problem_line(package_db: Path):
@@ -449,19 +483,23 @@ def test_a_corrupt_database_is_a_problem_line(package_db: Path):
     assert code == 1 and lines[0].startswith(f"{DB}: not a readable DuckDB database"), lines
 
 
-def test_database_digests_do_not_depend_on_row_order(package_db: Path):
+def test_database_digests_do_not_depend_on_row_order(package_db: Path, tmp_path: Path):
     import duckdb
 
-    from flows.dbdigest import database_digests, digests
+    from flows.dbdigest import database_digests
 
     recorded = database_digests(package_db / DB)
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{package_db / DB}' AS src (READ_ONLY)")
-    for name in recorded:
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM src."{name}" ORDER BY random()')
-    con.execute("DETACH src")
-    assert digests(con) == recorded
-
+    shuffled = tmp_path / "shuffled.duckdb"
+    shutil.copy(package_db / DB, shuffled)
+    con = duckdb.connect(str(shuffled))
+    tables = [n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()]
+    for name in tables:  # the same table, comments and all, its rows stored in another order
+        con.execute(f'CREATE TEMP TABLE _rows AS SELECT * FROM "{name}" ORDER BY random()')
+        con.execute(f'DELETE FROM "{name}"')
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM _rows')
+        con.execute("DROP TABLE _rows")
+    con.close()
+    assert database_digests(shuffled) == recorded
 
 # --- a corrupt Parquet file whose hash was updated to match it ---------------------------------
 

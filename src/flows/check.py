@@ -20,12 +20,12 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from .date_rules import edtf_problems
-from .dbdigest import DESCRIPTOR_KEY, database_digests, digest_problems
+from .dbdigest import database_digests, digest_problems, read_digests
 from .ddl import schema_sql, views_sql
 from .docs import SECTIONS, published_contents, render_readme, section
 from .errors import CurationError, Problem
 from .package import PACKAGE_KEYS, PROCESSED, SOURCE_COLUMNS, descriptor, descriptor_text, table_schema
-from .publish import DUCKDB_FILE, SQL_FILES, recover, sha256_file
+from .publish import DUCKDB_DIGESTS, DUCKDB_FILE, SQL_FILES, recover, sha256_file
 from .schema import TABLES
 from .validate import published_problems
 
@@ -116,8 +116,6 @@ def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, 
         return e.problems
     except ValueError as e:  # unknown keys in package.yaml
         return [Problem("data/raw/package.yaml", None, str(e), "package_yaml")]
-    if DESCRIPTOR_KEY in package:  # verified against the database itself (_database_problems)
-        expected[DESCRIPTOR_KEY] = package[DESCRIPTOR_KEY]
     problems = []
     for key in [*expected, *(k for k in package if k not in expected)]:
         if key == "resources" or package.get(key) == expected.get(key):
@@ -149,28 +147,41 @@ def _descriptor_problems(root: Path, package: dict[str, Any], hashes: dict[str, 
 def _readme_problems(root: Path, processed: Path) -> list[Problem]:
     """The README's generated sections against what the schema and the published tables give."""
     path = root / "README.md"
-    if not path.is_file():
-        return []
+    if not path.is_file():  # a release always has one (publish.REQUIRED_FILES)
+        return [Problem("README.md", None, "missing: run `flows build`", "file_missing")]
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         expected = render_readme(text, published_contents(processed))
     except ValueError as e:  # no markers
         return [Problem("README.md", None, str(e), "readme_unmarked")]
-    return [Problem("README.md", f"generated:{name}", "differs from what the published tables give "
-                    "(edited by hand, or from another build): run `flows build`", "readme_differs")
-            for name in SECTIONS if section(text, name) != section(expected, name)]
+    problems = [Problem("README.md", f"generated:{name}", "differs from what the published tables give "
+                        "(edited by hand, or from another build): run `flows build`", "readme_differs")
+                for name in SECTIONS if section(text, name) != section(expected, name)]
+    if not problems and text != expected:  # a later copy of a section, which the build rewrites too
+        problems.append(Problem("README.md", None, "a generated section stands twice, one copy not as the "
+                                "build writes it: remove the copy, or run `flows build`", "readme_differs"))
+    return problems
 
 
-def _database_problems(root: Path, package: dict[str, Any]) -> list[Problem]:
-    """flows.duckdb, when present, against the digests recorded in datapackage.json."""
-    rel = f"{PROCESSED}/{DUCKDB_FILE}"
+def _database_problems(root: Path, hashes: dict[str, str]) -> list[Problem]:
+    """flows.duckdb, when present, against the digests written beside it at publish, and those
+    against the release's Parquet files (a database from another build)."""
+    rel, digests_rel = f"{PROCESSED}/{DUCKDB_FILE}", f"{PROCESSED}/{DUCKDB_DIGESTS}"
     if not (root / rel).is_file():
+        if (root / digests_rel).exists():
+            return [Problem(digests_rel, None, f"left without {DUCKDB_FILE}: remove it, or run `flows build`",
+                            "database_undigested")]
         return []  # optional: not committed, not needed by the tables
-    recorded = package.get(DESCRIPTOR_KEY)
-    if not isinstance(recorded, dict) or not all(isinstance(v, str) for v in recorded.values()):
-        return [Problem(rel, None, f"datapackage.json records no digests of it ({DESCRIPTOR_KEY}): it comes "
-                        "from another build, or the release was built with --no-duckdb; run `flows build`",
-                        "database_undigested")]
+    try:
+        release, recorded = read_digests(root / rel)
+    except FileNotFoundError:
+        return [Problem(rel, None, f"{DUCKDB_DIGESTS} is missing beside it: it comes from another build, or "
+                        "was copied without its digests; run `flows build`", "database_undigested")]
+    except (ValueError, OSError) as e:
+        return [Problem(digests_rel, None, f"unreadable: {e}; run `flows build`", "database_undigested")]
+    if release != hashes:
+        return [Problem(rel, None, "built from other Parquet files than the release's (a database of "
+                        "another build): run `flows build`", "database_differs")]
     try:
         found = database_digests(root / rel)
     except duckdb.Error as e:
@@ -212,7 +223,7 @@ def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bo
     try:
         problems += _descriptor_problems(root, package, hashes, rows, sources)
         problems += _readme_problems(root, processed)
-        problems += _database_problems(root, package)
+        problems += _database_problems(root, hashes)
         problems += edtf_problems(processed)
         return problems + published_problems(texts_root or root, processed), recovered
     except (duckdb.Error, pyarrow.ArrowException, OSError) as e:

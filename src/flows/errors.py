@@ -60,9 +60,9 @@ CODES: dict[str, str] = {
     "package_yaml": "data/raw/package.yaml is not a valid package description.",
     "readme_unmarked": "README.md has no markers for its generated sections.",
     "readme_differs": "A generated section of README.md differs from what the published tables give.",
-    "database_undigested": "datapackage.json records no digests of flows.duckdb.",
+    "database_undigested": "flows.duckdb has no readable digests beside it (flows.duckdb.digests.json), or they have no database.",
     "database_unreadable": "flows.duckdb is not a readable DuckDB database.",
-    "database_differs": "flows.duckdb differs from the digests recorded in datapackage.json.",
+    "database_differs": "flows.duckdb differs from its digests, or was built from other Parquet files.",
 }
 GENERIC = "problem"
 

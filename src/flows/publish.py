@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .ddl import known_as_of_macro, question_views_sql, schema_sql, sql_string, views_sql
-from .dbdigest import DESCRIPTOR_KEY, database_digests
+from .dbdigest import DIGESTS_SUFFIX, write_digests
 from .docs import published_contents, render_readme
 from .dtypes import frame_to_arrow
 from .errors import Problem
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # `flows check` reads no frames: it need not import pandas
 JOURNAL = ".flows-publish-journal.json"
 STAGING = ".flows-staging"
 DUCKDB_FILE = "flows.duckdb"
+DUCKDB_DIGESTS = DUCKDB_FILE + DIGESTS_SUFFIX  # beside it: its digests (flows.dbdigest)
 DUCKDB_MEMORY_LIMIT = "512MB"
 # Files a release consists of, besides one Parquet file per table (relative to the root).
 SQL_FILES = (f"{PROCESSED}/schema.sql", f"{PROCESSED}/views.sql")
@@ -156,7 +157,7 @@ def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
     pa.default_memory_pool().release_unused()
     if with_duckdb:
         write_duckdb(processed, processed / DUCKDB_FILE)
-        package[DESCRIPTOR_KEY] = database_digests(processed / DUCKDB_FILE)  # verified by `flows check`
+        write_digests(processed / DUCKDB_FILE, hashes)  # verified by `flows check`
     (staging / "datapackage.json").write_text(descriptor_text(package), encoding="utf-8")
     return staging
 
@@ -176,8 +177,9 @@ class PublishError(Exception):
 # The journal names the files it moves; these are the only names it may name (relative to the
 # root), and a release has at least REQUIRED_FILES. A journal of the release's size is ~1 KB.
 RELEASE_NAMES = frozenset({"datapackage.json", "README.md", *SQL_FILES, f"{PROCESSED}/{DUCKDB_FILE}",
+                           f"{PROCESSED}/{DUCKDB_DIGESTS}",
                            *(f"{PROCESSED}/{name}.parquet" for name in TABLES)})
-REQUIRED_FILES = RELEASE_NAMES - {f"{PROCESSED}/{DUCKDB_FILE}"}
+REQUIRED_FILES = RELEASE_NAMES - {f"{PROCESSED}/{DUCKDB_FILE}", f"{PROCESSED}/{DUCKDB_DIGESTS}"}
 JOURNAL_MAX_BYTES = 64 * 1024
 # Folders a publish moves files between: each must be a real folder, not a symbolic link.
 STAGING_DIRS = (STAGING, f"{STAGING}/data", f"{STAGING}/{PROCESSED}")
@@ -263,7 +265,7 @@ def _obsolete_files(out_root: Path, files: list[str]) -> list[Path]:
     keep = set(files)
     obsolete = [processed / f"{DUCKDB_FILE}.wal"]
     if f"{PROCESSED}/{DUCKDB_FILE}" not in keep:
-        obsolete.append(processed / DUCKDB_FILE)
+        obsolete += [processed / DUCKDB_FILE, processed / DUCKDB_DIGESTS]
     obsolete += [p for p in processed.iterdir()
                  if p.name.endswith(".parquet") and f"{PROCESSED}/{p.name}" not in keep]
     return [p for p in obsolete if p.is_symlink() or p.is_file()]
