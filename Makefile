@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+:
-#   make build   creates .venv, installs flows and its pinned dependencies, builds the package
-#   make test    the same set-up, then the whole test suite (drift check included)
+#   make build      creates .venv, installs flows and its pinned dependencies, builds the package
+#   make test       the same set-up, then the whole test suite (drift check included); what CI runs
+#   make test-fast  the suite without the tests marked slow or perf (pyproject.toml), for each edit
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test test-long check clean-venv
+.PHONY: build test test-fast test-long check clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "flows needs Python 3.11 or newer"'
@@ -21,6 +22,10 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Every test but those marked slow or perf, spread over the machine's cores (pytest-xdist).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not perf" -n auto
 
 # The trust suites at length: thousands of fuzz examples, 100 killed builds and recoveries,
 # 20 pairs of concurrent builds and 20 checks during a build.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,14 @@ from typer.testing import CliRunner
 
 from flows.build import build
 from flows.cli import app
+from flows.load import load_curation
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SOURCES = (ROOT / ".." / "shared" / "sources").resolve()
+# The shared archive beside the project, unless FLOWS_SHARED_SOURCES names it (a copy of the
+# project elsewhere, as tests/test_new_source.py runs).
+SHARED_SOURCES = Path(os.environ.get("FLOWS_SHARED_SOURCES") or ROOT / ".." / "shared" / "sources").resolve()
+# Session fixtures build before any test's monkeypatch: they read it from here.
+os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +30,18 @@ def _shared_sources(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh build of the project's data/raw, published into a temporary folder."""
-    import os
-
-    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
     out = tmp_path_factory.mktemp("built")
     build(ROOT, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def curated() -> dict[str, list[dict]]:
+    """Every row curated in data/raw, per table. Tests take the expected counts of the data
+    from here (never a pinned number), so that a correct new source does not break them."""
+    import os
+
+    return load_curation(ROOT).rows
 
 
 def copy_project(dest: Path) -> Path:
@@ -39,11 +51,19 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def _built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project built once (without flows.duckdb): what each `project` copies."""
+    template = copy_project(tmp_path_factory.mktemp("built-project"))
+    build(template, with_duckdb=False)
+    return template
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A built copy of the project, to break on purpose."""
-    copy_project(tmp_path)
-    build(tmp_path, with_duckdb=False)
+def project(tmp_path: Path, _built_project: Path) -> Path:
+    """A built copy of the project, to break on purpose. A build gives the same bytes each time,
+    so a copy of one build stands for a build of each copy (and costs far less)."""
+    shutil.copytree(_built_project, tmp_path, symlinks=True, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -80,6 +80,7 @@ def _release(root: Path) -> dict[str, str]:
     return {f: sha256_file(root / f) for f in files}
 
 
+@pytest.mark.slow
 def test_killed_builds_leave_old_or_new_release(project: Path):
     """SIGKILL a build at random moments; after recovery, the outputs are entirely the old
     release or entirely the new one (checked against the sha256 manifest), never a mix."""
@@ -135,6 +136,7 @@ publish.recover(Path(sys.argv[1]))
 """
 
 
+@pytest.mark.slow
 def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Path, tmp_path: Path):
     """SIGKILL the roll-forward of an interrupted publish at random moments, itself interrupted
     after a random number of moves: the next command finishes it, and the release is entirely

@@ -239,6 +239,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     return [r for r in csv.reader(io.StringIO(text, newline=""), strict=True) if r]
 
 
+@pytest.mark.slow
 def test_whole_ofac_release_2023_12_28_is_read_completely():
     path = FULL / "ofac-2023-12-28" / "sdn.csv"
     expected = _csv_rows(path)
@@ -252,6 +253,7 @@ def test_whole_ofac_release_2023_12_28_is_read_completely():
     assert got[-1][1] == expected[-1][1] and info.terminator
 
 
+@pytest.mark.slow
 def test_whole_ofac_release_2021_04_is_read_completely():
     folder = FULL / "ofac-2021-04"
     counts = {name: len(_csv_rows(folder / name)) for name in ("sdn.csv", "add.csv", "alt.csv")}
@@ -370,6 +372,7 @@ def test_un_end_tag_in_a_comment_does_not_cut_an_entry(tmp_path: Path):
 
 # -- UN whole releases ---------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_whole_un_release_2020_is_read_completely():
     path = FULL / "un-2020-03-20" / "consolidated.xml"
     text = path.read_text(encoding="utf-8")

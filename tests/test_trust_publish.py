@@ -512,6 +512,7 @@ def _trials(default: int) -> int:
     return int(os.environ.get("FLOWS_CONCURRENT_TRIALS", str(default)))
 
 
+@pytest.mark.slow
 def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, Path], tmp_path: Path):
     """Two builds of different curations into one folder at once: both succeed in turn, each
     publishes its own data whole, and the folder ends with the release of the one that
@@ -544,6 +545,7 @@ def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, 
     assert survived == trials
 
 
+@pytest.mark.slow
 def test_check_during_a_build_reads_a_whole_release(pkg: Path):
     """`flows check` started while a build writes its staging folder checks the old release
     (or waits for the publish), and leaves the build alone."""

@@ -35,6 +35,11 @@ def rows(con, sql: str, *params) -> list[dict]:
     return [dict(zip(names, r)) for r in result.fetchall()]
 
 
+def designations(curated: dict, **match: str) -> list[dict]:
+    """The curated designations whose fields have the given values."""
+    return [d for d in curated["designations"] if all(d[k] == v for k, v in match.items())]
+
+
 def one(con, sql: str, *params) -> dict:
     found = rows(con, sql, *params)
     assert len(found) == 1, found
@@ -124,18 +129,20 @@ def test_what_iran_asks_in_return_is_not_recorded_as_delivered(con):
     assert exchange["to_record_id"] == DRONES
 
 
-def test_which_sanctions_answer_the_drone_transfers_and_when(con):
+def test_which_sanctions_answer_the_drone_transfers_and_when(con, curated):
     answers = {r["sanction_id"]: r for r in rows(con, "SELECT * FROM sanctions_answering_transfers WHERE transfer_id = ?", DRONES)}
     eu = answers["sanction/eu-2022-10-20-iran-drones"]
     assert (eu["authority"], eu["announced"]) == ("Council of the European Union", "2022-10-20")
     uk = answers["sanction/uk-2022-10-20-iran-drones"]
-    assert uk["n_designations"] == 4
+    assert uk["n_designations"] == len(designations(curated, sanction_id="sanction/uk-2022-10-20-iran-drones")) >= 4
     assert "Seyed Hojatollah GHOREISHI" in uk["targets"] and "Shahed Aviation Industries Research Center" in uk["targets"]
     us = answers["sanction/us-treasury-2022-09-08-iran-uav"]
-    assert us["announced"] == "2022-09-08" and us["n_designations"] == 4
-    # The first public report was Jake Sullivan's of 11 July 2022, published on 12 July.
-    assert eu["transfer_first_reported"] == dt.date(2022, 7, 12)
-    assert eu["days_after_first_report"] == 100
+    assert us["announced"] == "2022-09-08"
+    assert us["n_designations"] == len(designations(curated, sanction_id="sanction/us-treasury-2022-09-08-iran-uav")) >= 4
+    # The first public report was Jake Sullivan's of 11 July 2022, published on 12 July (a source
+    # found later may report it earlier).
+    assert eu["transfer_first_reported"] <= dt.date(2022, 7, 12)
+    assert eu["days_after_first_report"] == (dt.date(2022, 10, 20) - eu["transfer_first_reported"]).days
     assert len(answers) == len(set(answers))  # one row per sanction: no duplicate links
 
 
@@ -150,13 +157,16 @@ def test_kyiv_strike_date_and_divergent_tolls(con):
     assert ("The Kyiv Independent", "at least 4") in tolls
 
 
-def test_uk_designations_of_20_october_2022_and_their_eu_and_ofac_counterparts(con):
+def test_uk_designations_of_20_october_2022_and_their_eu_and_ofac_counterparts(con, curated):
     uk = rows(con, "SELECT list_reference, target FROM designations_by_authority "
                    "WHERE authority LIKE 'UK%' AND listed = '2022-10-20' ORDER BY list_reference")
-    assert [r["list_reference"] for r in uk] == ["RUS1652", "RUS1653", "RUS1654", "RUS1655"]
+    assert [r["list_reference"] for r in uk] == sorted(
+        d["list_reference"] for d in designations(curated, authority_id="actor/hm-government", listed="2022-10-20"))
+    assert {"RUS1652", "RUS1653", "RUS1654", "RUS1655"} <= {r["list_reference"] for r in uk}
     multi = {r["target"]: r for r in rows(con, "SELECT * FROM multi_listed_targets")}
     ghoreishi = multi["Seyed Hojatollah GHOREISHI"]
-    assert ghoreishi["n_authorities"] == 3
+    assert ghoreishi["n_authorities"] == len({d["authority_id"] for d in designations(
+        curated, target_actor_id="actor/seyed-hojatollah-ghoreishi")}) >= 3
     for ref in ("EU-145112", "39096", "RUS1654"):
         assert ref in ghoreishi["references"]
     shahed = multi["Shahed Aviation Industries Research Center"]
@@ -168,9 +178,9 @@ def test_uk_designations_of_20_october_2022_and_their_eu_and_ofac_counterparts(c
     assert {r["value"] for r in birth} >= {"1964-09-27"}
 
 
-def test_ofac_designations_have_no_listed_date(con):
+def test_ofac_designations_have_no_listed_date(con, curated):
     ofac = rows(con, "SELECT listed, program_tags FROM designations_by_authority WHERE authority LIKE '%OFAC%'")
-    assert len(ofac) == 17
+    assert len(ofac) == len(designations(curated, authority_id="actor/us-treasury-ofac")) >= 17
     assert all(r["listed"] is None for r in ofac)
     tags = one(con, "SELECT program_tags FROM designations WHERE list_reference = '39096'")["program_tags"]
     assert tags == "NPWMD; IFSR; IRAN-CON-ARMS-EO"
@@ -207,13 +217,14 @@ def test_evidence_behind_a_record(con):
     assert all(e["source_title"] and e["evidence_type"] in ("quote", "paraphrase", "list_row") for e in evidence)
 
 
-def test_actor_profile(con):
+def test_actor_profile(con, curated):
     iran = one(con, "SELECT * FROM actor_profile WHERE actor_id = 'actor/iran'")
     assert iran["n_supplied"] >= 8 and "Armed drones (Iranian-made) → Russia [in_use]" in iran["supplied"]
     peskov = one(con, "SELECT * FROM actor_profile WHERE name = 'Dmitry Peskov'")
     assert peskov["n_denials"] >= 1 and "armed drones" in peskov["denied"]
     shahed = one(con, "SELECT * FROM actor_profile WHERE actor_id = 'actor/shahed-aviation-industries'")
-    assert shahed["n_designations"] == 3
+    assert shahed["n_designations"] == len(designations(
+        curated, target_actor_id="actor/shahed-aviation-industries")) >= 3
 
 
 def test_flows_views_lists_them(built: Path):
@@ -228,9 +239,9 @@ def test_flows_views_lists_them(built: Path):
 def test_every_article_paragraph_is_covered():
     curation = load_curation(ROOT)
     articles = full_text_articles(curation)
-    assert articles == ["source/article-2022-10-iranian-drones-rift-with-west"]
-    paragraphs = coverage(curation, articles[0])
-    assert len(paragraphs) == 30
-    assert [p.number for p in paragraphs if p.status == "MISSING"] == []
+    assert "source/article-2022-10-iranian-drones-rift-with-west" in articles
+    assert len(coverage(curation, "source/article-2022-10-iranian-drones-rift-with-west")) == 30
+    for article in articles:
+        assert [p.number for p in coverage(curation, article) if p.status == "MISSING"] == [], article
     code, out, _ = run_cli("coverage", "--root", str(ROOT))
     assert code == 0 and "| 9 | cited |" in out
