@@ -211,3 +211,31 @@ def test_synth_draws_from_the_schemas_enumerations():
     assert {k[0] for k in synth.SOURCE_KINDS} == set(schema.SOURCE_TYPES)
     with pytest.raises(ValueError, match="not in the schema"):
         synth.weighted(schema.STANCES, {"rumours": 2})
+
+
+# --- the loader's problems carry their own codes ------------------------------------------------
+
+# One fault of the fault corpus per code the loader gives (tests/test_faults.py).
+LOADER_CODES = {
+    "octal number": "yaml_form", "alias bomb": "yaml_form", "merge key with a mapping": "yaml_form",
+    "text in Latin-1": "not_utf8", "empty required text": "required", "unknown key in source": "unknown_field",
+    "unknown folder": "stray_entry",
+    "impossible date": "yaml_form",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOADER_CODES))
+def test_a_curation_fault_carries_its_code(project: Path, name: str):
+    from test_faults import FAULT_TEXT, FAULTS
+
+    fault = next(f for f in FAULTS if f.name == name)
+    raw = project / "data" / "raw"
+    (raw / "texts" / "zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
+    for rel, content in fault.files.items():
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        (raw / rel).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    code, stdout, _ = run_cli("build", "--root", str(project), "--no-duckdb", "--format", "json")
+    assert code == 1
+    problems = json.loads(stdout)["problems"]
+    assert [p["code"] for p in problems] == [LOADER_CODES[name]], problems
+    assert problems[0]["file"] == fault.where.split(":")[0]

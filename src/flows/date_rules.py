@@ -51,7 +51,7 @@ def edtf_problems(processed: Path) -> list[Problem]:
                                f"true) WHERE ({columns}) IS NOT DISTINCT FROM (?, ?, ?) ORDER BY file_row_number "
                                f"LIMIT {ROWS_SHOWN}",
                                [value, earliest, latest]).fetchall()
-            problems += [Problem(f"{PROCESSED}/{name}.parquet [{key}]", wrong[0], wrong[1]) for (key,) in rows]
+            problems += [Problem(f"{PROCESSED}/{name}.parquet [{key}]", wrong[0], wrong[1], "edtf") for (key,) in rows]
     finally:
         con.close()
     return problems

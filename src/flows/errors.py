@@ -19,8 +19,22 @@ class Location:
 # Every problem code, with what it means. A code is never renamed once published (tools match on
 # it); the list is generated into docs/problems.md (tests/test_problems.py keeps it in step).
 CODES: dict[str, str] = {
-    "problem": "Any other problem (its message says what): the loader, the importers and the "
-               "publisher have no finer codes yet.",
+    "problem": "Any other problem (its message says what): the importers and the publisher have "
+               "no finer codes yet.",
+    # curation files as read (flows.load, flows.texts)
+    "raw_missing": "There is no data/raw folder at the root.",
+    "file_refused": "A curation file, archived text or folder is a link, pipe, device or socket (never read).",
+    "stray_entry": "Something in data/raw that is not a curation file or folder.",
+    "not_utf8": "A curation file or archived text is not valid UTF-8.",
+    "file_empty": "A curation file is empty.",
+    "yaml_invalid": "A curation file is not valid YAML.",
+    "yaml_form": "A YAML form curation files do not use: a number not in plain decimal, a date that does not "
+                 "exist, an anchor, alias, tag or merge key.",
+    "curation_shape": "A curation file, record or entry is not the list or mapping it must be.",
+    "unknown_field": "A key the schema does not define.",
+    "wrong_type": "A value of the wrong type for its field (text, date, number, true/false).",
+    "source_id_name": "A source's id is not the one its file's name gives.",
+    "claim_id": "A claim's own id is not usable text.",
     # field constraints: the schema's rules on one value (flows.constraints)
     "required": "A required value is missing.",
     "enum": "A value is not one of the values its field allows.",
@@ -33,6 +47,7 @@ CODES: dict[str, str] = {
     "unknown_reference": "A foreign key names a row its target table does not have.",
     "range_order": "A range's low, best and high figures are out of order.",
     "date_order": "A date's earliest bound is after its latest.",
+    "edtf": "A date is not a valid EDTF string, or its earliest/latest dates are not the ones it gives.",
     "country_code": "A country code is not an ISO 3166-1 alpha-2 code.",
     "registry_stale": "The records registry lists a record its record table does not have.",
     "registry_missing": "A record is missing from the records registry.",

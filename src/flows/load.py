@@ -275,23 +275,23 @@ def parse_yaml(raw: bytes, shown: str) -> Any:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise CurationError.at(Location(shown, line), None,
-                               f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
+                               f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8", "not_utf8")
     if not text.strip():
-        raise CurationError.at(Location(shown, 1), None, "the file is empty")
+        raise CurationError.at(Location(shown, 1), None, "the file is empty", "file_empty")
     try:
         _refuse_anchors_aliases_and_tags(text)
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader (CSafeLoader)
     except _Refusal as e:
-        raise CurationError.at(Location(shown, e.problem_mark.line + 1), e.field, e.problem) from None
+        raise CurationError.at(Location(shown, e.problem_mark.line + 1), e.field, e.problem, "yaml_form") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(x for x in (e.context, e.problem) if x)
-        raise CurationError.at(Location(shown, line), None, f"invalid YAML: {what}")
+        raise CurationError.at(Location(shown, line), None, f"invalid YAML: {what}", "yaml_invalid")
     except yaml.YAMLError as e:
-        raise CurationError.at(Location(shown), None, f"invalid YAML: {e}")
+        raise CurationError.at(Location(shown), None, f"invalid YAML: {e}", "yaml_invalid")
     except (ValueError, TypeError, KeyError, AttributeError) as e:  # a constructor's, on odd input
-        raise CurationError.at(Location(shown), None, f"invalid YAML: {_shown(str(e), 200)}") from None
+        raise CurationError.at(Location(shown), None, f"invalid YAML: {_shown(str(e), 200)}", "yaml_invalid") from None
 
 
 def _typed(value: Any, f: Field, origin: RowSource) -> Any:
@@ -311,12 +311,12 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
             return value
         hint = " (YAML reads yes/no/on/off and bare dates as other types: quote it)" \
             if isinstance(value, (bool, dt.date)) else ""
-        raise CurationError.at(where, f.name, f"expected text, got {type(value).__name__} {_brief(value)}{hint}")
+        raise CurationError.at(where, f.name, f"expected text, got {type(value).__name__} {_brief(value)}{hint}", "wrong_type")
     if kind == "edtf":
         if isinstance(value, bool) or not isinstance(value, (str, int, dt.date)):
-            raise CurationError.at(where, f.name, f"expected an EDTF date string, got {_brief(value)}")
+            raise CurationError.at(where, f.name, f"expected an EDTF date string, got {_brief(value)}", "wrong_type")
         if isinstance(value, dt.datetime):
-            raise CurationError.at(where, f.name, f"expected a date, not a date-time: {_brief(value)}")
+            raise CurationError.at(where, f.name, f"expected a date, not a date-time: {_brief(value)}", "wrong_type")
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if kind == "date":
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -326,21 +326,21 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {_brief(value)}")
+        raise CurationError.at(where, f.name, f"expected a date YYYY-MM-DD, got {_brief(value)}", "wrong_type")
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             if -(2**63) <= value < 2**63:  # stored as a 64-bit integer
                 return value
-            raise CurationError.at(where, f.name, f"{value} is out of range for a 64-bit integer")
-        raise CurationError.at(where, f.name, f"expected a whole number, got {_brief(value)}")
+            raise CurationError.at(where, f.name, f"{value} is out of range for a 64-bit integer", "wrong_type")
+        raise CurationError.at(where, f.name, f"expected a whole number, got {_brief(value)}", "wrong_type")
     if kind == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise CurationError.at(where, f.name, f"expected a number, got {_brief(value)}")
+        raise CurationError.at(where, f.name, f"expected a number, got {_brief(value)}", "wrong_type")
     if kind == "boolean":
         if isinstance(value, bool):
             return value
-        raise CurationError.at(where, f.name, f"expected true or false, got {_brief(value)}")
+        raise CurationError.at(where, f.name, f"expected true or false, got {_brief(value)}", "wrong_type")
     raise AssertionError(kind)
 
 
@@ -349,7 +349,7 @@ def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str
     """Type one mapping as a row of `table`; keys in extra_keys are returned untyped."""
     if not isinstance(mapping, LineDict):
         raise CurationError.at(Location(shown, line), None,
-                               f"each {what} must be a mapping of field: value, got {type(mapping).__name__}")
+                               f"each {what} must be a mapping of field: value, got {type(mapping).__name__}", "curation_shape")
     origin = RowSource(shown, mapping.line, mapping.key_lines)
     fields = _curated(table.name)
     if not mapping.keys() <= fields.keys() | extra_keys:
@@ -357,14 +357,14 @@ def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str
         key = unknown[0]
         raise CurationError.at(origin.at(key), key,
                                f"unknown field in {what} (a {table.name} row takes: "
-                               f"{', '.join(sorted(set(fields) | extra_keys))})")
+                               f"{', '.join(sorted(set(fields) | extra_keys))})", "unknown_field")
     row: dict[str, Any] = {}
     for name, f in fields.items():
         value = _typed(mapping.get(name), f, origin)
         if f.required and (value is None or (type(value) is str and (not value or value.isspace()))):
             raise CurationError.at(origin.at(name) if name in mapping else origin.at(), name,
                                    f"required field missing in {what}" if value is None else
-                                   f"required field empty in {what}: an empty or blank text is no value")
+                                   f"required field empty in {what}: an empty or blank text is no value", "required")
         row[name] = value
     for key in extra_keys & set(mapping):
         row[key] = mapping[key]
@@ -388,7 +388,7 @@ def _list(value: Any, shown: str, line: int, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise CurationError.at(Location(shown, line), what, f"expected a list of {what}")
+        raise CurationError.at(Location(shown, line), what, f"expected a list of {what}", "curation_shape")
     return value
 
 
@@ -444,7 +444,7 @@ def _children(parent: Table) -> list[Table]:
 def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
     if not isinstance(doc, list):
         raise CurationError.at(Location(shown, 1), None,
-                               f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`)")
+                               f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`)", "curation_shape")
     children = _children(table)
     for item in doc:
         row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
@@ -479,7 +479,7 @@ def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
         if not (isinstance(item, LineDict) and set(item) == {"paragraph", "reason"}
                 and isinstance(item["paragraph"], int) and isinstance(item["reason"], str)):
             raise CurationError.at(Location(shown, getattr(item, "line", line)), UNCITED_KEY,
-                                   "each entry is {paragraph: <number>, reason: <text>}")
+                                   "each entry is {paragraph: <number>, reason: <text>}", "curation_shape")
         out[item["paragraph"]] = item["reason"]
     return out
 
@@ -487,19 +487,19 @@ def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
 def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
-                               "a source file is a mapping with `source:` and `claims:`")
+                               "a source file is a mapping with `source:` and `claims:`", "curation_shape")
     unknown = sorted(set(doc) - {"source", "claims", UNCITED_KEY})
     if unknown:
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
-                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY})")
+                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY})", "unknown_field")
     if "source" not in doc:
-        raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file")
+        raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file", "required")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
                           doc.key_lines["source"])
     expected = f"source/{stem}"
     if source["source_id"] != expected:
         raise CurationError.at(origin.at("source_id"), "source_id",
-                               f"must be {expected!r}, after the file's name")
+                               f"must be {expected!r}, after the file's name", "source_id_name")
     out.add("sources", source, origin)
     out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
     claims_table = TABLES["claims"]
@@ -510,7 +510,7 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
         if local is not None and not (isinstance(local, str) and local.strip()):
             raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY,
                                    "expected text" if not isinstance(local, str) else
-                                   "empty: give the claim an id, or leave `id:` out for the default one")
+                                   "empty: give the claim an id, or leave `id:` out for the default one", "claim_id")
         claim["claim_id"] = f"claim/{stem}/{local or default_claim_slug(claim)}"
         claim["source_id"] = source["source_id"]
         claim_origin.field_lines = {**claim_origin.field_lines,
@@ -532,7 +532,7 @@ def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
     try:
         fd = open_folder(folder, raw_fd)
     except Refused as e:  # a link put in its place since the listing
-        problems.append(Problem(f"{RAW}/{folder}", None, refusal(e.reason, "a folder")))
+        problems.append(Problem(f"{RAW}/{folder}", None, refusal(e.reason, "a folder"), "file_refused"))
         return
     if fd is None:
         return
@@ -542,7 +542,7 @@ def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
             if os.path.splitext(name)[1] not in (".yaml", ".md"):
                 what = "" if stat.S_ISREG(mode) else f"{kind(mode)} named {name!r}: "
                 problems.append(Problem(f"{RAW}/{folder}/{name}", None, f"{what}only .yaml curation "
-                                        "files belong here (rename it to .yaml or move it)"))
+                                        "files belong here (rename it to .yaml or move it)", "stray_entry"))
         for name, mode in entries.items():
             stem, suffix = os.path.splitext(name)
             if suffix != ".yaml":
@@ -551,7 +551,7 @@ def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
             try:
                 data = read_regular(name, fd, mode)
             except Refused as e:
-                problems.append(Problem(shown, None, refusal(e.reason)))
+                problems.append(Problem(shown, None, refusal(e.reason), "file_refused"))
                 continue
             if data is not None:  # None: removed since the listing
                 yield stem, shown, data
@@ -569,11 +569,11 @@ def _raw_listing_problems(entries: dict[str, int]) -> list[Problem]:
         if stat.S_ISDIR(mode):
             if name not in folders:
                 problems.append(Problem(shown, None, f"unknown folder (curation folders: sources, texts, "
-                                        f"{', '.join(RECORD_DIRS)})"))
+                                        f"{', '.join(RECORD_DIRS)})", "stray_entry"))
         elif name in folders:
-            problems.append(Problem(shown, None, refusal(kind(mode), "a folder")))
+            problems.append(Problem(shown, None, refusal(kind(mode), "a folder"), "file_refused"))
         elif not stat.S_ISREG(mode) and name != "package.yaml":  # package.yaml: refused as it is read
-            problems.append(Problem(shown, None, refusal(kind(mode))))
+            problems.append(Problem(shown, None, refusal(kind(mode)), "file_refused"))
     return problems
 
 
@@ -586,7 +586,7 @@ def _texts_listing_problems(raw_fd: int) -> list[Problem]:
     if fd is None:
         return []
     try:
-        return [Problem(f"{RAW}/texts/{name}", None, refusal(kind(mode)))
+        return [Problem(f"{RAW}/texts/{name}", None, refusal(kind(mode)), "file_refused")
                 for name, mode in listing(fd).items() if not stat.S_ISREG(mode)]
     finally:
         os.close(fd)
@@ -617,10 +617,10 @@ def _load_curation(root: Path) -> Curation:
     try:
         with folder_path(str(root), ("data", "raw")) as raw_fd:
             if raw_fd is None:
-                raise CurationError.at(Location(str(root / "data" / "raw")), None, "no data/raw folder here")
+                raise CurationError.at(Location(str(root / "data" / "raw")), None, "no data/raw folder here", "raw_missing")
             return _load_raw(root, raw_fd)
     except Refused as e:  # data or data/raw is a link, or not a folder
-        raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder")) from None
+        raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder"), "file_refused") from None
 
 
 def read_package_yaml(root: Path) -> dict[str, Any] | None:
@@ -631,12 +631,12 @@ def read_package_yaml(root: Path) -> dict[str, Any] | None:
         with folder_path(str(root), ("data", "raw")) as raw_fd:
             data = read_regular("package.yaml", raw_fd) if raw_fd is not None else None
     except Refused as e:
-        raise CurationError.at(e.where or shown, None, refusal(e.reason)) from None
+        raise CurationError.at(e.where or shown, None, refusal(e.reason), "file_refused") from None
     if data is None:
         return None
     loaded = parse_yaml(data, shown)
     if not isinstance(loaded, dict):
-        raise CurationError.at(Location(shown, 1), None, "package.yaml is not a mapping")
+        raise CurationError.at(Location(shown, 1), None, "package.yaml is not a mapping", "curation_shape")
     return dict(loaded)
 
 
@@ -651,10 +651,10 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
         data = read_regular("package.yaml", raw_fd, entries["package.yaml"]) if "package.yaml" in entries else None
         loaded = parse_yaml(data, shown) if data is not None else None
         if not isinstance(loaded, dict):
-            raise CurationError.at(Location(shown, 1), None, "package.yaml is missing or not a mapping")
+            raise CurationError.at(Location(shown, 1), None, "package.yaml is missing or not a mapping", "curation_shape")
         package = dict(loaded)
     except Refused as e:
-        problems.append(Problem(shown, None, refusal(e.reason)))
+        problems.append(Problem(shown, None, refusal(e.reason), "file_refused"))
     except CurationError as e:
         problems += e.problems
     for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):

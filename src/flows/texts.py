@@ -101,21 +101,21 @@ def _text_bytes(stores: dict[str, _Store], text_path: str) -> tuple[bytes, str] 
         return None
     store = stores[store_name]
     if store.refused:
-        raise CurationError.at(store.shown, None, store.refused)
+        raise CurationError.at(store.shown, None, store.refused, "file_refused")
     if store.fd is None:
         return None
     shown = f"{store.shown}/{name}"
     try:
         data = read_regular(name, store.fd)
     except Refused as e:
-        raise CurationError.at(shown, None, refusal(e.reason)) from None
+        raise CurationError.at(shown, None, refusal(e.reason), "file_refused") from None
     return None if data is None else (data, shown)
 
 
 def _not_utf8(shown: str, data: bytes, error: UnicodeDecodeError) -> CurationError:
     line = data.count(b"\n", 0, error.start) + 1
     return CurationError.at(Location(shown, line), None, f"not valid UTF-8 (byte 0x{data[error.start]:02x} "
-                            f"at offset {error.start}): save the archived text as UTF-8")
+                            f"at offset {error.start}): save the archived text as UTF-8", "not_utf8")
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def read_archived_text(root: Path, text_path: str) -> str:
     with _stores(root) as stores:
         found = _text_bytes(stores, text_path)
     if found is None:
-        raise CurationError.at(text_path, None, "archived text not found")
+        raise CurationError.at(text_path, None, "archived text not found", "text_missing")
     data, shown = found
     try:
         return data.decode("utf-8")
