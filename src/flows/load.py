@@ -623,20 +623,27 @@ def _load_curation(root: Path) -> Curation:
         raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder"), "file_refused") from None
 
 
+_PACKAGE_SHOWN = f"{RAW}/package.yaml"
+
+
 def read_package_yaml(root: Path) -> dict[str, Any] | None:
     """data/raw/package.yaml under root, read as the build reads it (a regular file, no link
     followed), or None when there is none; `flows check` verifies the descriptor against it."""
-    shown = f"{RAW}/package.yaml"
     try:
         with folder_path(str(root), ("data", "raw")) as raw_fd:
             data = read_regular("package.yaml", raw_fd) if raw_fd is not None else None
     except Refused as e:
-        raise CurationError.at(e.where or shown, None, refusal(e.reason), "file_refused") from None
-    if data is None:
-        return None
-    loaded = parse_yaml(data, shown)
+        raise CurationError.at(e.where or _PACKAGE_SHOWN, None, refusal(e.reason), "file_refused") from None
+    return None if data is None else _package_mapping(data)
+
+
+def _package_mapping(data: bytes | None) -> dict[str, Any]:
+    """package.yaml's bytes as the package's metadata; CurationError when they are missing or
+    not a mapping."""
+    loaded = parse_yaml(data, _PACKAGE_SHOWN) if data is not None else None
     if not isinstance(loaded, dict):
-        raise CurationError.at(Location(shown, 1), None, "package.yaml is not a mapping", "curation_shape")
+        raise CurationError.at(Location(_PACKAGE_SHOWN, 1), None, "package.yaml is missing or not a mapping",
+                               "curation_shape")
     return dict(loaded)
 
 
@@ -646,15 +653,11 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
     problems: list[Problem] = []
     package: dict[str, Any] = {}
     entries = listing(raw_fd)
-    shown = f"{RAW}/package.yaml"
     try:
         data = read_regular("package.yaml", raw_fd, entries["package.yaml"]) if "package.yaml" in entries else None
-        loaded = parse_yaml(data, shown) if data is not None else None
-        if not isinstance(loaded, dict):
-            raise CurationError.at(Location(shown, 1), None, "package.yaml is missing or not a mapping", "curation_shape")
-        package = dict(loaded)
+        package = _package_mapping(data)
     except Refused as e:
-        problems.append(Problem(shown, None, refusal(e.reason), "file_refused"))
+        problems.append(Problem(_PACKAGE_SHOWN, None, refusal(e.reason), "file_refused"))
     except CurationError as e:
         problems += e.problems
     for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):
