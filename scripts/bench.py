@@ -84,7 +84,7 @@ def run_measured(cmd: list[str]) -> dict:
 def bare_sql(processed: Path) -> str:
     """One query, straight over the Parquet files: keys, foreign keys, enums, minimums and
     required fields of every table; it returns the number of offending rows per rule."""
-    from flows.schema import TABLES, table_fields
+    from flows.schema.definition import TABLES, table_fields
 
     def src(name: str) -> str:
         return f"read_parquet('{processed / (name + '.parquet')}')"
@@ -125,7 +125,7 @@ CHECK_INPROCESS = """
 import sys, time
 from pathlib import Path
 t = time.perf_counter()
-from flows.check import check
+from flows.rules.check import check
 imported = time.perf_counter() - t
 times = []
 for _ in range(int(sys.argv[3])):
@@ -141,8 +141,8 @@ def _rewrite(pkg: Path, table: str, column: str, change) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from flows import publish
-    from flows.publish import sha256_file
+    from flows.publish import release as publish
+    from flows.publish.release import sha256_file
 
     path = pkg / "data" / "processed" / f"{table}.parquet"
     t = pq.read_table(path)
@@ -249,7 +249,7 @@ def flows_check(pkg: Path, texts_root: Path) -> dict:
 def view_times(db: Path, runs: int) -> list[dict]:
     import duckdb
 
-    from flows.query import list_views
+    from flows.views.query import list_views
 
     con = duckdb.connect(str(db), read_only=True)
     # As `flows views` lists them: in flows.duckdb the views are precomputed tables.

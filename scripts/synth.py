@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows import schema
+from flows.schema import definition as schema
 
 ROOT = Path(__file__).resolve().parents[1]
 

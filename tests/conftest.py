@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.build import build
-from flows.cli import app
-from flows.load import load_curation
+from flows.build.pipeline import build
+from flows.cli.app import app
+from flows.build.load import load_curation
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared archive beside the project, unless FLOWS_SHARED_SOURCES names it (a copy of the

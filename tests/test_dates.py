@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from flows.dates import EDTFError, edtf_bounds
+from flows.build.dates import EDTFError, edtf_bounds
 
 D = dt.date
 
@@ -49,7 +49,7 @@ import sys  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from flows.dates import _fast_bounds, library_bounds, list_date, shared_prefix  # noqa: E402
+from flows.build.dates import _fast_bounds, library_bounds, list_date, shared_prefix  # noqa: E402
 from flows.importers.identity import date_key  # noqa: E402
 
 # The library parses ~20 ms a string: enough examples to cover every branch, derandomised
@@ -115,7 +115,7 @@ def test_shared_prefix(lo, hi, prefix):
 
 
 def test_plain_dates_and_open_intervals_do_not_import_the_edtf_library():
-    code = ("import sys; from flows.dates import edtf_bounds; "
+    code = ("import sys; from flows.build.dates import edtf_bounds; "
             "[edtf_bounds(t) for t in ('2022', '2022-10~', '2022-10-17', '2022-07/2022-08', '2022-08/..', '/2022-10', '2022-10-XX', '2022-XX')]; "
             "print('edtf' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from conftest import copy_project, run_cli
-from flows.build import build
-from flows.diff import diff_builds, to_markdown
+from flows.build.pipeline import build
+from flows.outputs.diff import diff_builds, to_markdown
 
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
 SOURCE = "alarabiya-2022-11-05-iran-acknowledges-supplying-drones"

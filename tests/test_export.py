@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from flows.package import table_schema
-from flows.query import connect_read_only
-from flows.schema import TABLES
+from flows.publish.descriptor import table_schema
+from flows.views.query import connect_read_only
+from flows.schema.definition import TABLES
 
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
 
@@ -64,7 +64,7 @@ def test_csv_export_has_every_table_with_the_package_schemas(csv_dir: Path, buil
 
 
 def _library_problems(data: dict, ids: set[str]) -> list[str]:
-    """followthemoney's own checks, independent of flows.export."""
+    """followthemoney's own checks, independent of flows.outputs.export."""
     from followthemoney import model
     from followthemoney.types import registry
 

@@ -16,9 +16,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.build import build_frames_checked
+from flows.build.pipeline import build_frames_checked
 from flows.errors import CurationError
-from flows.schema import TABLES, curated_fields
+from flows.schema.definition import TABLES, curated_fields
 
 EXAMPLES = int(os.environ.get("FLOWS_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
-from flows.build import build
+from flows.build.pipeline import build
 from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
-from flows.load import load_curation
+from flows.build.load import load_curation
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flows.importers.un import UnRelease, elements
 from flows.importers.select import select
-from flows.texts import normalise
+from flows.build.texts import normalise
 
 UN = Path(__file__).parent / "fixtures" / "lists" / "un" / "consolidated-excerpt.xml"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from flows.build import build
+from flows.build.pipeline import build
 
 NEW_SOURCE = Path(__file__).parent / "fixtures" / "new-source"
 NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "*.egg-info",

@@ -10,9 +10,9 @@ import pytest
 from frictionless import Package, system
 
 from conftest import ROOT, run_cli
-from flows.ddl import schema_sql, views_sql
-from flows.package import table_schema
-from flows.schema import TABLES
+from flows.schema.ddl import schema_sql, views_sql
+from flows.publish.descriptor import table_schema
+from flows.schema.definition import TABLES
 
 GENERATED = ["datapackage.json", "README.md", "data/processed/schema.sql", "data/processed/views.sql",
              *[f"data/processed/{name}.parquet" for name in TABLES]]
@@ -57,7 +57,7 @@ def test_committed_outputs_equal_a_fresh_build(built: Path, rel: str):
 
 
 def test_two_builds_are_byte_identical(built: Path, tmp_path: Path):
-    from flows.build import build
+    from flows.build.pipeline import build
 
     build(ROOT, tmp_path)  # with flows.duckdb: datapackage.json records its digests
     for rel in GENERATED:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from flows import ddl, schema
-from flows.constraints import REQUIRED, FewestChars, field_constraints
+from flows.schema import ddl
+from flows.schema import definition as schema
+from flows.schema.constraints import REQUIRED, FewestChars, field_constraints
 from flows.errors import CODES, GENERIC, Problem, codes_markdown
-from flows.schema import FIELDS, TABLES, table_fields
+from flows.schema.definition import FIELDS, TABLES, table_fields
 
 
 # --- Problem -----------------------------------------------------------------------------------
@@ -40,7 +41,7 @@ def test_the_codes_are_documented():
 
 
 def test_every_rule_and_constraint_has_a_documented_code():
-    from flows.validate import RULES
+    from flows.rules.validate import RULES
 
     assert {r.code for r in RULES} <= set(CODES) - {GENERIC}
     constraints = {type(c) for f in FIELDS.values() for c in field_constraints(f)} | {type(REQUIRED)}
@@ -50,11 +51,11 @@ def test_every_rule_and_constraint_has_a_documented_code():
 def test_check_stops_on_a_stop_code_whatever_its_message(project: Path, monkeypatch: pytest.MonkeyPatch):
     """check.py reads no further after a missing, altered or unreadable file: decided by the
     problem's code, so a reworded message changes nothing."""
-    import flows.check
+    import flows.rules.check
 
     gone = Problem("data/processed/claims.parquet", None, "taken out of the release", "file_missing")
-    monkeypatch.setattr(flows.check, "_file_problems", lambda root, package: ([gone], {}))
-    problems, _ = flows.check.check(project, ROOT)
+    monkeypatch.setattr(flows.rules.check, "_file_problems", lambda root, package: ([gone], {}))
+    problems, _ = flows.rules.check.check(project, ROOT)
     assert problems == [gone]
 
 
@@ -121,7 +122,7 @@ def test_check_and_build_give_each_field_problem_the_constraints_code(project: P
     claims = claims.set_column(claims.schema.get_field_index("evidence_text"), "evidence_text",
                                pa.array(texts, pa.string()))
     pq.write_table(claims, path)
-    from flows.validate import published_problems
+    from flows.rules.validate import published_problems
 
     found = published_problems(ROOT, project / "data/processed")
     too_short = FewestChars(schema.EVIDENCE_MIN_CHARS)
@@ -136,7 +137,7 @@ def test_support_and_denial_stances_are_stances_and_views_sql_takes_them_from_th
     assert set(schema.SUPPORTING_STANCES) <= set(schema.STANCES)
     assert set(schema.DENYING_STANCES) <= set(schema.STANCES)
     assert not set(schema.SUPPORTING_STANCES) & set(schema.DENYING_STANCES)
-    template = (ROOT / "src/flows/sql/views.sql").read_text(encoding="utf-8")
+    template = (ROOT / "src/flows/views/sql/views.sql").read_text(encoding="utf-8")
     assert not any(f"'{s}'" in template for s in schema.STANCES), "a stance written by hand"
     views = ddl.question_views_sql()
     assert f"{ddl.stance_condition('c.stance', schema.SUPPORTING_STANCES)} AS supports" in views
@@ -167,7 +168,7 @@ def test_an_unknown_generated_part_of_views_sql_is_refused(monkeypatch: pytest.M
 
 
 def test_known_as_of_is_written_once():
-    from flows.publish import MATERIALISED_MACROS
+    from flows.publish.release import MATERIALISED_MACROS
 
     assert ddl.known_as_of_macro(ordered=True) in ddl.question_views_sql()
     assert MATERIALISED_MACROS == ddl.known_as_of_macro(ordered=False)
@@ -179,7 +180,7 @@ def test_every_attribute_has_a_followthemoney_property():
     would have nothing to write it as."""
     from followthemoney import model
 
-    from flows.export import ACTOR_SCHEMATA
+    from flows.outputs.export import ACTOR_SCHEMATA
 
     assert FIELDS["attribute"].enum == schema.ATTRIBUTES == tuple(schema.ATTRIBUTE_FTM_PROPERTIES)
     properties = {p for name in set(ACTOR_SCHEMATA.values()) for p in model.get(name).properties}

@@ -18,9 +18,9 @@ import pytest
 from markupsafe import Markup
 
 from conftest import run_cli
-from flows import report
-from flows.package import read_package
-from flows.query import connect_read_only
+from flows.outputs import report
+from flows.publish.descriptor import read_package
+from flows.views.query import connect_read_only
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"

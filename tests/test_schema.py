@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from flows.schema import (FIELDS, LABEL_FIELDS, RECORD_TABLES, TABLE_ENUMS, TABLES, curated_fields,
+from flows.schema.definition import (FIELDS, LABEL_FIELDS, RECORD_TABLES, TABLE_ENUMS, TABLES, curated_fields,
                           table_fields)
 
 USED = {name for t in TABLES.values() for name in t.fields}

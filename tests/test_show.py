@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from flows.query import connect_read_only
-from flows.show import RecordNotFound, record_detail
+from flows.views.query import connect_read_only
+from flows.views.show import RecordNotFound, record_detail
 
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
 

@@ -68,7 +68,7 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
     import pyarrow.parquet as pq
 
     import bench
-    from flows import publish
+    from flows.publish import release as publish
 
     monkeypatch.setattr(publish, "ROW_GROUP_ROWS", 400)
     generate(1500, tmp_path / "clean")
@@ -104,7 +104,7 @@ def test_a_rule_reports_its_rows_in_row_order():
     the rows' order whatever that is."""
     import duckdb
 
-    from flows.validate import Rule
+    from flows.rules.validate import Rule
 
     rule = Rule("claims", "record_id", "unknown {detail}",
                 "SELECT * FROM (VALUES (7, 'g'), (2, 'b'), (30, 'z'), (5, 'e')) v(_row, detail)")
@@ -208,7 +208,7 @@ def _reader_waits_until_told(monkeypatch) -> list[str]:
     paths it read, which grows as it reads."""
     import threading
 
-    from flows import texts
+    from flows.build import texts
 
     told, read = threading.Event(), []
     real_read, real_cancel = texts._read_text, texts.InBackground.cancel
@@ -239,7 +239,7 @@ def _reader_ended() -> bool:
 def test_the_check_stops_reading_texts_once_the_tables_have_problems(bad_enum_package, monkeypatch):
     """The quotes are not searched in a package whose tables already have problems: the thread
     reading the texts is told to stop, and reads no text after the one it is on."""
-    from flows import validate
+    from flows.rules import validate
 
     texts_root, processed = bad_enum_package
     read = _reader_waits_until_told(monkeypatch)
@@ -250,7 +250,7 @@ def test_the_check_stops_reading_texts_once_the_tables_have_problems(bad_enum_pa
 
 
 def test_the_check_stops_reading_texts_when_it_fails(bad_enum_package, monkeypatch):
-    from flows import validate
+    from flows.rules import validate
 
     texts_root, processed = bad_enum_package
     read = _reader_waits_until_told(monkeypatch)
@@ -264,7 +264,8 @@ def test_the_check_stops_reading_texts_when_it_fails(bad_enum_package, monkeypat
 
 
 def test_a_reader_told_to_stop_once_it_has_the_texts_matches_no_quote(bad_enum_package, monkeypatch):
-    from flows import texts, validate
+    from flows.build import texts
+    from flows.rules import validate
 
     texts_root, _ = bad_enum_package
     real_read_texts, matched = texts.read_texts, []

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import texts
+from flows.build import texts
 from flows.errors import CurationError
-from flows.texts import Cancelled, InBackground, quote_texts, read_texts
-from flows.validate import RULES, _register_texts
+from flows.build.texts import Cancelled, InBackground, quote_texts, read_texts
+from flows.rules.validate import RULES, _register_texts
 
 from conftest import ROOT
 
@@ -216,7 +216,7 @@ def test_flows_check_does_not_import_pandas() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from pathlib import Path; from flows.check import check; "
+    code = ("import sys; from pathlib import Path; from flows.rules.check import check; "
             f"problems, _ = check(Path({str(ROOT)!r})); assert not problems, problems; "
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

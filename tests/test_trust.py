@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from flows.check import check
-from flows.publish import JOURNAL, STAGING, sha256_file
-from flows.schema import TABLES
+from flows.rules.check import check
+from flows.publish.release import JOURNAL, STAGING, sha256_file
+from flows.schema.definition import TABLES
 
 
 def _check_lines(root: Path) -> list[str]:
@@ -127,7 +127,7 @@ def test_killed_builds_leave_old_or_new_release(project: Path):
 SLOW_RECOVERY = """
 import os, sys, time
 from pathlib import Path
-import flows.publish as publish
+import flows.publish.release as publish
 real_replace, real_unlink = os.replace, os.unlink
 os.replace = lambda *a, **k: (time.sleep(0.02), real_replace(*a, **k))[1]
 os.unlink = lambda *a, **k: (time.sleep(0.02), real_unlink(*a, **k))[1]
@@ -144,7 +144,7 @@ def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Pa
     import json
     import shutil
 
-    from flows.publish import release_files
+    from flows.publish.release import release_files
 
     old = _release(project)
     old_copy = tmp_path / "old-release"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.dates import edtf_bounds
+from flows.build.dates import edtf_bounds
 from test_trust_rules import PROCESSED, base, check_lines, package, rewrite_table, set_cells  # noqa: F401 (fixtures)
 
 D = dt.date

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli
-from flows.package import PROCESSED
+from flows.publish.descriptor import PROCESSED
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli
-from flows.package import PROCESSED
-from flows.schema import TABLES
+from flows.publish.descriptor import PROCESSED
+from flows.schema.definition import TABLES
 
 # description written into the data → what the CSV cell holds after neutralising
 FORMULAS = {
@@ -89,7 +89,7 @@ def test_raw_writes_every_value_as_it_is(hostile: Path, tmp_path: Path):
 
 
 def test_only_free_text_columns_are_neutralised():
-    from flows.export import free_text_fields
+    from flows.outputs.export import free_text_fields
 
     fields = free_text_fields("actors")
     assert "description" in fields and "name" in fields

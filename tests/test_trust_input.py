@@ -25,10 +25,10 @@ import duckdb
 import pytest
 
 from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
-from flows.build import build
+from flows.build.pipeline import build
 from flows.errors import CurationError
-from flows.load import load_curation
-from flows.regular_files import Refused, read_regular
+from flows.build.load import load_curation
+from flows.build.regular_files import Refused, read_regular
 from test_faults import FAULT_TEXT, source_with
 
 

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from conftest import run_cli
-from flows import cli
-from flows.package import PROCESSED
-from flows.publish import DUCKDB_FILE
+from flows.cli import app as cli
+from flows.publish.descriptor import PROCESSED
+from flows.publish.release import DUCKDB_FILE
 
 # (SQL expression, what the table shows): each a value that would act on a terminal or be
 # read as markup if printed as it is.

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
-from flows.build import build
-from flows.lock import BUILD_LOCK, RELEASE_LOCK, locked
-from flows.publish import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
+from flows.build.pipeline import build
+from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK, locked
+from flows.publish.release import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
 
 RECORD = "transfer/iran-russia-armed-drones-2022"
 EDITED = "(edited)"

@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, copy_project, run_cli
-from flows.publish import sha256_file
-from flows.schema import EVIDENCE_MIN_CHARS, FIELDS, TABLES, table_fields
+from flows.publish.release import sha256_file
+from flows.schema.definition import EVIDENCE_MIN_CHARS, FIELDS, TABLES, table_fields
 from test_faults import ACTOR, CLAIM, FAULT_TEXT, SOURCE, TRANSFER, source_with
 
 PROCESSED = "data/processed"
@@ -33,7 +33,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
     from conftest import SHARED_SOURCES
-    from flows.build import build
+    from flows.build.pipeline import build
 
     os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
     root = copy_project(tmp_path_factory.mktemp("rules-base"))
@@ -224,8 +224,8 @@ def _verdicts(f, values: list[str]) -> tuple[list[bool], list[bool]]:
     import duckdb
     import pandas as pd
 
-    from flows.models import _checks
-    from flows.validate import _field_rules
+    from flows.schema.pandera_models import _checks
+    from flows.rules.validate import _field_rules
 
     series = pd.Series(values, dtype="string")
     model = [False] * len(values)
@@ -289,7 +289,7 @@ def test_real_evidence_meets_the_minimum():
 @pytest.fixture(scope="session")
 def base_db(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The base project built with flows.duckdb."""
-    from flows.build import build
+    from flows.build.pipeline import build
 
     root = tmp_path_factory.mktemp("rules-db") / "p"
     shutil.copytree(base, root)
@@ -440,7 +440,7 @@ def test_an_edited_database_fails_the_check_naming_the_relation(package_db: Path
 
 
 def test_a_database_from_an_older_build_fails_the_check(package_db: Path, tmp_path: Path):
-    from flows.build import build
+    from flows.build.pipeline import build
 
     older = tmp_path / "older.duckdb"
     shutil.copy(package_db / DB, older)
@@ -486,7 +486,7 @@ def test_a_corrupt_database_is_a_problem_line(package_db: Path):
 def test_database_digests_do_not_depend_on_row_order(package_db: Path, tmp_path: Path):
     import duckdb
 
-    from flows.dbdigest import database_digests
+    from flows.publish.dbdigest import database_digests
 
     recorded = database_digests(package_db / DB)
     shuffled = tmp_path / "shuffled.duckdb"

@@ -10,12 +10,12 @@ import duckdb
 import pytest
 
 from conftest import ROOT, run_cli
-from flows.coverage import coverage, full_text_articles
-from flows.ddl import question_views_sql
-from flows.load import load_curation
-from flows.publish import MATERIALISED_ORDER
-from flows.query import list_views
-from flows.schema import TABLES
+from flows.rules.coverage import coverage, full_text_articles
+from flows.schema.ddl import question_views_sql
+from flows.build.load import load_curation
+from flows.publish.release import MATERIALISED_ORDER
+from flows.views.query import list_views
+from flows.schema.definition import TABLES
 
 DRONES = "transfer/iran-russia-armed-drones-2022"
 SU35 = "transfer/russia-iran-su-35-request"

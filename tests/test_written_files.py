@@ -1,4 +1,4 @@
-"""One writer for the files flows writes (flows.targets.StagedFiles), one sha256 of a file and
+"""One writer for the files flows writes (flows.publish.targets.StagedFiles), one sha256 of a file and
 one reader of a published datapackage.json (issue 17)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from conftest import run_cli
 from flows.importers.files import ImportRefused, Plan
-from flows.package import read_package
-from flows.targets import StagedFiles, sha256_file, write_replacing
+from flows.publish.descriptor import read_package
+from flows.publish.targets import StagedFiles, sha256_file, write_replacing
 
 
 def test_an_import_never_writes_through_a_link_at_its_temporary_name(tmp_path: Path):

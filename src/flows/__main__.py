@@ -1,5 +1,5 @@
 """`python -m flows`."""
 
-from .cli import app
+from flows.cli.app import app
 
 app()

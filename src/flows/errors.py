@@ -21,7 +21,7 @@ class Location:
 CODES: dict[str, str] = {
     "problem": "Any other problem (its message says what): the importers and the publisher have "
                "no finer codes yet.",
-    # curation files as read (flows.load, flows.texts)
+    # curation files as read (flows.build.load, flows.build.texts)
     "raw_missing": "There is no data/raw folder at the root.",
     "file_refused": "A curation file, archived text or folder is a link, pipe, device or socket (never read).",
     "stray_entry": "Something in data/raw that is not a curation file or folder.",
@@ -35,7 +35,7 @@ CODES: dict[str, str] = {
     "wrong_type": "A value of the wrong type for its field (text, date, number, true/false).",
     "source_id_name": "A source's id is not the one its file's name gives.",
     "claim_id": "A claim's own id is not usable text.",
-    # field constraints: the schema's rules on one value (flows.constraints)
+    # field constraints: the schema's rules on one value (flows.schema.constraints)
     "required": "A required value is missing.",
     "enum": "A value is not one of the values its field allows.",
     "pattern": "A value does not match its field's pattern.",
@@ -43,7 +43,7 @@ CODES: dict[str, str] = {
     "too_short": "A text holds too few characters other than whitespace.",
     "duplicate_key": "Two rows of a table have the same primary key.",
     "layout": "A table's columns, their order or their types are not the schema's.",
-    # rules across tables (flows.validate.RULES)
+    # rules across tables (flows.rules.validate.RULES)
     "unknown_reference": "A foreign key names a row its target table does not have.",
     "range_order": "A range's low, best and high figures are out of order.",
     "date_order": "A date's earliest bound is after its latest.",

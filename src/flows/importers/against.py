@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..load import load_curation
-from .identity import name_key
-from .write import _tags
+from flows.build.load import load_curation
+from flows.importers.identity import name_key
+from flows.importers.write import _tags
 
 
 @dataclass
@@ -47,8 +47,8 @@ class Report:
 
 
 def open_release(path: Path):
-    from .ofac import OfacRelease
-    from .un import UnRelease
+    from flows.importers.ofac import OfacRelease
+    from flows.importers.un import UnRelease
 
     if path.is_dir() and (path / "sdn.csv").is_file():
         return OfacRelease(path)

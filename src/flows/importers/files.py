@@ -14,7 +14,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from ..targets import StagedFiles, sha256_file
+from flows.publish.targets import StagedFiles, sha256_file
 
 
 class ImportRefused(Exception):

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..dates import list_date
-from .model import Entry
+from flows.build.dates import list_date
+from flows.importers.model import Entry
 
 IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number")
 _WORD = re.compile(r"[^\W_]+")
@@ -26,7 +26,7 @@ def name_key(name: str) -> str:
 
 
 def date_key(value: str) -> str:
-    """`27 Sep 1964`, `1964-09-27` -> `1964-09-27` (`flows.dates.list_date`); anything else as
+    """`27 Sep 1964`, `1964-09-27` -> `1964-09-27` (`flows.build.dates.list_date`); anything else as
     it is, case folded."""
     return list_date(value) or value.strip().casefold()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import Problem
+from flows.errors import Problem
 
 
 # Characters no list value needs and that can hide or disguise text: C0 controls (but tab and

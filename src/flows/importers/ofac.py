@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
+from flows.importers.model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 FILES = ("sdn.csv", "add.csv", "alt.csv")
 COMMENTS = "sdn_comments.csv"

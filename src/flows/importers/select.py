@@ -15,7 +15,7 @@ from typing import Protocol
 
 from collections.abc import Iterator
 
-from .model import Summary
+from flows.importers.model import Summary
 
 
 class Release(Protocol):

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from .model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
+from flows.importers.model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 TARGETS = {"INDIVIDUAL": "person", "ENTITY": "company"}

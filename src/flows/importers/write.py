@@ -25,13 +25,13 @@ from typing import Any
 
 import yaml
 
-from ..load import load_curation
-from ..schema import ALIAS_TYPES
-from ..texts import normalise
-from .files import ImportRefused, Plan
-from .identity import Index, Match
-from .model import Entry, Row, Value
-from .select import Selection, norm
+from flows.build.load import load_curation
+from flows.schema.definition import ALIAS_TYPES
+from flows.build.texts import normalise
+from flows.importers.files import ImportRefused, Plan
+from flows.importers.identity import Index, Match
+from flows.importers.model import Entry, Row, Value
+from flows.importers.select import Selection, norm
 
 
 def slug(text: str) -> str:
@@ -137,7 +137,7 @@ class Importer:
         return f"designation/{self.prefix}-{slug(ref)}"
 
     def run(self, selection: Selection, selection_note: str) -> Result:
-        from .select import present
+        from flows.importers.select import present
 
         result = Result(self.source_id, selection=selection)
         curation = load_curation(self.root)

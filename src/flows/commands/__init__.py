@@ -1,2 +1,0 @@
-"""Commands that live in their own modules: each defines its command function (or a sub-app)
-with the shared pieces of flows.cli_support; flows.cli registers them."""

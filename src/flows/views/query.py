@@ -1,0 +1,44 @@
+"""Read-only SQL over the published tables and views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from flows.publish.descriptor import PROCESSED
+from flows.publish.release import DUCKDB_FILE, recover
+from flows.schema.definition import TABLES
+
+
+def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
+    """The published database, opened so that no query can change it or any file: read-only,
+    no access to files or networks, configuration locked. An interrupted publish is finished
+    first, or refused (publish.PublishError): a half-published release is never read."""
+    recover(root)
+    path = root / PROCESSED / DUCKDB_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
+    con = duckdb.connect(str(path), read_only=True)
+    # DuckDB shares one instance per file within a process: a second connection finds the
+    # configuration already locked, and locked as it must be.
+    if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    assert con.execute("SELECT current_setting('enable_external_access')").fetchone()[0] is False
+    return con
+
+
+def list_views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The views with their descriptions, then the table macros. In `flows.duckdb` the views are
+    precomputed as tables of the same names (publish.materialise_views): every table that is not
+    one of the published tables counts as a view, and live views are listed too."""
+    views = con.execute("SELECT view_name, coalesce(comment, '') FROM duckdb_views() WHERE NOT internal "
+                        "UNION ALL "
+                        "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() "
+                        "WHERE NOT internal AND NOT list_contains(?, table_name) ORDER BY 1",
+                        [list(TABLES)]).fetchall()
+    macros = con.execute("SELECT function_name || '(' || array_to_string(parameters, ', ') || ')', "
+                         "coalesce(comment, '') FROM duckdb_functions() "
+                         "WHERE function_type = 'table_macro' AND NOT internal ORDER BY 1").fetchall()
+    return views + macros
