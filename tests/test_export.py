@@ -64,7 +64,7 @@ def test_csv_export_has_every_table_with_the_package_schemas(csv_dir: Path, buil
 
 
 def _library_problems(data: dict, ids: set[str]) -> list[str]:
-    """followthemoney's own checks, independent of flows.outputs.export."""
+    """followthemoney's own checks, independent of flows.outputs.ftm."""
     from followthemoney import model
     from followthemoney.types import registry
 

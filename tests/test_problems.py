@@ -180,7 +180,7 @@ def test_every_attribute_has_a_followthemoney_property():
     would have nothing to write it as."""
     from followthemoney import model
 
-    from flows.outputs.export import ACTOR_SCHEMATA
+    from flows.outputs.ftm import ACTOR_SCHEMATA
 
     assert FIELDS["attribute"].enum == schema.ATTRIBUTES == tuple(schema.ATTRIBUTE_FTM_PROPERTIES)
     properties = {p for name in set(ACTOR_SCHEMATA.values()) for p in model.get(name).properties}

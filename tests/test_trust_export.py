@@ -89,7 +89,7 @@ def test_raw_writes_every_value_as_it_is(hostile: Path, tmp_path: Path):
 
 
 def test_only_free_text_columns_are_neutralised():
-    from flows.outputs.export import free_text_fields
+    from flows.outputs.csv_package import free_text_fields
 
     fields = free_text_fields("actors")
     assert "description" in fields and "name" in fields

@@ -17,7 +17,7 @@ from rich.table import Table as RichTable
 from flows.cli.support import RootOption, err, fail, out, published_db, reading_published
 from flows.cli.support import report_problems as _report  # the name build and check report with
 from flows.cli.commands import diff, export, importing, report, show
-from flows.errors import CurationError
+from flows.errors import CurationError, Problem
 from flows.printable import json_escaped, visible
 
 if TYPE_CHECKING:

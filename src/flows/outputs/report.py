@@ -14,7 +14,6 @@ The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_e
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache

@@ -17,6 +17,10 @@ class OutputRefused(ValueError):
     """A target that cannot or must not be written: one line for the user."""
 
 
+class ExportError(OutputRefused):
+    """An export refused (its target) or that could not read its input: one line for the user."""
+
+
 def open_new(path: Path, mode: str = "wb") -> IO[Any]:
     """A new file at `path` for writing: whatever was there (a planted symlink, say) is removed
     first, and O_EXCL makes sure nothing is written through a link."""

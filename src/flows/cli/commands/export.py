@@ -20,7 +20,8 @@ def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the
                ) -> None:
     """Every table as UTF-8 CSV, with a datapackage.json of the same Table Schemas (frictionless validate passes).
     Free-text cells a spreadsheet would run as formulas get a leading ' unless --raw."""
-    from flows.outputs.export import ExportError, export_csv as run
+    from flows.outputs.csv_package import export_csv as run
+    from flows.publish.targets import ExportError
 
     with reading_published(root) as root, failing_on(FileNotFoundError, ExportError):
         result = run(root, out_dir, raw=raw)
@@ -35,7 +36,7 @@ def export_csv(out_dir: Annotated[Path, typer.Argument(help="Folder to write the
 def export_ftm(out_file: Annotated[Path, typer.Argument(help="JSON lines file to write.")],
                root: RootOption = Path(".")) -> None:
     """Actors, designations and sanctions as FollowTheMoney entities (JSON lines), validated by the followthemoney library."""
-    from flows.outputs.export import export_ftm as run
+    from flows.outputs.ftm import export_ftm as run
     from flows.publish.targets import OutputRefused
 
     with published_db(root) as con, failing_on(OutputRefused):
