@@ -134,8 +134,10 @@ def _fsf(tmp_path: Path, entities: str, root: str = f'<export xmlns="{NS}" gener
     return path
 
 
-SYNTHETIC_BODY = """<sanctionEntity designationDate="2022-10-20" euReferenceNumber="EU.9001.1" logicalId="900001" unitedNationId="IRe.999">
-    <regulation regulationType="regulation" publicationDate="2022-10-20" numberTitle="2022/1999 (OJ L 999)" programme="IRN" logicalId="1">
+SYNTHETIC_BODY = """<sanctionEntity designationDate="2022-10-20" euReferenceNumber="EU.9001.1" logicalId="900001"
+        unitedNationId="IRe.999">
+    <regulation regulationType="regulation" publicationDate="2022-10-20" numberTitle="2022/1999 (OJ L 999)"
+        programme="IRN" logicalId="1">
         <publicationUrl>https://example.invalid/2022-1999</publicationUrl>
     </regulation>
     <regulation regulationType="amendment" publicationDate="2023-07-20" programme="RUS" logicalId="2"/>
@@ -145,7 +147,8 @@ SYNTHETIC_BODY = """<sanctionEntity designationDate="2022-10-20" euReferenceNumb
     <nameAlias wholeName="شرکت ساختگی" nameLanguage="FA" strong="true" logicalId="400"/>
     <nameAlias wholeName="SDW" strong="false" logicalId="300"/>
     <identification identificationTypeCode="regnumber" number="12345" countryIso2Code="IR" countryDescription="IRAN"/>
-    <identification identificationTypeCode="fiscalcode" number="" latinNumber="TX-9" countryIso2Code="00" countryDescription="UNKNOWN"/>
+    <identification identificationTypeCode="fiscalcode" number="" latinNumber="TX-9" countryIso2Code="00"
+        countryDescription="UNKNOWN"/>
     <identification identificationTypeCode="other" number="777"/>
     <address street="1 Example Street" city="Isfahan" countryDescription="IRAN">
         <remark>head office</remark>
@@ -339,7 +342,8 @@ def test_import_build_and_check_in_a_copy_of_the_project(tmp_path: Path):
                                "(no designationDate: the publication date of regulation 1210/2003 (OJ L169))")
     birth = mine[mine.locator == "fsf-excerpt-2020-04-15.xml line 21, EU reference number EU.27.28, "
                                  "birth date: 1937-04-28"].iloc[0]
-    assert birth.evidence_text.startswith('<birthdate circa="false" calendarType="GREGORIAN" city="al-Awja, near Tikrit"')
+    assert birth.evidence_text.startswith('<birthdate circa="false" calendarType="GREGORIAN" '
+                                          'city="al-Awja, near Tikrit"')
     text = (root / "data" / "raw" / "texts" / "eu-fsf-2020-04-15.txt").read_text(encoding="utf-8")
     assert f"{EU.name}: {EU.stat().st_size} bytes, sha256 {hashlib.sha256(EU.read_bytes()).hexdigest()}, 7 rows" in text
     assert normalise(EU_TEXT.splitlines()[2]) in normalise(text)

@@ -6,9 +6,9 @@ globalFileId; one `sanctionEntity` per listed target). Each sanctionEntity is cu
 file verbatim by xml_stream.py; every value keeps the verbatim element it was read from and
 that element's own line.
 
-The structure followed. The published XSD could not be read here (the Commission serves it
-behind the FSF portal, and no public repository searched ships it), so the reader follows the
-structure that public readers of whole daily files rely on, not the excerpt's accidents:
+The structure followed. The published XSD could not be read here: no public repository or page
+searched holds it. So the reader follows the structure that public readers of whole daily
+files rely on, not the excerpt's accidents:
 - opensanctions/opensanctions, zavod/zavod/shed/fsf.py (commit 06a9302a3307a12df6d95c4394c62fa49e9ce65a)
   and datasets/eu/fsf/eu_fsf.yml (commit 0657713f513976db139d075eb04f280b78afde50): several
   `regulation` per entity; designationDate may be absent; euReferenceNumber may be absent;
@@ -28,34 +28,38 @@ What is read, and how:
   rather than keyed on its logicalId, which would make it look delisted and listed again the
   day the EU fills the reference in. A reference seen twice is refused.
 - primary name: the FSF marks no primary name. Its `nameAlias` elements carry `strong` (false:
-  a weak, low-quality alias), `nameLanguage` (empty or EN: the name as in the English act; FR,
-  ES, FA ...: the form in another language) and `logicalId`, which the database gives in the
-  order names are entered, so the lowest is the name of the original listing. The primary name
-  is the strong nameAlias (strong absent counts as strong) in English or no language with the
-  lowest logicalId; failing that, the strong one with the lowest logicalId; failing that, the
-  one with the lowest logicalId (file order where logicalId is absent). `wholeName`, or first,
-  middle and last name joined when it is empty; whitespace folded.
+  a weak, low-quality alias), `nameLanguage` (empty or EN; FR, ES, FA ...: the name's form in
+  another language) and `logicalId`, a database key given in the order names are entered, so
+  the lowest is the name entered first (sanctions_lists_etl's reader takes it so too; in the
+  excerpt, logicalId 17 "Saddam Hussein Al-Tikriti", where 380 "Abou Ali", FR, comes first in
+  the file). The primary name is the strong nameAlias (strong absent counts as strong) in
+  English or no language with the lowest logicalId; failing that, the strong one with the
+  lowest logicalId; failing that, the one with the lowest logicalId (file order where
+  logicalId is absent). `wholeName`, or first, middle and last name joined when it is empty;
+  whitespace folded.
 - aliases: every other nameAlias, `native_script` when its letters are not Latin, else
   `alias` (weak aliases too: the evidence keeps strong="false").
 - programme tags: `regulation/@programme` of every regulation, in file order, each once.
 - listing date: `designationDate`; when absent, the earliest `publicationDate` of the entity's
-  `regulation` elements whose regulationType is `regulation` (the act that listed it), and the
+  `regulation` elements whose regulationType is `regulation` (an act, not an amendment), and the
   entry says so (Entry.listed_basis). An amendment's date is when the entry changed, never
   used; with neither, no date.
 - person or body: subjectType/@code person (person) or enterprise (body, `company` as a
   placeholder type); any other code, or none, is not imported as an actor.
 - attributes: gender (nameAlias/@gender, M and F written Male and Female as the other lists
   write them), birth_date (see _birth_date) and place_of_birth (birthdate's city, region, place
-  and country), nationality (citizenship), passport, national_id (identificationTypeCode id),
-  tax_id (fiscalcode) and registration_number (regnumber), each `number (country)`; address
-  (street, PO box, zip code, city, region, place, country; the address's remark in brackets);
+  and country), nationality (citizenship), passport, national_id (identificationTypeCode id,
+  "National identification card"), tax_id (fiscalcode) and registration_number (regnumber),
+  each `number (country)`, latinNumber when number is empty; address (street, PO box, zip
+  code, city, region, place, country; the address's remark in brackets);
   website (address/contactInfo key WEB); un_reference (`unitedNationId`, the UN Security
   Council reference of the same target: identity across lists). UNKNOWN country descriptions,
   the country code 00 and a lone '-' are the file's "not known" and give no value.
 - position (persons): the distinct nameAlias/@function values, joined by "; ".
-Not imported (kept verbatim in the evidence): remarks, titles, designationDetails, regulation
-numbers, titles, URLs and entry-into-force dates, other identification types, e-mail, phone
-and fax, and the regulationSummary of each element.
+Not imported (kept verbatim in the evidence): remarks, titles, the function of a body,
+designationDetails, logicalIds, nameLanguage, regulation numbers, titles, URLs and
+entry-into-force dates, other identification types and their flags (knownExpired, knownFalse,
+diplomatic ...), e-mail, phone and fax, and the regulationSummary of each element.
 """
 
 from __future__ import annotations
@@ -125,7 +129,8 @@ class EuRelease:
                                 "missing from this sanctionEntity" + (f" (logicalId {node.get('logicalId')})"
                                                                       if node.get("logicalId") else ""))
             if ref in seen:
-                raise ListError(f"{self.path}:{node.line}", "euReferenceNumber", f"{ref} again (first on line {seen[ref]})")
+                raise ListError(f"{self.path}:{node.line}", "euReferenceNumber",
+                                f"{ref} again (first on line {seen[ref]})")
             seen[ref] = node.line
             yield node, ref
         if not seen:
@@ -133,7 +138,7 @@ class EuRelease:
 
     def scan(self) -> Iterator[Summary]:
         for node, ref in self.targets():
-            yield Summary(ref, _primary(node)[1], tuple(_programs(node)), ())
+            yield Summary(ref, self._primary(node, ref)[1], tuple(_programs(node)), ())
 
     def scan_aliases(self) -> Iterator[tuple[str, str]]:
         for node, ref in self.targets():
@@ -158,9 +163,7 @@ class EuRelease:
         where = f"{self.path}:{node.line}"
         subject = node.find("subjectType")
         code = subject.get("code") if subject is not None else None
-        primary, name = _primary(node)
-        if not name:
-            raise ListError(where, "nameAlias", f"no name in sanctionEntity {ref}")
+        primary, name = self._primary(node, ref)
         listed, basis = self._listed(node)
         entry = Entry(ref=ref, name=name, actor_type=ACTOR_TYPES.get(code or ""),
                       list_type=code or "entry without a subjectType", programs=_programs(node),
@@ -203,6 +206,21 @@ class EuRelease:
         if un := node.get("unitedNationId"):
             entry.attributes.append(Value("un_reference", un, self._row(node, node.start_tag)))
         return entry
+
+    def _primary(self, node: Node, ref: str) -> tuple[Node, str]:
+        """The nameAlias taken as the primary name, and that name (see the module's docstring);
+        an entity without a name is refused."""
+        named = [(a, n) for a in node.findall("nameAlias") if (n := _whole_name(a))]
+        if not named:
+            raise ListError(f"{self.path}:{node.line}", "nameAlias", f"no name in sanctionEntity {ref}")
+
+        def order(an: tuple[Node, str]) -> tuple[int, int]:
+            lid = an[0].get("logicalId") or ""
+            return (int(lid), 0) if lid.isdigit() else (1 << 62, named.index(an))
+
+        strong = [an for an in named if (an[0].get("strong") or "true").lower() != "false"]
+        english = [an for an in strong if (an[0].get("nameLanguage") or "EN").upper() == "EN"]
+        return min(english or strong or named, key=order)
 
     def _listed(self, node: Node) -> tuple[str | None, str | None]:
         """The listing date and, when it is not the designationDate, where it comes from."""
@@ -247,22 +265,6 @@ def _whole_name(a: Node) -> str | None:
         p for p in (a.get("firstName"), a.get("middleName"), a.get("lastName")) if p) or None
 
 
-def _primary(node: Node) -> tuple[Node | None, str | None]:
-    """The nameAlias taken as the primary name, and that name (see the module's docstring)."""
-    named = [a for a in node.findall("nameAlias") if _whole_name(a)]
-    if not named:
-        return None, None
-
-    def order(a: Node) -> tuple[int, int]:
-        lid = a.get("logicalId") or ""
-        return (int(lid), 0) if lid.isdigit() else (1 << 62, named.index(a))
-
-    strong = [a for a in named if (a.get("strong") or "true").lower() != "false"]
-    english = [a for a in strong if (a.get("nameLanguage") or "EN").upper() == "EN"]
-    chosen = min(english or strong or named, key=order)
-    return chosen, _whole_name(chosen)
-
-
 def _programs(node: Node) -> list[str]:
     return list(dict.fromkeys(p for r in node.findall("regulation") if (p := r.get("programme"))))
 
@@ -303,23 +305,23 @@ def _birth_date(b: Node, where: str) -> str | None:
     `yearRangeFrom` to `yearRangeTo`. `circa="true"` is kept as a qualifier (`circa 1957`),
     and so is a calendar other than the Gregorian one (`1380 (calendar PERSIAN)`): such a value
     is not read as a plain date. A month or day without a year gives no date."""
+    year, month, day = (_number(b, n, where) for n in ("year", "monthOfYear", "dayOfMonth"))
+    low, high = _number(b, "yearRangeFrom", where), _number(b, "yearRangeTo", where)
     if (full := b.get("birthdate")) is not None:
         date = _date(full, where, "birthdate/@birthdate")
+    elif year is not None:
+        text = f"{year:04d}" + (f"-{month:02d}" + (f"-{day:02d}" if day else "") if month else "")
+        if (parsed := list_date(text)) is None:
+            raise ListError(where, "birthdate", f"{text!r} (year, monthOfYear, dayOfMonth) is not a date")
+        date = parsed
+    elif low is not None or high is not None:
+        ends = [list_date(f"{y:04d}") for y in (low, high) if y is not None]
+        years = [e for e in ends if e is not None]
+        if len(years) != len(ends):
+            raise ListError(where, "birthdate", f"years {low} to {high} (yearRangeFrom, yearRangeTo) are not years")
+        date = " to ".join(dict.fromkeys(years))
     else:
-        year, month, day = (_number(b, n, where) for n in ("year", "monthOfYear", "dayOfMonth"))
-        low, high = _number(b, "yearRangeFrom", where), _number(b, "yearRangeTo", where)
-        if year is not None:
-            text = f"{year:04d}" + (f"-{month:02d}" + (f"-{day:02d}" if day else "") if month else "")
-            date = list_date(text)
-            if date is None:
-                raise ListError(where, "birthdate", f"{text!r} (year, monthOfYear, dayOfMonth) is not a date")
-        elif low is not None or high is not None:
-            ends = [list_date(f"{y:04d}") for y in (low, high) if y is not None]
-            if None in ends:
-                raise ListError(where, "birthdate", f"years {low} to {high} are not years")
-            date = " to ".join(dict.fromkeys(ends))
-        else:
-            return None
+        return None
     calendar = b.get("calendarType")
     if calendar and calendar.upper() != "GREGORIAN":
         date = f"{date} (calendar {calendar})"
