@@ -377,3 +377,23 @@ def test_synthetic_entry_merges_into_a_curated_actor(tmp_path: Path):
     assert [d["target_actor_id"] for d in written] == [designation["target_actor_id"]]
     assert not (root / "data" / "raw" / "actors" / "import-eu-fsf.yaml").exists()  # no new actor
     build(root, with_duckdb=False)
+
+
+def test_synthetic_un_reference_is_exported_on_the_sanction(tmp_path: Path):
+    """unitedNationId becomes the actor's un_reference, and FollowTheMoney's Sanction.unscId."""
+    import json
+
+    root = copy_project(tmp_path / "project")
+    code, out, err = run_cli("import", "eu", str(_fsf(tmp_path, SYNTHETIC_BODY)), "--root", str(root))
+    assert code == 0, err
+    build(root)  # with flows.duckdb, which the export reads
+    attributes = pd.read_parquet(root / "data" / "processed" / "actor_attributes.parquet")
+    assert ("actor/synthetic-drone-works", "un_reference", "IRe.999") in set(
+        zip(attributes.actor_id, attributes.attribute, attributes.value))
+    ftm = tmp_path / "flows.ftm.jsonl"
+    code, _, err = run_cli("export", "ftm", str(ftm), "--root", str(root))
+    assert code == 0, err
+    entities = {e["id"]: e for e in map(json.loads, ftm.read_text(encoding="utf-8").splitlines())}
+    sanction = entities["flows-designation-eu-eu-9001-1"]
+    assert sanction["schema"] == "Sanction" and sanction["properties"]["unscId"] == ["IRe.999"]
+    assert "unscId" not in entities["flows-actor-synthetic-drone-works"]["properties"]

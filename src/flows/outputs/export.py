@@ -258,11 +258,16 @@ def build_ftm(con: Any) -> FtmExport:
     for r in _rows(con, "SELECT * FROM actor_aliases ORDER BY actor_id, alias"):
         if r["actor_id"] in exported and r["alias"] != actors[r["actor_id"]]["name"]:
             _add(exported[r["actor_id"]], ALIAS_PROPS.get(r["alias_type"], "alias"), r["alias"])
+    sanction_props = model.get("Sanction").properties
+    on_sanctions: dict[str, list[tuple[str, str]]] = {}  # actor → values its Sanctions carry (unscId)
     for r in _rows(con, "SELECT * FROM actor_attributes ORDER BY actor_id, attribute, value"):
         p = exported.get(r["actor_id"])
         if p is None:
             continue
         prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
+        if prop not in p.schema.properties and prop in sanction_props:
+            on_sanctions.setdefault(r["actor_id"], []).append((prop, r["value"]))
+            continue
         if prop not in p.schema.properties:
             skip(f"attribute {r['attribute']} on a {p.schema.name}")
             continue
@@ -299,6 +304,8 @@ def build_ftm(con: Any) -> FtmExport:
         _add(p, "listingDate", shared_prefix(d["listed_earliest"], d["listed_latest"]))
         for tag in (d["program_tags"] or "").split("; "):
             _add(p, "programId", tag or None)
+        for prop, value in on_sanctions.get(d["target_actor_id"], []):
+            _add(p, prop, value)
         for u in urls.get(d["designation_id"], []):
             _add(p, "sourceUrl", u)
         if s is not None:

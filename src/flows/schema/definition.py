@@ -57,7 +57,8 @@ ALIAS_TYPES = ("primary", "primary_variation", "alias", "former_name", "native_s
                "acronym", "transliteration")
 # Each identifying detail of an actor, with the FollowTheMoney property `flows export` gives it.
 # un_reference, the UN Security Council's reference of a target that another list cites (the EU
-# list's unitedNationId), is a Sanction property in FollowTheMoney: not exported on actors.
+# list's unitedNationId), is a property of Sanction in FollowTheMoney: the export writes it on
+# the Sanctions of the actor's designations.
 ATTRIBUTE_FTM_PROPERTIES = {
     "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
     "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
