@@ -177,13 +177,13 @@ def test_known_as_of_is_written_once():
 
 def test_every_attribute_has_a_followthemoney_property():
     """A new attribute needs its FollowTheMoney property, and a real one: else `flows export`
-    would have nothing to write it as."""
+    would have nothing to write it as (a property of Sanction goes on the actor's Sanctions)."""
     from followthemoney import model
 
     from flows.outputs.ftm import ACTOR_SCHEMATA
 
     assert FIELDS["attribute"].enum == schema.ATTRIBUTES == tuple(schema.ATTRIBUTE_FTM_PROPERTIES)
-    properties = {p for name in set(ACTOR_SCHEMATA.values()) for p in model.get(name).properties}
+    properties = {p for name in {*ACTOR_SCHEMATA.values(), "Sanction"} for p in model.get(name).properties}
     for attribute, prop in schema.ATTRIBUTE_FTM_PROPERTIES.items():
         assert prop in properties, (attribute, prop)
 

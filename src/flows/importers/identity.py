@@ -3,10 +3,11 @@
 Bases, strongest first: a designation by the same authority with the same list reference;
 then the same name or alias (compared as a set of words, so "GHOREISHI, Seyed Hojatollah"
 equals "Seyed Hojatollah GHOREISHI") backed by the same birth date or identity number
-(passport, national ID, tax ID, registration number). For a person a name alone is not
-enough; for a body it is when exactly one actor of the project carries it and no identity
-number contradicts. Anything else with a shared name is reported as ambiguous, for a curator
-to decide (`--same-as REF=actor/...`).
+(passport, national ID, tax ID, registration number, or UN reference: an actor the UN list
+designates carries its UN reference number). For a person a name alone is not enough; for a
+body it is when exactly one actor of the project carries it and no identity number contradicts.
+Anything else with a shared name is reported as ambiguous, for a curator to decide
+(`--same-as REF=actor/...`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from dataclasses import dataclass, field
 from flows.build.dates import list_date
 from flows.importers.model import Entry
 
-IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number")
+IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number", "un_reference")
+# The UN Security Council's reference of a target (IRi.001) is the target's UN reference: an
+# entry of another list that cites it (the EU list's unitedNationId) shares that identity number.
+UN_AUTHORITY = "actor/un-security-council"
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -85,6 +89,9 @@ class Index:
                     self.by_name.setdefault(n, set()).add(k.actor_id)
         self.designations = {r["designation_id"]: r for r in rows["designations"]
                              if r.get("curated_in") not in own_files}
+        for r in self.designations.values():
+            if r["authority_id"] == UN_AUTHORITY and (k := self.actors.get(r["target_actor_id"])) is not None:
+                k.ids.add(id_key(str(r["list_reference"])))
         self.by_ref = {str(r["list_reference"]): r for r in self.designations.values()
                        if r["authority_id"] == authority_id}
         self.links = {r["link_id"]: r for r in rows["links"] if r.get("curated_in") not in own_files}

@@ -68,6 +68,7 @@ class Entry:
     programs: list[str]  # programme tags, verbatim
     row: Row  # the main row (sdn.csv row, the UN element)
     listed: str | None = None  # date listed, ISO, when the list gives it
+    listed_basis: str | None = None  # where `listed` comes from, when not the list's own listing date
     position: str | None = None
     aliases: list[Value] = field(default_factory=list)
     attributes: list[Value] = field(default_factory=list)

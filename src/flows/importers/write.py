@@ -276,7 +276,8 @@ class Importer:
                 designations[did] = (None, d)
                 if tags is None and e.programs:
                     claim(f"{base}-programme", did, e.row, "program_tags", "; ".join(e.programs))
-            claim(f"{base}-listing", did, e.row, what="listing")
+            claim(f"{base}-listing", did, e.row,
+                  what=f"listing ({e.listed_basis})" if e.listed_basis and e.listed else "listing")
 
             for i, v in enumerate(_dedupe(e.links), 1):
                 targets = by_name.get(norm(v.value)) or index.find_name(v.value)

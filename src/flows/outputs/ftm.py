@@ -95,6 +95,7 @@ class _FtmBuilder:
             SELECT s.*, au.name AS authority, au.country_code AS authority_country
             FROM sanctions s JOIN actors au ON au.actor_id = s.authority_id ORDER BY s.sanction_id""")}
         self.designated: set[str] = set()  # sanctions carried by their designations
+        self.on_sanctions: dict[str, list[tuple[str, str]]] = {}  # actor -> values its Sanctions carry (unscId)
 
     def skip(self, why: str) -> None:
         self.out.skipped[why] = self.out.skipped.get(why, 0) + 1
@@ -132,11 +133,19 @@ class _FtmBuilder:
                 _add(self.exported[r["actor_id"]], ALIAS_PROPS.get(r["alias_type"], "alias"), r["alias"])
 
     def add_attributes(self) -> None:
+        """Each attribute as its FollowTheMoney property; one the actor's schema lacks but a
+        Sanction has (a UN reference: unscId) goes on the Sanctions of the actor's designations."""
+        from followthemoney import model
+
+        sanction_props = model.get("Sanction").properties
         for r in _rows(self.con, "SELECT * FROM actor_attributes ORDER BY actor_id, attribute, value"):
             p = self.exported.get(r["actor_id"])
             if p is None:
                 continue
             prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
+            if prop not in p.schema.properties and prop in sanction_props:
+                self.on_sanctions.setdefault(r["actor_id"], []).append((prop, r["value"]))
+                continue
             if prop not in p.schema.properties:
                 self.skip(f"attribute {r['attribute']} on a {p.schema.name}")
                 continue
@@ -173,6 +182,8 @@ class _FtmBuilder:
             _add(p, "listingDate", shared_prefix(d["listed_earliest"], d["listed_latest"]))
             for tag in (d["program_tags"] or "").split("; "):
                 _add(p, "programId", tag or None)
+            for prop, value in self.on_sanctions.get(d["target_actor_id"], []):
+                _add(p, prop, value)
             for u in self.urls.get(d["designation_id"], []):
                 _add(p, "sourceUrl", u)
             if s is not None:

@@ -56,11 +56,15 @@ TEXT_KINDS = ("full_text", "extract", "pointer")
 ALIAS_TYPES = ("primary", "primary_variation", "alias", "former_name", "native_script",
                "acronym", "transliteration")
 # Each identifying detail of an actor, with the FollowTheMoney property `flows export` gives it.
+# un_reference, the UN Security Council's reference of a target that another list cites (the EU
+# list's unitedNationId), is a property of Sanction in FollowTheMoney: the export writes it on
+# the Sanctions of the actor's designations.
 ATTRIBUTE_FTM_PROPERTIES = {
     "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
     "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
     "tax_id": "taxNumber", "registration_number": "registrationNumber", "website": "website",
     "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
+    "un_reference": "unscId",
 }
 ATTRIBUTES = tuple(ATTRIBUTE_FTM_PROPERTIES)
 

@@ -1,5 +1,5 @@
-"""`flows import ofac DIR` and `flows import un FILE`: official sanctions lists into curation
-files under data/raw/ (see flows.importers)."""
+"""`flows import ofac DIR`, `flows import un FILE` and `flows import eu FILE`: official sanctions
+lists into curation files under data/raw/ (see flows.importers)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import_app = typer.Typer(help="Import an official sanctions list into data/raw/ 
 
 ProgramOption = Annotated[list[str] | None, typer.Option(
     "--program", help="Import entries carrying this programme tag (repeatable), e.g. IFSR; for the UN "
-    "list, the list type (e.g. Iran).")]
+    "list, the list type (e.g. Iran); for the EU list, a regulation's programme (e.g. IRN).")]
 AroundOption = Annotated[list[str] | None, typer.Option(
     "--around", help="Import the graph around this entry (name, alias or reference; repeatable), "
     "e.g. \"QODS AVIATION INDUSTRIES\".")]
@@ -125,4 +125,26 @@ def import_un(
         release = UnRelease(file)
         released = release.generated()  # validated: it names the release's files
     _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
+         program, around, depth, same_as, force, accept_delistings)
+
+
+@import_app.command("eu")
+def import_eu(
+    file: Annotated[Path, typer.Argument(help="The EU Financial Sanctions Files XML 1.1 (xmlFullSanctionsList_1_1).")],
+    root: RootOption = Path("."),
+    program: ProgramOption = None,
+    around: AroundOption = None,
+    depth: DepthOption = 1,
+    same_as: SameAsOption = None,
+    force: ForceOption = False,
+    accept_delistings: AcceptDelistingsOption = False,
+) -> None:
+    """Import the EU consolidated financial sanctions list (https://webgate.ec.europa.eu/fsd/fsf, XML 1.1)."""
+    from flows.importers.eu import EuRelease
+    from flows.importers.model import ListError
+
+    with failing_on(FileNotFoundError, ListError):
+        release = EuRelease(file)
+        released = release.generated()  # validated: it names the release's files
+    _run(root, release, released, "eu", "import eu", "the generationDate attribute of the file",
          program, around, depth, same_as, force, accept_delistings)
