@@ -25,6 +25,11 @@ ITEM_CATEGORIES = (
     "uav", "loitering_munition", "ballistic_missile", "cruise_missile", "fighter_aircraft",
     "trainer_aircraft", "helicopter", "artillery_ammunition", "ammunition", "air_defence",
     "components", "training", "maintenance", "production_technology", "other",
+    # North Korea <-> Russia flows (pointers-2023-2026-dprk-russia): 170mm guns and 240mm rocket
+    # launchers, ballistic-missile launchers, anti-tank rockets, tanks, jamming equipment,
+    # satellite and launch-vehicle help, refined oil above the UN cap, troops, and workers.
+    "artillery", "missile_launcher", "anti_tank_weapon", "armoured_vehicle", "electronic_warfare",
+    "space_technology", "fuel", "military_personnel", "labour",
 )
 FLOW_TYPES = ("materiel", "training", "maintenance", "personnel", "components", "technology",
               "production")
@@ -32,7 +37,10 @@ TRANSFER_STATUSES = ("requested", "sought", "offered", "agreed", "ordered", "pla
                      "delivered", "in_use", "cancelled", "refused", "reported")
 SANCTION_STATUSES = ("imposed", "proposed", "threatened", "expected", "lifted")
 EVENT_TYPES = ("strike", "interception", "meeting", "visit", "phone_call", "statement",
-               "speech", "summit", "warning", "briefing", "protest", "death", "other")
+               "speech", "summit", "warning", "briefing", "protest", "death", "other",
+               # North Korean troops' fighting in Kursk, a satellite launch, KCNA's ceremonies,
+               # and the signature, ratifications and entry into force of the June 2024 treaty.
+               "combat", "launch", "ceremony", "treaty")
 EVENT_ROLES = ("attacker", "target", "participant", "host", "visitor", "speaker", "audience",
                "caller", "organiser", "subject")
 RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
