@@ -4,6 +4,8 @@ One job per module:
   model.py      what a list entry is once read (values, each with the list row it comes from)
   ofac.py       OFAC's legacy CSV files (sdn.csv, add.csv, alt.csv), streamed
   un.py         the UN Security Council consolidated list XML, streamed
+  uk.py         the UK lists: OFSI's ConList (CSV, XLSX) and the FCDO's UK Sanctions List (ODS)
+  sheets.py     the rows of a CSV, XLSX or ODS file, each with its verbatim text
   select.py     which entries enter: by programme tag, by the "Linked To" graph around seeds
   identity.py   whether an entry is an actor the project already has (and on what basis)
   write.py      the curation files an import writes, and what changed since the last import

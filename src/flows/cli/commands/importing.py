@@ -1,5 +1,5 @@
-"""`flows import ofac DIR` and `flows import un FILE`: official sanctions lists into curation
-files under data/raw/ (see flows.importers)."""
+"""`flows import ofac DIR`, `flows import un FILE` and `flows import uk FILE`: official sanctions
+lists into curation files under data/raw/ (see flows.importers)."""
 
 from __future__ import annotations
 
@@ -126,3 +126,36 @@ def import_un(
         released = release.generated()  # validated: it names the release's files
     _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
          program, around, depth, same_as, force, accept_delistings)
+
+
+@import_app.command("uk")
+def import_uk(
+    file: Annotated[Path, typer.Argument(help="OFSI's Consolidated List (ConList.csv in either layout, "
+                                              "ConList.xlsx) or the FCDO's UK Sanctions List (.ods, short layout).")],
+    released: Annotated[str | None, typer.Option(
+        "--released", help="Release date YYYY-MM-DD, for a file that carries none (the FCDO list); an OFSI "
+        "file's date is its Last Updated line.")] = None,
+    root: RootOption = Path("."),
+    program: ProgramOption = None,
+    around: AroundOption = None,
+    depth: DepthOption = 1,
+    same_as: SameAsOption = None,
+    force: ForceOption = False,
+    accept_delistings: AcceptDelistingsOption = False,
+) -> None:
+    """Import a UK sanctions list (https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets, https://www.gov.uk/government/publications/the-uk-sanctions-list); --program takes a regime name, e.g. Russia."""
+    from flows.importers.model import ListError
+    from flows.importers.uk import UkRelease
+
+    given = _release_date(released) if released is not None else None
+    with failing_on(FileNotFoundError, ListError):
+        release = UkRelease(file)
+    own = release.released()
+    if own and given and own != given:
+        fail(f"--released {given}: {file} says it was last updated on {own}")
+    if not own and not given:
+        fail(f"{file}: the file carries no release date: give it with --released YYYY-MM-DD")
+    basis = ("the Last Updated line of the file" if own else
+             "the file carries no date: the release date was given to the importer (--released)")
+    _run(root, release, own or given, "uk", "import uk", basis, program, around, depth, same_as, force,
+         accept_delistings)
