@@ -170,7 +170,12 @@ class UkRelease:
 
     @property
     def list_key(self) -> str:
-        return "uk-ofsi-conlist" if self.layout.publisher == "ofsi" else "uk-sanctions-list"
+        """The FCDO's list and OFSI's are two lists. OFSI's files in the layout used until 2022
+        are keyed by Group ID, not by UK reference: imported under a key of their own, so that
+        neither kind of release reads as the delisting of the other's entries."""
+        if self.layout is FCDO_SHORT:
+            return "uk-sanctions-list"
+        return "uk-ofsi-conlist" if self.layout is OFSI_2022 else "uk-ofsi-conlist-legacy"
 
     @property
     def ref_label(self) -> str:
