@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flows.build.dates import day_first_date
 from flows.importers import sheets
-from flows.importers.model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
+from flows.importers.model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 from flows.importers.sheets import SheetRow
 
 
@@ -86,6 +86,8 @@ _SPACE = re.compile(r"\s+")
 def items(text: str) -> list[str]:
     """The items of a numbered list (`(1) German (2) Moroccan` → German, Moroccan; `-` is an
     empty item, kept so that lists can be paired), or the text alone."""
+    if not text or text.isspace():
+        return []
     marks = list(_NUMBERED.finditer(text))
     if len(marks) < 2 or marks[0].start() != 0 or \
             [int(m.group(1)) for m in marks] != list(range(1, len(marks) + 1)):
@@ -95,6 +97,8 @@ def items(text: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
+    if not text:
+        return text
     text = _SPACE.sub(" ", text).strip().rstrip(".,;").strip()
     return "" if text == "-" else text
 
@@ -102,6 +106,8 @@ def _clean(text: str) -> str:
 def paired(first: str, second: str, form: str) -> list[str]:
     """Items of two numbered lists that go together (passport numbers and their details, towns
     and countries), each `form`atted; the second list's single item goes with each of the first's."""
+    if not first and not second:
+        return []
     a, b = items(first), items(second)
     if not a:
         return [x for x in b if x]
@@ -219,9 +225,10 @@ class UkRelease:
                 raise ListError(where, f"column {extra + 1}", f"a value beyond the header's last column "
                                                               f"({columns[-1]}): {cells[extra][:60]!r}")
             record = dict(zip(columns, cells))
-            for column, value in record.items():
-                if (problem := unsafe_character(value)) and not _embedded_name(column, value):
-                    raise ListError(where, column, problem)
+            if UNSAFE_CHARACTER.search(text):  # the row first, each cell only when it fails
+                for column, value in record.items():
+                    if (problem := unsafe_character(value)) and not _embedded_name(column, value):
+                        raise ListError(where, column, problem)
             row = Row(self.path.name, number, text) if sheet is None else \
                 SheetRow(self.path.name, number, text, sheet=sheet)
             yield row, record
