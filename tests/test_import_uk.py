@@ -156,6 +156,14 @@ def test_refused(tmp_path, old, new, expected):
     assert expected in _refused(_excerpt_with(tmp_path, old, new))
 
 
+def test_refused_cut_short(tmp_path):
+    path = tmp_path / "ConList.csv"
+    path.write_bytes(b"".join(EXCERPT.read_bytes().splitlines(keepends=True)[:2]))  # preamble and header
+    assert _refused(path).endswith("ConList.csv: holds no rows under its header (a file cut short?)")
+    path.write_bytes(b"")
+    assert _refused(path).endswith("ConList.csv: holds no header row: not a UK list file")
+
+
 def test_windows_1252_read_strictly(tmp_path):
     path = _excerpt_with(tmp_path, b"QODS AERONAUTICS", b"QODS A\xc9RONAUTICS")  # 0xC9: not UTF-8 here
     release = UkRelease(path)
@@ -174,6 +182,13 @@ def test_cli_release_date(tmp_path):
     code, _, err = run_cli("import", "uk", str(csv), "--root", str(root))
     assert code == 1 and "carries no release date: give it with --released" in err
     assert not (root / "data" / "raw" / "sources" / "uk-sanctions-list-2025-11-19.yaml").exists()
+    code, out, err = run_cli("import", "uk", str(csv), "--released", "2025-11-19", "--root", str(root))
+    assert code == 0, err
+    assert "RUS1655 -> actor/shahed-aviation-industries: same list reference: designation/uk-rus1655" in out
+    source = yaml.safe_load((root / "data" / "raw" / "sources" / "uk-sanctions-list-2025-11-19.yaml").read_text(encoding="utf-8"))
+    assert source["source"]["date_basis"].startswith("the file carries no date")
+    assert {c["locator"] for c in source["claims"]} == {"fcdo.csv line 2, Unique ID RUS1655, name",
+                                                         "fcdo.csv line 2, Unique ID RUS1655, listing"}
 
 
 # -- whole releases ------------------------------------------------------------------------------

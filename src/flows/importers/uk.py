@@ -211,6 +211,7 @@ class UkRelease:
         """(verbatim row, cells by column) of every data row; the layout and release date on
         the way. Raises ListError for a header of no known layout and for unsafe cells."""
         columns: tuple[str, ...] | None = None
+        data_rows = 0
         for sheet, number, cells, text in sheets.rows(self.path, info):
             where = self._where(sheet, number)
             if columns is None:
@@ -231,9 +232,12 @@ class UkRelease:
                         raise ListError(where, column, problem)
             row = Row(self.path.name, number, text) if sheet is None else \
                 SheetRow(self.path.name, number, text, sheet=sheet)
+            data_rows += 1
             yield row, record
         if columns is None:
             raise ListError(str(self.path), None, "holds no header row: not a UK list file")
+        if not data_rows:
+            raise ListError(str(self.path), None, "holds no rows under its header (a file cut short?)")
 
     def _date(self, value: str, where: str, column: str, full: bool = False) -> str:
         iso = day_first_date(value)
