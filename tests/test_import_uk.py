@@ -4,9 +4,6 @@ releases are in ../shared/fixtures/lists/full/ (PROVENANCE.md there), read by th
 
 from __future__ import annotations
 
-import io
-import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -18,9 +15,8 @@ from conftest import ROOT, copy_project, run_cli
 from flows.build.dates import day_first_date
 from flows.build.pipeline import build
 from flows.build.texts import normalise
-from flows.importers.model import FileInfo, ListError
+from flows.importers.model import ListError
 from flows.importers.select import select
-from flows.importers.sheets import rows
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease, items, paired, un_reference
 
 EXCERPT = Path(__file__).parent / "fixtures" / "lists" / "uk" / "ConList-2018-excerpt.csv"
