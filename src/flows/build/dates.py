@@ -135,3 +135,27 @@ def list_date(value: str) -> str | None:
     """A list's date as an ISO date at the precision it gives (`27 Sep 1964` → 1964-09-27,
     `Sep 1964` → 1964-09, `1964` → 1964), or None for anything else."""
     return parse_formats(value.strip(), _LIST_FORMATS).text
+
+
+# A day-first list date (the UK lists: `20/10/2022`, `29-06-2012`), where `00` stands for an
+# unknown day or month (`00/06/1960`, `00/00/1964`) and the day or month may be left out
+# (`06/1960`, `1964`).
+_DAY_FIRST = re.compile(r"(?:(?:(\d{1,2})[/-])?(\d{1,2})[/-])?(\d{4})")
+
+
+def day_first_date(value: str) -> str | None:
+    """A day-first date as an ISO date at the precision it gives (`00/06/1960` → 1960-06,
+    `00/00/1964` → 1964, `20/10/2022` → 2022-10-20), or None for anything else (an impossible
+    date included). A known day of an unknown month gives the year alone."""
+    m = _DAY_FIRST.fullmatch(value.strip())
+    if m is None:
+        return None
+    day, month, year = (int(g) if g else 0 for g in m.groups())
+    try:
+        if month == 0:
+            return dt.date(year, 1, 1).isoformat()[:4]
+        if day == 0:
+            return dt.date(year, month, 1).isoformat()[:7]
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None

@@ -74,11 +74,14 @@ class Entry:
     attributes: list[Value] = field(default_factory=list)
     links: list[Value] = field(default_factory=list)  # kind "linked_to", value = the party's name
     extra_rows: list[Row] = field(default_factory=list)  # rows read but holding no value (comments)
+    # What the list says that no field of the schema holds (a UK entry's title, UN reference,
+    # OFSI Group ID, other information), kind = what it is: for identity across lists and claims.
+    details: list[Value] = field(default_factory=list)
 
     def rows(self) -> list[Row]:
         """Every row this entry was read from, each once, in file and line order."""
         seen = {}
-        for r in [self.row, *(v.row for v in self.aliases + self.attributes + self.links),
+        for r in [self.row, *(v.row for v in self.aliases + self.attributes + self.links + self.details),
                   *self.extra_rows]:
             if not r.within:
                 seen[(r.file, r.line)] = r

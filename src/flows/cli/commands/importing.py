@@ -1,4 +1,4 @@
-"""`flows import ofac DIR`, `flows import un FILE` and `flows import eu FILE`: official sanctions
+"""`flows import ofac DIR`, `flows import un FILE`, `flows import eu FILE` and `flows import uk FILE`: official sanctions
 lists into curation files under data/raw/ (see flows.importers)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import_app = typer.Typer(help="Import an official sanctions list into data/raw/ 
 
 ProgramOption = Annotated[list[str] | None, typer.Option(
     "--program", help="Import entries carrying this programme tag (repeatable), e.g. IFSR; for the UN "
-    "list, the list type (e.g. Iran); for the EU list, a regulation's programme (e.g. IRN).")]
+    "list, the list type (e.g. Iran); for the EU list, a regulation's programme (e.g. IRN); for the UK lists, a regime name (e.g. Russia).")]
 AroundOption = Annotated[list[str] | None, typer.Option(
     "--around", help="Import the graph around this entry (name, alias or reference; repeatable), "
     "e.g. \"QODS AVIATION INDUSTRIES\".")]
@@ -148,3 +148,36 @@ def import_eu(
         released = release.generated()  # validated: it names the release's files
     _run(root, release, released, "eu", "import eu", "the generationDate attribute of the file",
          program, around, depth, same_as, force, accept_delistings)
+
+
+@import_app.command("uk")
+def import_uk(
+    file: Annotated[Path, typer.Argument(help="OFSI's Consolidated List (ConList.csv in either layout, "
+                                              "ConList.xlsx) or the FCDO's UK Sanctions List (.ods, short layout).")],
+    released: Annotated[str | None, typer.Option(
+        "--released", help="Release date YYYY-MM-DD, for a file that carries none (the FCDO list); an OFSI "
+        "file's date is its Last Updated line.")] = None,
+    root: RootOption = Path("."),
+    program: ProgramOption = None,
+    around: AroundOption = None,
+    depth: DepthOption = 1,
+    same_as: SameAsOption = None,
+    force: ForceOption = False,
+    accept_delistings: AcceptDelistingsOption = False,
+) -> None:
+    """Import a UK sanctions list (https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets, https://www.gov.uk/government/publications/the-uk-sanctions-list); --program takes a regime name, e.g. Russia."""
+    from flows.importers.model import ListError
+    from flows.importers.uk import UkRelease
+
+    given = _release_date(released) if released is not None else None
+    with failing_on(FileNotFoundError, ListError):
+        release = UkRelease(file)
+    own = release.released()
+    if own and given and own != given:
+        fail(f"--released {given}: {file} says it was last updated on {own}")
+    if not own and not given:
+        fail(f"{file}: the file carries no release date: give it with --released YYYY-MM-DD")
+    basis = ("the Last Updated line of the file" if own else
+             "the file carries no date: the release date was given to the importer (--released)")
+    _run(root, release, own or given, "uk", "import uk", basis, program, around, depth, same_as, force,
+         accept_delistings)
