@@ -68,8 +68,9 @@ def check(root: RootOption = Path("."),
           report_format: Annotated[Literal["text", "json"], typer.Option(
               "--format", help="json: the problems, with their codes, and a summary on stdout.")] = "text",
           ) -> None:
-    """Check a published package: file hashes, models, keys, claims, and every quote against its archived text."""
-    from flows.rules.check import check as run_check
+    """Check a published package: file hashes, models, keys, claims, and every quote against its archived text.
+    Then warn (never fail) of record fields whose claims give conflicting values."""
+    from flows.rules.check import check as run_check, conflict_warnings
     from flows.errors import problems_json
 
     if against_list is not None:
@@ -83,13 +84,17 @@ def check(root: RootOption = Path("."),
             problems, _ = run_check(root, (texts_root or root).resolve())
         except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
             problems = e.problems
+        warnings = [] if problems else conflict_warnings(root)  # read only from a sound package
     if report_format == "json":
         summary = {"command": "check", "passed": not problems}
-        sys.stdout.write(json.dumps(problems_json(problems, summary), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(problems_json(problems, summary, warnings), ensure_ascii=False, indent=2) + "\n")
     elif problems:
         _report(problems, "check failed")
     else:
-        err.print("check passed", markup=False)
+        for w in warnings:
+            err.print(f"warning: {w}", markup=False)
+        err.print(f"check passed, with {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (conflicting "
+                  "values: see the view conflicting_claims)" if warnings else "check passed", markup=False)
     if problems:
         raise typer.Exit(1)
 
