@@ -61,6 +61,14 @@ CODES: dict[str, str] = {
     "text_changed": "A source's archived text changed since the build.",
     "same_supplier_recipient": "A transfer's supplier and recipient are the same actor.",
     "duplicate_link": "The same relation is recorded by two links.",
+    # `flows coverage`: the pointers of pointer files (flows.rules.coverage, flows.rules.pointers)
+    "pointer_file": "A pointer file breaks its layout (blocks of `KEY: value` lines opening with `EVENT DATE:`, "
+                    "or lettered sections of `- ` items).",
+    "pointer_unknown": "A claim's locator, or a declaration in data/raw/pointers/, names a pointer its file does not have.",
+    "pointer_declared_cited": "A pointer declared uncited in data/raw/pointers/ is cited by a claim.",
+    "pointer_not_named": "A claim on a pointer file names no pointer in its locator, and its evidence stands in "
+                         "no single pointer.",
+    "evidence_not_in_pointer": "A claim's evidence does not stand in the pointer its locator names.",
     # `flows check`: the published files against what the build writes
     "descriptor_missing": "datapackage.json is missing.",
     "descriptor_unreadable": "datapackage.json cannot be read as a data package.",

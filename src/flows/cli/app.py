@@ -251,19 +251,23 @@ def views(root: RootOption = Path(".")) -> None:
 
 @app.command()
 def coverage(root: RootOption = Path(".")) -> None:
-    """List each paragraph of every full-text article with the claims that cite it; fail on a
-    paragraph with neither a claim nor a declared reason (uncited_paragraphs)."""
+    """List each paragraph of every full-text article, and each pointer of every pointer file, with
+    the claims that cite it; fail on one with neither a claim nor a declared reason
+    (uncited_paragraphs in the source's file; data/raw/pointers/<file>.yaml for pointers)."""
     from flows.rules.coverage import report
     from flows.build.load import load_curation
 
     try:
-        text, missing = report(load_curation(root.resolve()))
+        found = report(load_curation(root.resolve()))
     except CurationError as e:
         _report(e.problems, "coverage failed")
         raise typer.Exit(1)
-    out.print(text, markup=False)
-    if missing:
-        err.print(f"{missing} paragraph(s) with a fact but no claim", markup=False)
+    out.print(found.text, markup=False)
+    if found.missing_paragraphs:
+        err.print(f"{found.missing_paragraphs} paragraph(s) with a fact but no claim", markup=False)
+    if found.missing_pointers:
+        err.print(f"{found.missing_pointers} pointer(s) neither cited by a claim nor declared uncited", markup=False)
+    if found.missing_paragraphs or found.missing_pointers:
         raise typer.Exit(1)
 
 
