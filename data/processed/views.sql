@@ -32,7 +32,8 @@ CREATE OR REPLACE MACRO figure_number(digits, multiplier) AS (
 COMMENT ON MACRO figure_number IS 'figure_number(digits, multiplier): digits such as ''300,000'' or ''4.8'' (or ''a''), times the multiplier (thousand, million, billion or none), as a whole number; NULL when it is none.';
 
 -- A figure leads the value: "at least 8", "4 (as of 20:00)", "about 450 in the latest shipment",
--- "8–13", "between 8 and 13 million", "up to 6,700"; the text after it is a note. Forms:
+-- "8–13", "between 8 and 13 million", "up to 6,700"; the text after it (past a space, a
+-- bracket, a colon, a semicolon, or a comma before no digit) is a note. Forms:
 -- exact (low = best = high), at_least (low), at_most (high), about (best), range (low, high).
 CREATE OR REPLACE MACRO claimed_figure(claimed) AS (
     WITH parts AS (
@@ -43,7 +44,7 @@ CREATE OR REPLACE MACRO claimed_figure(claimed) AS (
             || 'estimated|between)\s+)?'
             || '(\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?|\d{1,15}(?:\.\d{1,6})?|a|an)(?:\s*(?i:(thousand|million|billion)))?'
             || '(?:\s*(?:-|–|—|(?i:to|and))\s*(\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?|\d{1,15}(?:\.\d{1,6})?)'
-            || '(?:\s*(?i:(thousand|million|billion)))?)?(?:$|[\s(;,:])',
+            || '(?:\s*(?i:(thousand|million|billion)))?)?(?:$|[\s(;:]|,(?:$|\D))',
             ['qualifier', 'n1', 'mult1', 'n2', 'mult2']) AS g)
     ), numbers AS (
         -- "8 to 13 million": the first number takes the second one's multiplier if it stays below it
