@@ -12,7 +12,7 @@ from flows.schema.definition import (DENYING_STANCES, FIELDS, RECORD_TABLES, SUP
                                      TABLES, Table, table_fields)
 
 __all__ = ["sql_string", "create_table", "schema_sql", "question_views_sql", "views_sql",
-           "known_as_of_macro", "stance_condition"]
+           "known_as_of_macro", "stance_condition", "field_kind", "figure_ranges"]
 
 
 def create_table(table: Table) -> str:
