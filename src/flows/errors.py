@@ -61,6 +61,14 @@ CODES: dict[str, str] = {
     "text_changed": "A source's archived text changed since the build.",
     "same_supplier_recipient": "A transfer's supplier and recipient are the same actor.",
     "duplicate_link": "The same relation is recorded by two links.",
+    # `flows coverage`: the pointers of pointer files (flows.rules.coverage, flows.rules.pointers)
+    "pointer_file": "A pointer file breaks its layout (blocks of `KEY: value` lines opening with `EVENT DATE:`, "
+                    "or lettered sections of `- ` items).",
+    "pointer_unknown": "A claim's locator, or a declaration in data/raw/pointers/, names a pointer its file does not have.",
+    "pointer_declared_cited": "A pointer declared uncited in data/raw/pointers/ is cited by a claim.",
+    "pointer_not_named": "A claim on a pointer file names no pointer in its locator, and its evidence stands in "
+                         "no single pointer.",
+    "evidence_not_in_pointer": "A claim's evidence does not stand in the pointer its locator names.",
     # `flows check`: the published files against what the build writes
     "descriptor_missing": "datapackage.json is missing.",
     "descriptor_unreadable": "datapackage.json cannot be read as a data package.",
@@ -78,6 +86,9 @@ CODES: dict[str, str] = {
     "database_undigested": "flows.duckdb has no readable digests beside it (flows.duckdb.digests.json), or they have no database.",
     "database_unreadable": "flows.duckdb is not a readable DuckDB database.",
     "database_differs": "flows.duckdb differs from its digests, or was built from other Parquet files.",
+    # warnings of `flows check`: listed for curators, never a reason for the check to fail
+    "conflicting_values": "Warning: a record field whose supporting claims give different values, or a value "
+                          "the record does not hold (the view conflicting_claims).",
 }
 GENERIC = "problem"
 
@@ -124,14 +135,24 @@ class Problem:
         return {k: v for k, v in asdict(self).items() if k != "where"}
 
 
-def problems_json(problems: list[Problem], summary: dict[str, object]) -> dict[str, object]:
-    """The `--format json` report of `flows build` and `flows check`: every problem with all its
-    parts, then a summary (the number of problems by code, and the caller's facts)."""
+def _by_code(problems: list[Problem]) -> dict[str, int]:
     by_code: dict[str, int] = {}
     for p in problems:
         by_code[p.code] = by_code.get(p.code, 0) + 1
-    return {"problems": [p.as_dict() for p in problems],
-            "summary": {**summary, "problems": len(problems), "by_code": dict(sorted(by_code.items()))}}
+    return dict(sorted(by_code.items()))
+
+
+def problems_json(problems: list[Problem], summary: dict[str, object],
+                  warnings: list[Problem] | None = None) -> dict[str, object]:
+    """The `--format json` report of `flows build` and `flows check`: every problem with all its
+    parts, then a summary (the number of problems by code, and the caller's facts). Warnings,
+    when there are any, are listed as problems are, and counted apart."""
+    report: dict[str, object] = {"problems": [p.as_dict() for p in problems]}
+    counts: dict[str, object] = {"problems": len(problems), "by_code": _by_code(problems)}
+    if warnings:
+        report["warnings"] = [w.as_dict() for w in warnings]
+        counts |= {"warnings": len(warnings), "warnings_by_code": _by_code(warnings)}
+    return {**report, "summary": {**summary, **counts}}
 
 
 def codes_markdown() -> str:

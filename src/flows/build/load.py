@@ -6,6 +6,8 @@ Layout of `data/raw/`:
   <table>/<any>.yaml      records by kind (actors/, items/, transfers/, sanctions/,
                           designations/, events/, links/): a list of records per file
   texts/<file>.txt        archived texts of official documents that may be copied whole
+  pointers/<stem>.yaml    the pointers of the pointer file <stem>.txt that no claim cites, each
+                          with the reason (`flows coverage`)
 
 Every key is checked against the schema: an unknown key, a missing required key (or a required
 text that is empty or blank) or a value of the wrong type is a CurationError naming file, line and
@@ -39,11 +41,13 @@ import yaml
 from flows.schema.dtypes import arrow_type
 from flows.errors import CurationError, Location, Problem
 from flows.build.regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
-from flows.schema.definition import TABLES, Field, Table, curated_fields, table_fields
+from flows.schema.definition import FIELDS, TABLES, Field, Table, curated_fields, table_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
 CLAIM_ID_KEY = "id"
 UNCITED_KEY = "uncited_paragraphs"  # paragraphs of a full text that state no fact  # claims carry a short local id; the full claim_id is built from it
+POINTERS_FOLDER = "pointers"  # declarations of uncited pointers, one file per pointer file
+UNCITED_POINTERS_KEY = "uncited_pointers"
 
 
 class LineDict(dict):
@@ -256,6 +260,9 @@ class Curation:
     # Paragraphs of full-text sources that hold no fact, declared by the curator:
     # source_id -> {paragraph number: reason}
     uncited: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Pointers of pointer files that no claim cites, declared by the curator in
+    # data/raw/pointers/: text_path -> {pointer ("pointer 5"): UncitedPointer}
+    uncited_pointers: dict[str, dict[str, "UncitedPointer"]] = field(default_factory=dict)
 
     @property
     def rows(self) -> dict[str, list[dict[str, Any]]]:
@@ -266,6 +273,15 @@ class Curation:
             values = [column.to_pylist() for column in columns.values()]
             out[table] = [dict(zip(names, row)) for row in zip(*values)]
         return out
+
+
+@dataclass(frozen=True)
+class UncitedPointer:
+    """A pointer declared uncited: which, why, and where the declaration stands."""
+
+    pointer: str
+    reason: str
+    where: Location
 
 
 def parse_yaml(raw: bytes, shown: str) -> Any:
@@ -406,6 +422,7 @@ class _Collector:
             t: {c: [] for c in table_columns(table)} for t, table in TABLES.items()}
         self.origins: dict[str, Origins] = {t: Origins(table_columns(table)) for t, table in TABLES.items()}
         self.uncited: dict[str, dict[int, str]] = {}
+        self.uncited_pointers: dict[str, dict[str, UncitedPointer]] = {}
 
     def add(self, table: str, row: dict[str, Any], origin: RowSource) -> None:
         batch = self.batch[table]
@@ -518,8 +535,46 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
         out.add("claims", claim, claim_origin)
 
 
+def _uncited_pointers_file(doc: Any, stem: str, shown: str, out: "_Collector") -> None:
+    """`text_path: shared/<stem>.txt` and `uncited_pointers: [{pointer: pointer 5, reason: ...}]`."""
+    keys = {"text_path", UNCITED_POINTERS_KEY}
+    if not isinstance(doc, LineDict):
+        raise CurationError.at(Location(shown, 1), None, "a pointers file is a mapping with `text_path:` "
+                               f"and `{UNCITED_POINTERS_KEY}:`", "curation_shape")
+    if unknown := sorted(set(doc) - keys):
+        raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
+                               f"unknown key in a pointers file (it takes: {', '.join(sorted(keys))})", "unknown_field")
+    text_path = _typed(doc.get("text_path"), FIELDS["text_path"], RowSource(shown, 1, doc.key_lines))
+    if not text_path:
+        raise CurationError.at(Location(shown, doc.key_lines.get("text_path", 1)), "text_path",
+                               "required key missing in a pointers file", "required")
+    if not re.fullmatch(FIELDS["text_path"].pattern, text_path):
+        raise CurationError.at(Location(shown, doc.key_lines["text_path"]), "text_path",
+                               f"{_shown(text_path)} is not texts/<file>.txt or shared/<file>.txt", "pattern")
+    if text_path.rpartition("/")[2] != f"{stem}.txt":
+        raise CurationError.at(Location(shown, doc.key_lines["text_path"]), "text_path",
+                               f"must name {stem}.txt, after the file's name", "curation_shape")
+    declared: dict[str, UncitedPointer] = {}
+    for item in _list(doc.get(UNCITED_POINTERS_KEY), shown, doc.key_lines.get(UNCITED_POINTERS_KEY, 1),
+                      UNCITED_POINTERS_KEY):
+        line = getattr(item, "line", doc.key_lines.get(UNCITED_POINTERS_KEY, 1))
+        if not (isinstance(item, LineDict) and set(item) == {"pointer", "reason"}
+                and isinstance(item["reason"], str) and item["reason"].strip()
+                and (isinstance(item["pointer"], str) and item["pointer"].strip()
+                     or type(item["pointer"]) is int and item["pointer"] > 0)):
+            raise CurationError.at(Location(shown, line), UNCITED_POINTERS_KEY, "each entry is {pointer: <its "
+                                   "number, or the pointer as a locator names it: section B, item 4>, reason: "
+                                   "<text>}", "curation_shape")
+        # 5 is "pointer 5", as claims' locators name the pointers of a pointers-*.txt file
+        pointer = f"pointer {item['pointer']}" if type(item["pointer"]) is int else " ".join(item["pointer"].split())
+        if pointer in declared:
+            raise CurationError.at(Location(shown, line), "pointer", f"{pointer!r} is declared twice", "duplicate_key")
+        declared[pointer] = UncitedPointer(pointer, item["reason"], Location(shown, line))
+    out.uncited_pointers[text_path] = declared
+
+
 RAW = "data/raw"
-CURATION_FOLDERS = ("sources", *RECORD_DIRS)
+CURATION_FOLDERS = ("sources", *RECORD_DIRS, POINTERS_FOLDER)
 
 
 def _curation_files(raw_fd: int, entries: dict[str, int], folder: str,
@@ -569,7 +624,7 @@ def _raw_listing_problems(entries: dict[str, int]) -> list[Problem]:
         if stat.S_ISDIR(mode):
             if name not in folders:
                 problems.append(Problem(shown, None, f"unknown folder (curation folders: sources, texts, "
-                                        f"{', '.join(RECORD_DIRS)})", "stray_entry"))
+                                        f"{', '.join(RECORD_DIRS)}, {POINTERS_FOLDER})", "stray_entry"))
         elif name in folders:
             problems.append(Problem(shown, None, refusal(kind(mode), "a folder"), "file_refused"))
         elif not stat.S_ISREG(mode) and name != "package.yaml":  # package.yaml: refused as it is read
@@ -671,7 +726,12 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
                 _record_file(parse_yaml(data, shown), shown, TABLES[name], out)
             except CurationError as e:
                 problems += e.problems
+    for stem, shown, data in _curation_files(raw_fd, entries, POINTERS_FOLDER, problems):
+        try:
+            _uncited_pointers_file(parse_yaml(data, shown), stem, shown, out)
+        except CurationError as e:
+            problems += e.problems
     problems += _raw_listing_problems(entries) + _texts_listing_problems(raw_fd)
     if problems:
         raise CurationError(problems)
-    return Curation(root, package, out.columns(), out.origins, out.uncited)
+    return Curation(root, package, out.columns(), out.origins, out.uncited, out.uncited_pointers)

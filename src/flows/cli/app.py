@@ -68,8 +68,9 @@ def check(root: RootOption = Path("."),
           report_format: Annotated[Literal["text", "json"], typer.Option(
               "--format", help="json: the problems, with their codes, and a summary on stdout.")] = "text",
           ) -> None:
-    """Check a published package: file hashes, models, keys, claims, and every quote against its archived text."""
-    from flows.rules.check import check as run_check
+    """Check a published package: file hashes, models, keys, claims, and every quote against its archived text.
+    Then warn (never fail) of record fields whose claims give conflicting values."""
+    from flows.rules.check import check as run_check, conflict_warnings
     from flows.errors import problems_json
 
     if against_list is not None:
@@ -83,13 +84,17 @@ def check(root: RootOption = Path("."),
             problems, _ = run_check(root, (texts_root or root).resolve())
         except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
             problems = e.problems
+        warnings = [] if problems else conflict_warnings(root)  # read only from a sound package
     if report_format == "json":
         summary = {"command": "check", "passed": not problems}
-        sys.stdout.write(json.dumps(problems_json(problems, summary), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(problems_json(problems, summary, warnings), ensure_ascii=False, indent=2) + "\n")
     elif problems:
         _report(problems, "check failed")
     else:
-        err.print("check passed", markup=False)
+        for w in warnings:
+            err.print(f"warning: {w}", markup=False)
+        err.print(f"check passed, with {len(warnings)} warning{'s' if len(warnings) != 1 else ''} (conflicting "
+                  "values: see the view conflicting_claims)" if warnings else "check passed", markup=False)
     if problems:
         raise typer.Exit(1)
 
@@ -246,19 +251,23 @@ def views(root: RootOption = Path(".")) -> None:
 
 @app.command()
 def coverage(root: RootOption = Path(".")) -> None:
-    """List each paragraph of every full-text article with the claims that cite it; fail on a
-    paragraph with neither a claim nor a declared reason (uncited_paragraphs)."""
+    """List each paragraph of every full-text article, and each pointer of every pointer file, with
+    the claims that cite it; fail on one with neither a claim nor a declared reason
+    (uncited_paragraphs in the source's file; data/raw/pointers/<file>.yaml for pointers)."""
     from flows.rules.coverage import report
     from flows.build.load import load_curation
 
     try:
-        text, missing = report(load_curation(root.resolve()))
+        found = report(load_curation(root.resolve()))
     except CurationError as e:
         _report(e.problems, "coverage failed")
         raise typer.Exit(1)
-    out.print(text, markup=False)
-    if missing:
-        err.print(f"{missing} paragraph(s) with a fact but no claim", markup=False)
+    out.print(found.text, markup=False)
+    if found.missing_paragraphs:
+        err.print(f"{found.missing_paragraphs} paragraph(s) with a fact but no claim", markup=False)
+    if found.missing_pointers:
+        err.print(f"{found.missing_pointers} pointer(s) neither cited by a claim nor declared uncited", markup=False)
+    if found.missing_paragraphs or found.missing_pointers:
         raise typer.Exit(1)
 
 

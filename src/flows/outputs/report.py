@@ -47,6 +47,7 @@ class ReportData:
     denials: pd.DataFrame  # the denying claims of the contested records
     answers: pd.DataFrame  # sanctions_answering_transfers
     sources: pd.DataFrame  # sources with their number of claims
+    by_state: pd.DataFrame  # sanctions_by_state: who sanctioned whom, counting states
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
@@ -87,8 +88,9 @@ def load(con: duckdb.DuckDBPyConnection, package: dict[str, Any] | None = None) 
                count(c.claim_id) AS claims
         FROM sources s LEFT JOIN claims c USING (source_id)
         GROUP BY ALL ORDER BY claims DESC, s.source_id""")
+    by_state = _df(con, "SELECT * FROM sanctions_by_state")
     return ReportData(package or {}, counts, stances, transfers, timeline, edges, contested,
-                      denials, answers, sources)
+                      denials, answers, sources, by_state)
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -196,7 +198,8 @@ def flow_chart(data: ReportData) -> dict[str, Any]:
 
 
 def lag_chart(data: ReportData) -> dict[str, Any] | None:
-    """Days between the first public report of a flow and each sanction that answers it."""
+    """Days between the first public report of a flow and each sanction that answers it, by the
+    state (or organisation) that sanctions: offices of one state share its colour."""
     import altair as alt
 
     df = data.answers.dropna(subset=["days_after_first_report"]).copy()
@@ -207,14 +210,15 @@ def lag_chart(data: ReportData) -> dict[str, Any] | None:
     df = pd.DataFrame({
         "flow": df["transfer_id"].map(labels), "transfer_id": df["transfer_id"],
         "days": df["days_after_first_report"].astype(int), "authority": df["authority"].map(lambda s: short(s, 40)),
+        "sanctioner": df["sanctioner"].fillna(df["authority"]).map(lambda s: short(s, 40)),
         "sanction_id": df["sanction_id"],
     })
     chart = alt.Chart(df).mark_point(size=80, filled=True, opacity=0.8).encode(
         x=alt.X("days:Q", title="days after the flow was first publicly reported"),
         y=alt.Y("flow:N", title=None, axis=alt.Axis(labelLimit=420)),
-        color=alt.Color("authority:N", title="authority", legend=alt.Legend(labelLimit=260)),
-        shape=alt.Shape("authority:N", legend=None),
-        tooltip=["sanction_id", "transfer_id", "days"])
+        color=alt.Color("sanctioner:N", title="sanctioning state", legend=alt.Legend(labelLimit=260)),
+        shape=alt.Shape("sanctioner:N", legend=None),
+        tooltip=["sanction_id", "transfer_id", "authority", "days"])
     chart.name = "sanction_lags"
     return chart.properties(width=460, height=alt.Step(28), title=f"{len(df)} sanctions answering a flow, "
                             "by days after its first public report").to_dict()
@@ -286,6 +290,7 @@ class ContestedRecord:
 class AnsweringSanction:
     sanction_id: str
     announced: str
+    sanctioner: str  # the state (or organisation) the authority counts under
     authority: str
     title: str
     status: str
@@ -301,6 +306,20 @@ class AnsweredFlow:
     item: str
     first_reported: str
     sanctions: list[AnsweringSanction]
+
+
+@dataclass(frozen=True)
+class SanctionerRow:
+    """One row of sanctions_by_state: a sanctioning state and the country it targets."""
+    sanctioner: str
+    sanctioner_type: str  # state, international_org, or unresolved (the authority stands for itself)
+    target: str
+    sanctions: int
+    imposed: int
+    designations: int
+    authorities: str
+    first: str
+    last: str
 
 
 @dataclass(frozen=True)
@@ -331,6 +350,7 @@ class Page:
     contested: list[ContestedRecord]
     lags_svg: Markup | None
     answered: list[AnsweredFlow]
+    sanctioners: list[SanctionerRow]
     sources: list[SourceRow]
     licences: str
 
@@ -361,6 +381,11 @@ def page_of(data: ReportData, charts: dict[str, str]) -> Page:
         lags_svg=Markup(charts["lags"]) if "lags" in charts else None,
         answered=[_answered(transfer_id, group)
                   for transfer_id, group in data.answers.groupby("transfer_id", sort=False)],
+        sanctioners=[SanctionerRow(text(r.sanctioner), text(r.sanctioner_type),
+                                   text(r.target) or text(r.target_country_code) or "not stated",
+                                   int(r.n_sanctions), int(r.n_imposed), int(r.n_designations),
+                                   text(r.authorities), text(r.first_dated), text(r.last_dated))
+                     for r in data.by_state.itertuples()],
         sources=[SourceRow(text(s.source_id), link(s.url, s.title), text(s.publisher), text(s.source_type),
                            text(s.published), s.claims) for s in data.sources.itertuples()],
         licences="; ".join(lic.get("title", lic.get("name", "")) for lic in pkg.get("licenses", [])),
@@ -379,7 +404,7 @@ def _answered(transfer_id: str, group: pd.DataFrame) -> AnsweredFlow:
     return AnsweredFlow(
         text(transfer_id), text(first.supplier), text(first.recipient), text(first["item"]),
         text(first.transfer_first_reported),
-        [AnsweringSanction(text(s.sanction_id), text(s.announced), text(s.authority), text(s.title),
+        [AnsweringSanction(text(s.sanction_id), text(s.announced), text(s.sanctioner), text(s.authority), text(s.title),
                            text(s.status), text(s.days_after_first_report), text(s.n_designations))
          for s in group.itertuples()])
 

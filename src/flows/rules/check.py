@@ -6,7 +6,8 @@ Every published byte is compared with what the build would publish: file hashes 
 sections against what the schema and the tables give; `flows.duckdb`, when present, against the
 digests recorded at publish (flows.publish.dbdigest). Then the same rules as the build's models and its
 cross-table rules, run by DuckDB directly over the Parquet files (`validate.published_problems`):
-no row goes through pandas.
+no row goes through pandas. A sound package is then read for warnings (`conflict_warnings`):
+record fields whose claims give conflicting values, shown to curators, never failing the check.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pyarrow.parquet as pq
 
 from flows.rules.date_rules import edtf_problems
 from flows.publish.dbdigest import database_digests, digest_problems, read_digests
-from flows.schema.ddl import schema_sql, views_sql
+from flows.schema.constraints import sql_string
+from flows.schema.ddl import question_views_sql, schema_sql, views_sql
 from flows.publish.readme import SECTIONS, published_contents, render_readme, section
 from flows.errors import CurationError, Problem
 from flows.publish.descriptor import PACKAGE_KEYS, PROCESSED, SOURCE_COLUMNS, descriptor, descriptor_text, table_schema
@@ -205,6 +207,35 @@ def _unreadable(error: Exception, processed: Path) -> Problem:
             return Problem(f"{PROCESSED}/{name}.parquet", None, f"not a readable Parquet file: {e}",
                            "file_unreadable")
     return Problem(PROCESSED, None, f"a Parquet file is not readable: {message}", "file_unreadable")
+
+
+def conflict_warnings(root: Path) -> list[Problem]:
+    """Warnings, not problems: each record field whose supporting claims give different values,
+    or a value the record does not hold (the view conflicting_claims, run over the published
+    Parquet files), named by the curation file of the record. They never fail the check: a
+    source may well disagree with another; the curator is shown where."""
+    processed = root / PROCESSED
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        for name in TABLES:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM "
+                        f"read_parquet({sql_string(str(processed / f'{name}.parquet'))})")
+        con.execute(question_views_sql())
+        rows = con.execute("SELECT curated_in, record_id, field, record_value, claims_differ, record_differs, "
+                           "n_values, claimed_values FROM conflicting_claims").fetchall()
+    finally:
+        con.close()
+    return [Problem(f"{curated_in} [{record_id}]", field, _conflict_message(*facts), "conflicting_values")
+            for curated_in, record_id, field, *facts in rows]
+
+
+def _conflict_message(record_value: str | None, claims_differ: bool, record_differs: bool, n_values: int,
+                      claimed_values: str) -> str:
+    held = "nothing" if record_value is None else repr(record_value)
+    what = [f"claims give {n_values} different values"] if claims_differ else []
+    what += [f"a claim gives a value the record does not hold (it holds {held})"] if record_differs else []
+    return f"{' and '.join(what)}: {claimed_values}"
 
 
 def check(root: Path, texts_root: Path | None = None) -> tuple[list[Problem], bool]:

@@ -8,10 +8,11 @@ from importlib.resources import files
 
 from flows.schema.constraints import sql_string
 from flows.schema.dtypes import duckdb_type
-from flows.schema.definition import DENYING_STANCES, SUPPORTING_STANCES, TABLES, Table, table_fields
+from flows.schema.definition import (DENYING_STANCES, FIELDS, RECORD_TABLES, SUPPORTING_STANCES, TABLE_ENUMS,
+                                     TABLES, Table, table_fields)
 
 __all__ = ["sql_string", "create_table", "schema_sql", "question_views_sql", "views_sql",
-           "known_as_of_macro", "stance_condition"]
+           "known_as_of_macro", "stance_condition", "field_kind", "figure_ranges"]
 
 
 def create_table(table: Table) -> str:
@@ -33,8 +34,12 @@ def schema_sql() -> str:
 
 # `{{supports <column>}}` and `{{denies <column>}}` in sql/views.sql: SQL true when the stance in
 # the column backs, or contests, the record (schema.SUPPORTING_STANCES, DENYING_STANCES).
+# `{{field_kinds}}`, `{{record_estimates}}` and `{{record_documents}}`: tables generated from the
+# schema (see their functions below).
 _STANCE_PARTS = {"supports": SUPPORTING_STANCES, "denies": DENYING_STANCES}
-_GENERATED_PART = re.compile(r"\{\{(\w+) ([\w.]+)\}\}")
+_GENERATED_PART = re.compile(r"\{\{(\w+)(?: ([\w.]+))?\}\}")
+# A range of figures is three integer fields <name>_low, _best, _high (definition._range).
+FIGURE_BOUNDS = ("low", "best", "high")
 # known_as_of's rows are in this order; over the materialised claim_details (flows.publish.release), whose
 # stored order it is, the macro needs no ORDER BY.
 KNOWN_AS_OF_ORDER = "public_from, claim_id"
@@ -53,10 +58,68 @@ def known_as_of_macro(ordered: bool = True) -> str:
             f"SELECT * FROM claim_details WHERE public_from <= CAST(as_of AS DATE){order};\n")
 
 
+def field_kind(name: str) -> str:
+    """How a claim's value for a record field is read to compare it with the record's value:
+    `figure` (a bound of a range of figures), `date` (an EDTF date), `code` (an enumerated value,
+    an id or a country code) or `text` (compared with other claims only)."""
+    f = FIELDS[name]
+    if f.type == "integer" and name.rsplit("_", 1)[-1] in FIGURE_BOUNDS:
+        return "figure"
+    if f.type == "edtf":
+        return "date"
+    if f.enum or any(field == name for _, field in TABLE_ENUMS) or name.endswith(("_id", "country_code")):
+        return "code"
+    return "text"
+
+
+def figure_ranges(table: Table) -> list[str]:
+    """The ranges of figures a table holds (e.g. `quantity` for quantity_low/_best/_high)."""
+    return [name[: -len("_low")] for name in table.fields
+            if name.endswith("_low") and field_kind(name) == "figure"]
+
+
+def _record_fields() -> list[str]:
+    """The curated fields of the record tables (a claim names no derived field)."""
+    return list(dict.fromkeys(n for t in RECORD_TABLES.values() for n in t.fields if not FIELDS[n].derived))
+
+
+def _field_kinds() -> str:
+    """`{{field_kinds}}`: (field, kind) of every field of a record table, as a VALUES list."""
+    rows = ", ".join(f"({sql_string(n)}, {sql_string(field_kind(n))})" for n in _record_fields())
+    return f"(VALUES {rows})"
+
+
+def _record_estimates() -> str:
+    """`{{record_estimates}}`: each record's own figures, one row per record and range of figures
+    (record_type, record_id, estimate, unit, record_low, record_best, record_high)."""
+    selects = []
+    for record_type, table in RECORD_TABLES.items():
+        for name in figure_ranges(table):
+            unit = f"{name}_unit" if f"{name}_unit" in table.fields else "NULL"
+            selects.append(f"SELECT {sql_string(record_type)} AS record_type, {table.primary_key[0]} AS record_id, "
+                           f"{sql_string(name)} AS estimate, {unit} AS unit, {name}_low AS record_low, "
+                           f"{name}_best AS record_best, {name}_high AS record_high FROM {table.name}")
+    return "\n    UNION ALL\n    ".join(selects)
+
+
+def _record_documents() -> str:
+    """`{{record_documents}}`: every record as (record_id, doc), doc its row as JSON: any field's
+    value is then json_extract_string(doc, field)."""
+    return "\n    UNION ALL\n    ".join(
+        f"SELECT {t.primary_key[0]} AS record_id, to_json(r) AS doc FROM {t.name} r"
+        for t in RECORD_TABLES.values())
+
+
+_TABLE_PARTS = {"field_kinds": _field_kinds, "record_estimates": _record_estimates,
+                "record_documents": _record_documents}
+
+
 def _generated_part(match: re.Match[str]) -> str:
-    if match[1] not in _STANCE_PARTS:
-        raise ValueError(f"sql/views.sql: unknown generated part {match[0]}")
-    return stance_condition(match[2], _STANCE_PARTS[match[1]])
+    if match[1] in _STANCE_PARTS and match[2]:
+        return stance_condition(match[2], _STANCE_PARTS[match[1]])
+    if match[1] in _TABLE_PARTS and not match[2]:
+        return _TABLE_PARTS[match[1]]()
+    raise ValueError(f"sql/views.sql: unknown generated part {match[0]}")
 
 
 def question_views_sql() -> str:
