@@ -75,11 +75,10 @@ def edtf_words(value: str | None) -> str:
 
 EVIDENCE_LABELS = {"quote": "quote", "paraphrase": "paraphrase", "list_row": "list row"}
 _OPENING_MARKS = "\"“”„«‘'"
-_CLOSING_MARKS = "\"”“»’'"
 
 
 def quoted_already(evidence: str) -> bool:
-    """Whether a quote's text carries its own quotation marks at both ends: a page then sets no
-    marks of its own around it (no doubled marks)."""
+    """Whether a quote's text opens with its own quotation mark ("“We have …,” the minister
+    said"): a page then sets no marks of its own around it, which would double them."""
     s = evidence.strip()
-    return len(s) > 1 and s[0] in _OPENING_MARKS and s[-1] in _CLOSING_MARKS
+    return bool(s) and s[0] in _OPENING_MARKS
