@@ -144,3 +144,9 @@ def test_each_record_links_to_its_page_in_the_site(page: str, written: tuple[Pat
     assert index and (report.parent / index[1]).resolve() == (site / "index.html").resolve()
     for t in transfers:
         assert f"<code>{t}</code></a>" in page, t
+    # Each denial links to its claim on the record's page: the page holds an element of that id.
+    claims = re.findall(r'<a class="claim-link" href="([^"]*)#([^"]*)"', page)
+    assert len(claims) == len(_blockquotes(page))
+    for href, claim_id in claims:
+        target = (report.parent / unquote(html.unescape(href))).read_text(encoding="utf-8")
+        assert f'id="{html.unescape(claim_id)}"' in target

@@ -268,6 +268,7 @@ class TransferRow:
 
 @dataclass(frozen=True)
 class Denial:
+    claim_id: str
     claimant: str
     evidence_type: str  # quote, paraphrase, list_row: a paraphrase is never set in quotation marks
     evidence: str
@@ -396,7 +397,7 @@ def site_prefix(site: Path, out: Path) -> str:
 def _contested(c: Any, denials: pd.DataFrame) -> ContestedRecord:
     return ContestedRecord(
         text(c.record_id), short(c.label, 200), text(c.record_type), text(c.asserted_by), text(c.denied_by),
-        [Denial(text(d.claimant), text(d.evidence_type), text(d.evidence_text), quoted_already(text(d.evidence_text)),
+        [Denial(text(d.claim_id), text(d.claimant), text(d.evidence_type), text(d.evidence_text), quoted_already(text(d.evidence_text)),
                 link(d.url, d.source_title), text(d.publisher),
                 d.claimed if isinstance(d.claimed, str) else None) for d in denials.itertuples()])
 
