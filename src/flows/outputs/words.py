@@ -65,11 +65,12 @@ def edtf_words(value: str | None) -> str:
         return f"from {_point_words(*first)}" + (" on" if end == ".." else ", end unknown")
     if first is None or last is None:
         return value
-    same_year = first[0] == last[0] and not first[3] and first[1] and last[1]
-    if same_year and not first[2] and not last[2] and int(first[1]) <= 12 and int(last[1]) <= 12:
-        return f"{_point_words(*first, with_year=False)} to {_point_words(*last)}"
-    if same_year and first[2] and last[2] and first[1] == last[1]:
-        return f"{int(first[2])} to {_point_words(*last)}"
+    (year, month, day, qualifier), (end_year, end_month, end_day, _) = first, last
+    if year == end_year and not qualifier and month and end_month:  # the year said once
+        if not day and not end_day and int(month) <= 12 and int(end_month) <= 12:
+            return f"{_point_words(*first, with_year=False)} to {_point_words(*last)}"
+        if day and end_day and month == end_month:
+            return f"{int(day)} to {_point_words(*last)}"
     return f"{_point_words(*first)} to {_point_words(*last)}"
 
 
