@@ -251,8 +251,8 @@ def _hostile(data: report.ReportData) -> report.ReportData:
     contested = data.contested.record_id.iloc[0]
     data.contested.loc[0, ["label", "asserted_by", "denied_by"]] = [script, entity, quotes]
     first = data.denials.index[data.denials.record_id == contested][0]
-    data.denials.loc[first, ["claimant", "evidence_text", "source_title", "publisher", "url"]] = \
-        [quotes, script, entity, script, QUOTED_URL]
+    data.denials.loc[first, ["claimant", "evidence_type", "evidence_text", "source_title", "publisher", "url"]] = \
+        [quotes, "quote", script, entity, script, QUOTED_URL]
     data.answers.loc[:, "authority"] = entity
     data.answers.loc[data.answers.index[0], "title"] = script
     n = len(NOT_LINKS)
@@ -285,7 +285,9 @@ def test_every_value_is_escaped_exactly_once(real_data: report.ReportData) -> No
     assert f"{script} → {entity}" in texts
     contested = next(i for i, (tag, attrs, _) in enumerate(elements) if tag == "article")
     assert elements[contested + 1] == ("h3", {}, script)
-    assert ("blockquote", {"data-denial": quotes}, f": “{script}”") in elements
+    denial = next((attrs, text) for tag, attrs, text in elements if tag == "blockquote" and attrs.get("data-denial") == quotes)
+    assert denial[0] == {"class": "evidence quote", "data-denial": quotes, "data-evidence-type": "quote"}
+    assert denial[1].endswith(f": “{script}”")
     assert ("a", {"href": QUOTED_URL}, entity) in elements  # an http(s) address is a link, quotes and all
     assert f" — {script}" in "".join(texts)
     assert texts.count(entity) >= len(real_data.answers)  # every sanction's authority
@@ -309,6 +311,10 @@ def test_page_holds_plain_values(real_data: report.ReportData) -> None:
         if dataclasses.is_dataclass(value):
             for f in dataclasses.fields(value):
                 yield from leaves(getattr(value, f.name), f"{where}.{f.name}")
+        elif isinstance(value, dict):  # record_links: id → the record's page in the site
+            for k, v in value.items():
+                yield from leaves(k, f"{where} key")
+                yield from leaves(v, f"{where}[{k!r}]")
         elif isinstance(value, (list, tuple)):
             for i, v in enumerate(value):
                 yield from leaves(v, f"{where}[{i}]")
@@ -319,7 +325,7 @@ def test_page_holds_plain_values(real_data: report.ReportData) -> None:
     markup = [where for where, v in found if isinstance(v, Markup)]
     assert markup == ["page.timeline_svg", "page.flows_svg", "page.lags_svg"]
     wrong = [(where, type(v)) for where, v in found
-             if not isinstance(v, Markup) and type(v) not in (str, int) and v is not None]
+             if not isinstance(v, Markup) and type(v) not in (str, int, bool) and v is not None]
     assert not wrong
     assert len(page.transfers) == len(real_data.transfers) and len(page.sources) == len(real_data.sources)
     assert sum(len(c.denials) for c in page.contested) == len(real_data.denials)

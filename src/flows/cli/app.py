@@ -16,7 +16,7 @@ from rich.table import Table as RichTable
 
 from flows.cli.support import RootOption, err, fail, out, published_db, reading_published
 from flows.cli.support import report_problems as _report  # the name build and check report with
-from flows.cli.commands import diff, export, importing, report, show
+from flows.cli.commands import diff, export, importing, report, show, site
 from flows.errors import CurationError, Problem
 from flows.printable import json_escaped, visible
 
@@ -275,5 +275,6 @@ def coverage(root: RootOption = Path(".")) -> None:
 app.command()(diff.diff)
 app.command()(report.report)
 app.command()(show.show)
+app.command()(site.site)
 app.add_typer(export.export_app, name="export")
 app.add_typer(importing.import_app, name="import")

@@ -14,6 +14,8 @@ The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_e
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +27,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from flows.outputs.words import edtf_words, enum_words, quoted_already
 from flows.schema.definition import TABLES
 from flows.publish.targets import OutputRefused, check_file_target, write_replacing
 
@@ -79,7 +82,7 @@ def load(con: duckdb.DuckDBPyConnection, package: dict[str, Any] | None = None) 
         FROM transfers_by_party GROUP BY ALL ORDER BY transfers DESC, supplier, recipient""")
     contested = _df(con, "SELECT * FROM contested_records ORDER BY record_id")
     denials = _df(con, """
-        SELECT record_id, claimant, evidence_text, source_title, publisher, claimed, url
+        SELECT record_id, claim_id, claimant, evidence_type, evidence_text, source_title, publisher, claimed, url
         FROM claim_details WHERE denies AND record_id IN (SELECT record_id FROM contested_records)
         ORDER BY record_id, public_from NULLS LAST, claim_id""")
     answers = _df(con, "SELECT * FROM sanctions_answering_transfers")
@@ -269,8 +272,11 @@ class TransferRow:
 
 @dataclass(frozen=True)
 class Denial:
+    claim_id: str
     claimant: str
-    quote: str
+    evidence_type: str  # quote, paraphrase, list_row: a paraphrase is never set in quotation marks
+    evidence: str
+    quoted_already: bool  # a quote that carries its own marks gets none from the page
     source: Link
     publisher: str
     claimed: str | None  # the day the denial was made, when known
@@ -353,12 +359,17 @@ class Page:
     sanctioners: list[SanctionerRow]
     sources: list[SourceRow]
     licences: str
+    # With --site: each record's and source's page in the site, relative to the report
+    # (`site_index` its index); the page links a record id only when it is here.
+    record_links: dict[str, str] = dataclasses.field(default_factory=dict)
+    site_index: str | None = None
 
 
 COUNTED = ("transfers", "events", "sanctions", "designations", "actors", "claims", "sources", "records")
 
 
-def page_of(data: ReportData, charts: dict[str, str]) -> Page:
+def page_of(data: ReportData, charts: dict[str, str], site: str | None = None) -> Page:
+    """`site`: the folder of a `flows site`, relative to the report, to link each record into."""
     pkg = data.package
     by_type = data.timeline["record_type"].value_counts()
     return Page(
@@ -389,13 +400,30 @@ def page_of(data: ReportData, charts: dict[str, str]) -> Page:
         sources=[SourceRow(text(s.source_id), link(s.url, s.title), text(s.publisher), text(s.source_type),
                            text(s.published), s.claims) for s in data.sources.itertuples()],
         licences="; ".join(lic.get("title", lic.get("name", "")) for lic in pkg.get("licenses", [])),
+        record_links=_record_links(data, site) if site is not None else {},
+        site_index=f"{site}index.html" if site is not None else None,
     )
+
+
+def _record_links(data: ReportData, site: str) -> dict[str, str]:
+    """The site page of every record and source the report names."""
+    from flows.outputs.site import page_path
+
+    ids = [*data.transfers.transfer_id, *data.contested.record_id, *data.answers.transfer_id,
+           *data.answers.sanction_id, *data.sources.source_id]
+    return {i: site + page_path(i) for i in ids if isinstance(i, str)}
+
+
+def site_prefix(site: Path, out: Path) -> str:
+    """The site's folder as seen from the report's, as the start of a relative link."""
+    return Path(os.path.relpath(site.resolve(), out.resolve().parent)).as_posix().rstrip("/") + "/"
 
 
 def _contested(c: Any, denials: pd.DataFrame) -> ContestedRecord:
     return ContestedRecord(
         text(c.record_id), short(c.label, 200), text(c.record_type), text(c.asserted_by), text(c.denied_by),
-        [Denial(text(d.claimant), text(d.evidence_text), link(d.url, d.source_title), text(d.publisher),
+        [Denial(text(d.claim_id), text(d.claimant), text(d.evidence_type), text(d.evidence_text), quoted_already(text(d.evidence_text)),
+                link(d.url, d.source_title), text(d.publisher),
                 d.claimed if isinstance(d.claimed, str) else None) for d in denials.itertuples()])
 
 
@@ -414,16 +442,19 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.PackageLoader("flows.outputs", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
+    env.filters.update(words=enum_words, edtf_words=edtf_words)
     return env.get_template("report.html.j2")
 
 
-def render_html(data: ReportData, charts: dict[str, str]) -> str:
-    return _template().render(page=page_of(data, charts), mark=Markup(REPORT_MARK))
+def render_html(data: ReportData, charts: dict[str, str], site: str | None = None) -> str:
+    return _template().render(page=page_of(data, charts, site), mark=Markup(REPORT_MARK))
 
 
-def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, Any] | None = None) -> ReportData:
+def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, Any] | None = None,
+                 site: Path | None = None) -> ReportData:
     """Write the report to `out`; return the data it shows. OutputRefused when `out` is not a
-    file or is a file that is not an earlier report."""
+    file or is a file that is not an earlier report. `site`: the folder of a `flows site` the
+    report links each record into (by relative links, so both may move together)."""
     check_report_file(out)
     data = load(con, package)
     charts = {"timeline": _svg(timeline_chart(data), "timeline"),
@@ -431,7 +462,7 @@ def write_report(con: duckdb.DuckDBPyConnection, out: Path, package: dict[str, A
     lags = lag_chart(data)
     if lags is not None:
         charts["lags"] = _svg(lags, "lags")
-    page = render_html(data, charts)
+    page = render_html(data, charts, site_prefix(site, out) if site is not None else None)
     try:
         write_replacing(out, lambda f: f.write(page))
     except OSError as e:
