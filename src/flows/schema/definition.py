@@ -38,7 +38,10 @@ EVENT_ROLES = ("attacker", "target", "participant", "host", "visitor", "speaker"
 RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
              "linked_to", "produced_by", "accused_in")
 STANCES = ("asserts", "denies", "confirms", "admits", "neither_confirms_nor_denies",
-           "expects", "warns", "condemns", "threatens", "lists")
+           "expects", "warns", "condemns", "threatens", "lists",
+           # h20-belarus: a hedged statement ("U.S. officials say [the missiles] may also be going
+           # to Russia") neither asserts nor denies; it backs no record (not in SUPPORTING_STANCES).
+           "suggests")
 # Stances that back a record (the views' `supports`, `asserted_by`) and that contest it (`denies`,
 # `denied_by`); the others neither back nor contest it.
 SUPPORTING_STANCES = ("asserts", "confirms", "admits", "lists")
