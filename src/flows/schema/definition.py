@@ -25,14 +25,23 @@ ITEM_CATEGORIES = (
     "uav", "loitering_munition", "ballistic_missile", "cruise_missile", "fighter_aircraft",
     "trainer_aircraft", "helicopter", "artillery_ammunition", "ammunition", "air_defence",
     "components", "training", "maintenance", "production_technology", "other",
+    # h20-belarus: use of a state's territory, airspace and bases by another's forces
+    # (Belarus for Russia's launches, troops and weapons: pointers-2022-2026-belarus-china-iran-update).
+    "basing",
 )
 FLOW_TYPES = ("materiel", "training", "maintenance", "personnel", "components", "technology",
-              "production")
+              "production",
+              # h20-belarus: a state lets another's forces use its territory, airspace or bases, or
+              # hosts its troops and weapons (Belarus for Russia); no goods change hands.
+              "basing")
 TRANSFER_STATUSES = ("requested", "sought", "offered", "agreed", "ordered", "planned",
                      "delivered", "in_use", "cancelled", "refused", "reported")
 SANCTION_STATUSES = ("imposed", "proposed", "threatened", "expected", "lifted")
 EVENT_TYPES = ("strike", "interception", "meeting", "visit", "phone_call", "statement",
-               "speech", "summit", "warning", "briefing", "protest", "death", "other")
+               "speech", "summit", "warning", "briefing", "protest", "death", "other",
+               # h20-belarus: a treaty signed or entering into force (the Russia-Iran treaty of
+               # 17 January 2025, in force on 2 October 2025).
+               "agreement")
 EVENT_ROLES = ("attacker", "target", "participant", "host", "visitor", "speaker", "audience",
                "caller", "organiser", "subject")
 RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
