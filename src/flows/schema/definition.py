@@ -30,9 +30,15 @@ ITEM_CATEGORIES = (
     # satellite and launch-vehicle help, refined oil above the UN cap, troops, and workers.
     "artillery", "missile_launcher", "anti_tank_weapon", "armoured_vehicle", "electronic_warfare",
     "space_technology", "fuel", "military_personnel", "labour",
+    # h20-belarus: use of a state's territory, airspace and bases by another's forces
+    # (Belarus for Russia's launches, troops and weapons: pointers-2022-2026-belarus-china-iran-update).
+    "basing",
 )
 FLOW_TYPES = ("materiel", "training", "maintenance", "personnel", "components", "technology",
-              "production")
+              "production",
+              # h20-belarus: a state lets another's forces use its territory, airspace or bases, or
+              # hosts its troops and weapons (Belarus for Russia); no goods change hands.
+              "basing")
 TRANSFER_STATUSES = ("requested", "sought", "offered", "agreed", "ordered", "planned",
                      "delivered", "in_use", "cancelled", "refused", "reported")
 SANCTION_STATUSES = ("imposed", "proposed", "threatened", "expected", "lifted")
@@ -40,13 +46,16 @@ EVENT_TYPES = ("strike", "interception", "meeting", "visit", "phone_call", "stat
                "speech", "summit", "warning", "briefing", "protest", "death", "other",
                # North Korean troops' fighting in Kursk, a satellite launch, KCNA's ceremonies,
                # and the signature, ratifications and entry into force of the June 2024 treaty.
-               "combat", "launch", "ceremony", "treaty")
+               "combat", "launch", "ceremony", "treaty")  # also the Russia-Iran treaty (h20-belarus)
 EVENT_ROLES = ("attacker", "target", "participant", "host", "visitor", "speaker", "audience",
                "caller", "organiser", "subject")
 RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
              "linked_to", "produced_by", "accused_in")
 STANCES = ("asserts", "denies", "confirms", "admits", "neither_confirms_nor_denies",
-           "expects", "warns", "condemns", "threatens", "lists")
+           "expects", "warns", "condemns", "threatens", "lists",
+           # h20-belarus: a hedged statement ("U.S. officials say [the missiles] may also be going
+           # to Russia") neither asserts nor denies; it backs no record (not in SUPPORTING_STANCES).
+           "suggests")
 # Stances that back a record (the views' `supports`, `asserted_by`) and that contest it (`denies`,
 # `denied_by`); the others neither back nor contest it.
 SUPPORTING_STANCES = ("asserts", "confirms", "admits", "lists")
