@@ -90,6 +90,9 @@ def test_a_name_of_several_records_or_of_none_is_refused() -> None:
     assert {"item/shahed-136", "actor/shahed-aviation-industries"} <= {m.record_id for m in e.value.matches}
     with pytest.raises(RecordNotFound, match="item/shahed-136"):
         flows.record("item/shahed-999")
+    with pytest.raises(RecordNotFound):  # a part of an id is a mistyped id, not a name
+        flows.record("item/shahed-13")
+    assert flows.record("kn-23/24").record_id == "item/kn-23-kn-24"  # an alias with a slash
 
 
 def test_flows_show_finds_a_record_by_alias() -> None:

@@ -104,12 +104,15 @@ def find_records(con: duckdb.DuckDBPyConnection, text: str) -> list[Match]:
 
 def resolve_record(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
     """The id of the one record `wanted` names: an id, else a label or alias matching it whole
-    (any case), else the only record whose id, label or alias contains it. AmbiguousRecord when it
+    (any case), else (for a text without "/", which would be a mistyped id) the only record whose
+    label or alias contains it. AmbiguousRecord when it
     names several, RecordNotFound (with close ids) when none."""
     if con.execute("SELECT 1 FROM records WHERE record_id = ?", [wanted]).fetchone():
         return wanted
     matches = find_records(con, wanted)
     whole = [m for m in matches if m.matched.lower() == wanted.lower()]
+    if "/" in wanted:  # an id is taken whole: a mistyped one is not read as part of another
+        matches = whole
     for candidates in (whole, matches):
         if len(candidates) == 1:
             return candidates[0].record_id
