@@ -27,7 +27,7 @@ class AmbiguousRecord(ShowError):
     def __init__(self, wanted: str, matches: list["Match"]):
         self.wanted = wanted
         self.matches = matches
-        shown = "; ".join(f"{m.record_id} ({m.matched})" for m in matches[:8])
+        shown = "; ".join(f"{visible(m.record_id)} ({visible(m.matched)})" for m in matches[:8])
         more = f"; and {len(matches) - 8} more" if len(matches) > 8 else ""
         super().__init__(f"{wanted!r} names {len(matches)} records: {shown}{more}; give one of these ids")
 
