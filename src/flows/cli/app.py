@@ -16,7 +16,7 @@ from rich.table import Table as RichTable
 
 from flows.cli.support import RootOption, err, fail, out, published_db, reading_published
 from flows.cli.support import report_problems as _report  # the name build and check report with
-from flows.cli.commands import diff, export, importing, report, show, site
+from flows.cli.commands import diff, export, importing, release, report, show, site
 from flows.errors import CurationError, Problem
 from flows.printable import json_escaped, visible
 
@@ -274,6 +274,7 @@ def coverage(root: RootOption = Path(".")) -> None:
 # The commands of their own modules, in the order `flows --help` lists them.
 app.command()(diff.diff)
 app.command()(report.report)
+app.command()(release.release)
 app.command()(show.show)
 app.command()(site.site)
 app.add_typer(export.export_app, name="export")

@@ -3,7 +3,9 @@ removed and changed, by primary key, with the fields that changed. The basis of 
 of a data release.
 
 Either folder may be a package root (with `data/processed/`) or the `data/processed/` folder
-itself. The generated `records` registry is left out: each record is compared in its own table.
+itself. The generated `records` registry is compared too: its added and removed rows are the
+records added and withdrawn, of every type, in one list. A link is labelled by its ends
+(from → relation → to).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from flows.publish.descriptor import PROCESSED
 from flows.printable import visible
 from flows.schema.definition import TABLES
 
-SKIP_TABLES = ("records",)
-
 
 class DiffError(ValueError):
     """A build that cannot be compared (a file missing, unreadable or not the table it should
@@ -30,6 +30,7 @@ class DiffError(ValueError):
 class Change:
     key: str
     fields: dict[str, tuple[Any, Any]]  # field → (old, new)
+    label: str = ""  # what the row is, when its key does not say (a link's ends)
 
 
 @dataclass
@@ -134,7 +135,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _link_ends(row: dict[str, Any]) -> str:
+    return f"{row.get('from_record_id')} → {row.get('relation')} → {row.get('to_record_id')}"
+
+
 def _label(table: str, row: dict[str, Any]) -> str:
+    if table == "links":
+        return _link_ends(row)
     for name in ("label", "name", "title", "list_reference", "alias", "value", "description",
                  "evidence_text", "role", "relation"):
         v = row.get(name)
@@ -153,7 +160,11 @@ def diff_table(name: str, old: dict[str, dict[str, Any]], new: dict[str, dict[st
         a, b = old[key], new[key]
         fields = {f: (a.get(f), b.get(f)) for f in dict.fromkeys([*a, *b]) if a.get(f) != b.get(f)}
         if fields:
-            d.changed.append(Change(key, fields))
+            # a link's ends, as they are now (and were, when they changed)
+            label = ""
+            if name == "links":
+                label = _link_ends(b) if _link_ends(a) == _link_ends(b) else f"{_link_ends(a)}, now {_link_ends(b)}"
+            d.changed.append(Change(key, fields, label))
     return d
 
 
@@ -163,7 +174,7 @@ def diff_builds(old: Path, new: Path) -> PackageDiff:
     to, tn = _tables_of(mo), _tables_of(mn)
     tables = [diff_table(name, read_rows(name, po / f"{name}.parquet", to),
                          read_rows(name, pn / f"{name}.parquet", tn))
-              for name in TABLES if name not in SKIP_TABLES]
+              for name in TABLES]
     return PackageDiff(old, new, _version(mo), _version(mn), tables, po.resolve() == pn.resolve())
 
 
@@ -203,7 +214,7 @@ def to_markdown(d: PackageDiff) -> str:
         for key in t.removed:
             lines.append(f"- removed `{visible(key)}`" + (f": {_show(t.labels[key])}" if t.labels.get(key) else ""))
         for c in t.changed:
-            lines.append(f"- changed `{visible(c.key)}`:")
+            lines.append(f"- changed `{visible(c.key)}`" + (f" ({_show(c.label)})" if c.label else "") + ":")
             for f, (a, b) in c.fields.items():
                 lines.append(f"  - `{f}`: {_show(a)} → {_show(b)}")
         lines.append("")
@@ -219,7 +230,7 @@ def to_json(d: PackageDiff) -> dict[str, Any]:
             t.table: {
                 "added": [{"key": k, "label": t.labels.get(k, "")} for k in t.added],
                 "removed": [{"key": k, "label": t.labels.get(k, "")} for k in t.removed],
-                "changed": [{"key": c.key, "fields": {f: {"old": a, "new": b} for f, (a, b) in c.fields.items()}}
+                "changed": [{"key": c.key, **({"label": c.label} if c.label else {}), "fields": {f: {"old": a, "new": b} for f, (a, b) in c.fields.items()}}
                             for c in t.changed],
             }
             for t in d.tables if t

@@ -19,7 +19,25 @@ def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
     path = root / PROCESSED / DUCKDB_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: run `flows build` (or `make build`) first")
-    con = duckdb.connect(str(path), read_only=True)
+    return _locked_down(duckdb.connect(str(path), read_only=True))
+
+
+def connect_from_parquet(root: Path) -> duckdb.DuckDBPyConnection:
+    """The release at root loaded into an in-memory database: the typed tables from its Parquet
+    files, then the views of `sql/views.sql`; locked down as `connect_read_only` is. For a release
+    without `flows.duckdb` (an installed wheel ships only the Parquet files)."""
+    from flows.schema.ddl import question_views_sql, schema_sql
+
+    processed = root / PROCESSED
+    con = duckdb.connect(":memory:")
+    con.execute(schema_sql())
+    for name in TABLES:
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM read_parquet(?)', [str(processed / f"{name}.parquet")])
+    con.execute(question_views_sql())
+    return _locked_down(con)
+
+
+def _locked_down(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     # DuckDB shares one instance per file within a process: a second connection finds the
     # configuration already locked, and locked as it must be.
     if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:

@@ -23,12 +23,30 @@ class ShowError(LookupError):
     """A record that cannot be shown: one line for the user."""
 
 
+class AmbiguousRecord(ShowError):
+    def __init__(self, wanted: str, matches: list["Match"]):
+        self.wanted = wanted
+        self.matches = matches
+        shown = "; ".join(f"{visible(m.record_id)} ({visible(m.matched)})" for m in matches[:8])
+        more = f"; and {len(matches) - 8} more" if len(matches) > 8 else ""
+        super().__init__(f"{wanted!r} names {len(matches)} records: {shown}{more}; give one of these ids")
+
+
 class RecordNotFound(ShowError):
     def __init__(self, record_id: str, suggestions: list[str]):
         self.record_id = record_id
         self.suggestions = suggestions
         hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
         super().__init__(f"no record {record_id!r} in the published package{hint}")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A record found by a name: its id, type and label, and the name or alias that matched."""
+    record_id: str
+    record_type: str
+    label: str
+    matched: str
 
 
 @dataclass
@@ -57,6 +75,51 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
     result = con.execute(sql, params)
     columns = [d[0] for d in result.description]
     return [dict(zip(columns, r)) for r in result.fetchall()]
+
+
+def _names_sql() -> str:
+    """Every name a record goes by, with its rank when several match: its label (0), the aliases
+    of the nested alias tables (1: actor_aliases, item_aliases, any nested table with an `alias`
+    column), its id (2)."""
+    parts = ["SELECT record_id, label AS name, 0 AS rank FROM records",
+             "SELECT record_id, record_id AS name, 2 AS rank FROM records"]
+    for t in TABLES.values():
+        if t.nested is not None and "alias" in t.fields:
+            parts.append(f'SELECT "{t.nested.parent_field}" AS record_id, alias AS name, 1 AS rank FROM "{t.name}"')
+    return " UNION ALL ".join(parts)
+
+
+def find_records(con: duckdb.DuckDBPyConnection, text: str) -> list[Match]:
+    """The records whose id, label or an alias contains `text`, compared case-insensitively:
+    those with a name equal to it first, then by id. Each with the name that matched."""
+    rows = con.execute(
+        f"WITH names AS ({_names_sql()}) "
+        "SELECT n.record_id, r.record_type, r.label, "
+        "arg_min(n.name, (lower(n.name) <> lower($1), n.rank, n.name)) AS matched "
+        "FROM names n JOIN records r USING (record_id) "
+        "WHERE contains(lower(n.name), lower($1)) GROUP BY ALL "
+        "ORDER BY bool_or(lower(n.name) = lower($1)) DESC, n.record_id", [text]).fetchall()
+    return [Match(*row) for row in rows]
+
+
+def resolve_record(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
+    """The id of the one record `wanted` names: an id, else a label or alias matching it whole
+    (any case), else (for a text without "/", which would be a mistyped id) the only record whose
+    label or alias contains it. AmbiguousRecord when it
+    names several, RecordNotFound (with close ids) when none."""
+    if con.execute("SELECT 1 FROM records WHERE record_id = ?", [wanted]).fetchone():
+        return wanted
+    matches = find_records(con, wanted)
+    whole = [m for m in matches if m.matched.lower() == wanted.lower()]
+    if "/" in wanted:  # an id is taken whole: a mistyped one is not read as part of another
+        matches = whole
+    for candidates in (whole, matches):
+        if len(candidates) == 1:
+            return candidates[0].record_id
+        if candidates:
+            raise AmbiguousRecord(wanted, candidates)
+    ids = [r[0] for r in con.execute("SELECT record_id FROM records").fetchall()]
+    raise RecordNotFound(wanted, difflib.get_close_matches(wanted, ids, n=3, cutoff=0.6))
 
 
 def record_detail(con: duckdb.DuckDBPyConnection, record_id: str) -> RecordDetail:

@@ -1,0 +1,190 @@
+"""`flows release`: dist/flows-<version>/ holds the published package, the CSV package, the FtM
+file, the report, a CHANGELOG from `flows diff` and SHA256SUMS that `sha256sum -c` verifies; an
+existing release is never overwritten; a bump too small for the changes is refused."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from flows.publish.descriptor import PROCESSED
+from flows.publish.dist import CHECKSUMS, ReleaseError, make_release, version_places
+from flows.publish.targets import sha256_file
+from flows.publish.versions import VersionError, check_bump, needed_bump
+from flows.schema.definition import TABLES
+
+from conftest import ROOT, run_cli
+
+
+def _set_version(root: Path, version: str) -> None:
+    """The data version as a curator sets it (package.yaml) and as the build carries it."""
+    package = root / "data" / "raw" / "package.yaml"
+    text = package.read_text(encoding="utf-8")
+    package.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", text), encoding="utf-8")
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = version
+    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+
+
+def _as_previous(release: Path, dist: Path, version: str, edit=None) -> Path:
+    """A copy of a release folder in dist standing for an earlier release of `version`."""
+    previous = dist / f"flows-{version}"
+    shutil.copytree(release, previous)
+    descriptor = json.loads((previous / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = version
+    if edit:
+        edit(descriptor, previous)
+    (previous / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return previous
+
+
+@pytest.fixture
+def first(project: Path, tmp_path: Path) -> Path:
+    _set_version(project, "2.4.0")
+    return make_release(project, tmp_path / "dist", with_wheel=False).folder
+
+
+def test_a_release_holds_every_part_and_its_checksums(project: Path, first: Path) -> None:
+    assert first.name == "flows-2.4.0"
+    assert json.loads((first / "datapackage.json").read_text(encoding="utf-8"))["version"] == "2.4.0"
+    for name in TABLES:
+        assert sha256_file(first / PROCESSED / f"{name}.parquet") == sha256_file(project / PROCESSED / f"{name}.parquet")
+    assert (first / PROCESSED / "views.sql").is_file() and (first / "README.md").is_file()
+    csv_package = json.loads((first / "csv" / "datapackage.json").read_text(encoding="utf-8"))
+    assert {r["name"] for r in csv_package["resources"]} == set(TABLES)
+    ftm = [json.loads(line) for line in (first / "flows.ftm.json").read_text(encoding="utf-8").splitlines()]
+    assert any(e["schema"] == "Sanction" for e in ftm)
+    report = (first / "report.html").read_text(encoding="utf-8")
+    assert "<html" in report[:500].lower()
+    # the site ships too, and the report links into it
+    assert (first / "site" / "index.html").is_file() and (first / "site" / "item" / "shahed-136.html").is_file()
+    assert 'href="site/item/shahed-136.html' in report or "site/transfer/" in report
+    changelog = (first / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# flows 2.4.0 (") and "First release" in changelog
+    transfers = pq.read_metadata(project / PROCESSED / "transfers.parquet").num_rows
+    assert f"| `transfers` | {transfers} |" in changelog
+
+    sums = (first / CHECKSUMS).read_text(encoding="utf-8").splitlines()
+    listed = {line.split("  ", 1)[1] for line in sums}
+    on_disk = {p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()} - {CHECKSUMS}
+    assert listed == on_disk
+    done = subprocess.run(["sha256sum", "-c", "--strict", CHECKSUMS], cwd=first, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (first / "report.html").open("a", encoding="utf-8") as f:
+        f.write("tampered")
+    done = subprocess.run(["sha256sum", "-c", CHECKSUMS], cwd=first, capture_output=True, text=True)
+    assert done.returncode == 1 and "report.html: FAILED" in done.stdout
+
+
+def test_an_existing_release_is_never_overwritten(project: Path, first: Path) -> None:
+    before = (first / CHECKSUMS).read_bytes()
+    with pytest.raises(ReleaseError, match="already exists"):
+        make_release(project, first.parent, with_wheel=False)
+    assert (first / CHECKSUMS).read_bytes() == before
+    assert sorted(p.name for p in first.parent.iterdir()) == ["flows-2.4.0"]  # no leftovers
+
+
+def test_a_removed_field_needs_a_major_bump(project: Path, first: Path) -> None:
+    def with_an_old_field(descriptor: dict, _: Path) -> None:
+        transfers = next(r for r in descriptor["resources"] if r["name"] == "transfers")
+        transfers["schema"]["fields"].append({"name": "old_field", "type": "string"})
+
+    _as_previous(first, first.parent, "2.3.0", with_an_old_field)
+    _set_version(project, "2.5.0")
+    with pytest.raises(ReleaseError, match=r"a minor bump, but the changes need a major one "
+                                           r"\(field transfers\.old_field removed or renamed"):
+        make_release(project, first.parent, previous=first.parent / "flows-2.3.0", with_wheel=False)
+    assert not (first.parent / "flows-2.5.0").exists()
+    _set_version(project, "3.0.0")
+    made = make_release(project, first.parent, previous=first.parent / "flows-2.3.0", with_wheel=False)
+    assert made.bump == "major"
+    changelog = (made.folder / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "Compared with `flows-2.3.0`" in changelog and "## Changes (2.3.0 → 3.0.0)" in changelog
+
+
+def test_new_records_need_a_minor_bump_and_the_latest_release_is_found(project: Path, first: Path) -> None:
+    def without_a_record(_: dict, previous: Path) -> None:
+        path = previous / PROCESSED / "records.parquet"
+        rows = pq.read_table(path)
+        kept = [r for r in rows.to_pylist() if r["record_id"] != "item/shahed-136"]
+        pq.write_table(pa.Table.from_pylist(kept, rows.schema), path)
+
+    shutil.rmtree(first)  # the only earlier release is now 2.4.0 without the Shahed-136
+    scratch = make_release(project, first.parent.parent / "scratch", with_wheel=False).folder
+    _as_previous(scratch, first.parent, "2.4.0", without_a_record)
+    _set_version(project, "2.4.1")
+    with pytest.raises(ReleaseError, match=r"a patch bump, but the changes need a minor one \(1 row\(s\) added"):
+        make_release(project, first.parent, with_wheel=False)
+    _set_version(project, "2.5.0")
+    made = make_release(project, first.parent, with_wheel=False)
+    assert made.previous == first.parent / "flows-2.4.0" and made.bump == "minor"
+    changelog = (made.folder / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "- added `item/shahed-136`: Shahed-136 (Iranian-designed attack drone)" in changelog
+
+
+def test_bump_rules() -> None:
+    old = {"resources": [{"name": "transfers", "schema": {"fields": [{"name": "a"}, {"name": "b"}]}}]}
+    renamed = {"resources": [{"name": "transfers", "schema": {"fields": [{"name": "a"}, {"name": "c"}]}}]}
+    grown = {"resources": [{"name": "transfers", "schema": {"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}]}
+    assert needed_bump(old, renamed, 0, 0).level == "major"
+    assert needed_bump(old, grown, 0, 0).level == "minor"
+    assert needed_bump(old, old, 3, 0).level == "minor"
+    assert needed_bump(old, old, 0, 2).level == "patch"
+    assert needed_bump(old, old, 0, 0).level is None
+    assert check_bump("1.2.3", "2.0.0", needed_bump(old, renamed, 0, 0)) == "major"
+    assert check_bump("1.2.3", "1.2.4", needed_bump(old, old, 0, 2)) == "patch"
+    with pytest.raises(VersionError, match="a minor bump, but the changes need a major one"):
+        check_bump("1.2.3", "1.3.0", needed_bump(old, renamed, 0, 0))
+    with pytest.raises(VersionError, match="not above"):
+        check_bump("1.2.3", "1.2.3", needed_bump(old, old, 0, 0))
+    with pytest.raises(VersionError, match="not MAJOR.MINOR.PATCH"):
+        check_bump("1.2", "1.3.0", needed_bump(old, old, 0, 0))
+
+
+def test_a_version_out_of_step_is_refused(project: Path, tmp_path: Path) -> None:
+    descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = "9.9.9"
+    (project / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"datapackage.json: version 9.9.9 but data/raw/package.yaml says .*run `flows build`"):
+        make_release(project, tmp_path / "dist", with_wheel=False)
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
+
+
+def test_the_clone_states_one_version_everywhere() -> None:
+    places = version_places(ROOT)
+    assert len(set(places.values())) == 1, places
+    package = yaml.safe_load((ROOT / "data" / "raw" / "package.yaml").read_text(encoding="utf-8"))
+    assert places["pyproject.toml"] == str(package["version"])
+
+
+def test_the_release_command_prints_the_tag_and_refuses_a_second_run(project: Path, tmp_path: Path) -> None:
+    _set_version(project, "2.4.0")
+    dist = tmp_path / "dist"
+    code, out, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel")
+    assert code == 0, err
+    assert out.strip() == 'git tag -a v2.4.0 -m "flows data 2.4.0"'
+    assert f"to {dist / 'flows-2.4.0'} (the first release)" in err
+    code, _, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel")
+    assert code == 1 and "already exists" in err
+
+
+@pytest.mark.slow
+def test_a_release_of_the_clone_ships_the_wheel(tmp_path: Path) -> None:
+    made = make_release(ROOT, tmp_path / "dist")
+    version = version_places(ROOT)["datapackage.json"]
+    wheel = made.folder / f"flows-{version}-py3-none-any.whl"
+    assert wheel.is_file()
+    assert f"  {wheel.name}\n" in (made.folder / CHECKSUMS).read_text(encoding="utf-8")
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"flows/_data/datapackage.json", "flows/_data/data/processed/transfers.parquet",
+            "flows/_data/data/processed/views.sql"} <= names
