@@ -26,10 +26,11 @@ def unsafe_character(value: str) -> str | None:
 
 class ListError(Exception):
     """A list file that is not as its publisher writes it: one Problem naming the file, the
-    line and the field. An import that meets one writes nothing."""
+    line and the field, with a `list_*` code (flows.errors.CODES). An import that meets one
+    writes nothing."""
 
-    def __init__(self, where: str, field: str | None, message: str) -> None:
-        self.problem = Problem(where, field, message)
+    def __init__(self, where: str, field: str | None, message: str, code: str = "list_file") -> None:
+        self.problem = Problem(where, field, message, code)
         super().__init__(str(self.problem))
 
 
@@ -104,3 +105,5 @@ class FileInfo:
     encoding: str
     rows: int = 0
     terminator: bool = False  # ended with the 0x1A byte
+    # bytes the importer replaced with U+FFFD, when asked to: (line, byte column, the bytes)
+    replaced: list[tuple[int, int, bytes]] = field(default_factory=list)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from flows.build.dates import list_date, shared_prefix
 from flows.publish.descriptor import PACKAGE_KEYS, PROCESSED, read_package, table_schema
-from flows.schema.definition import ATTRIBUTE_FTM_PROPERTIES, TABLES, table_fields
+from flows.schema.definition import ATTRIBUTE_FTM_ENTITIES, ATTRIBUTE_FTM_PROPERTIES, TABLES, table_fields
 from flows.publish.targets import OutputRefused, StagedFiles, check_file_target, sha256_file, write_replacing
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -258,9 +258,13 @@ def build_ftm(con: Any) -> FtmExport:
     for r in _rows(con, "SELECT * FROM actor_aliases ORDER BY actor_id, alias"):
         if r["actor_id"] in exported and r["alias"] != actors[r["actor_id"]]["name"]:
             _add(exported[r["actor_id"]], ALIAS_PROPS.get(r["alias_type"], "alias"), r["alias"])
+    held: list[Any] = []  # entities of their own held by an actor (a crypto wallet)
     for r in _rows(con, "SELECT * FROM actor_attributes ORDER BY actor_id, attribute, value"):
         p = exported.get(r["actor_id"])
         if p is None:
+            continue
+        if r["attribute"] in ATTRIBUTE_FTM_ENTITIES:
+            held.append(_held_entity(model, p, r["attribute"], r["value"]))
             continue
         prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
         if prop not in p.schema.properties:
@@ -322,11 +326,27 @@ def build_ftm(con: Any) -> FtmExport:
             _add(p, "sourceUrl", u)
         out.entities.append(_checked(p))
 
-    out.entities[:0] = [_checked(p) for p in exported.values()]
+    out.entities[:0] = [_checked(p) for p in [*exported.values(), *held]]
     ids = [e["id"] for e in out.entities]
     if len(ids) != len(set(ids)):
         raise ValueError("two FollowTheMoney entities got the same id")
     return out
+
+
+def _held_entity(model: Any, holder: Any, attribute: str, value: str) -> Any:
+    """The entity of an attribute FollowTheMoney models apart (ATTRIBUTE_FTM_ENTITIES): a
+    CryptoWallet for `XBT 12QtD5…` (OFAC's "Digital Currency Address - XBT 12QtD5…"), with the
+    currency when the value starts with its code."""
+    schema, prop, holder_prop = ATTRIBUTE_FTM_ENTITIES[attribute]
+    p = model.make_entity(schema)
+    p.id = ftm_id(f"{holder.id}/{attribute}/{value}")
+    currency, _, key = value.partition(" ")
+    if key and re.fullmatch(r"[A-Z0-9]{2,6}", currency) and "currency" in p.schema.properties:
+        _add(p, "currency", currency)
+        value = key.strip()
+    _add(p, prop, value)
+    _add(p, holder_prop, holder.id)
+    return p
 
 
 def _state_of(actors: dict[str, dict[str, Any]], exported: dict[str, Any], code: str | None) -> Any:
