@@ -5,9 +5,10 @@ then the same name or alias (compared as a set of words, so "GHOREISHI, Seyed Ho
 equals "Seyed Hojatollah GHOREISHI", and with or without an acronym in brackets at its end, so
 "DEFENSE TECHNOLOGY AND SCIENCE RESEARCH CENTER (DTSRC)" equals the name without "(DTSRC)")
 backed by the same birth date or identity number (passport, national ID, tax ID, registration
-number, legal entity number). For a person a name alone is not enough; for a body it is when
-exactly one actor of the project carries it and no identity number contradicts. Anything else
-with a shared name is reported as ambiguous, for a curator to decide (`--same-as REF=actor/...`).
+number, legal entity number, SWIFT/BIC code). For a person a name alone is not enough; for a
+body it is when exactly one actor of the project carries it and no identity number contradicts.
+Anything else with a shared name is reported as ambiguous, for a curator to decide
+(`--same-as REF=actor/...`).
 
 Birth dates are compared as the spans they give: "circa 1964", "1964 (approximately)" and
 "1964" are the same year; a year is confirmed by a day in it; dates whose spans do not meet
@@ -23,13 +24,14 @@ name does (none, if that does not single one out); the others are reported as am
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flows.build.dates import EDTFError, edtf_bounds, list_date
 from flows.importers.model import Entry
 
-IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number", "legal_entity_id")
+IDENTITY_NUMBERS = ("passport", "national_id", "tax_id", "registration_number", "legal_entity_id", "swift_bic")
 _WORD = re.compile(r"[^\W_]+")
 # an acronym in brackets at the end of a name: "(DTSRC)", "(IRGC-ASF)", "(AIO)"
 _ACRONYM = re.compile(r"\s*\(\s*[A-Z0-9][A-Z0-9&.\-]*\s*\)\s*$")
@@ -112,6 +114,15 @@ _ID_END = re.compile(r"\s\(|,\s|\s(?:issued|expires|expired|expiration)\b", re.I
 _PREFIX = re.compile(r"[A-Z]{1,3}")  # a series written apart from the digits: "PS 472330208", "C 72520"
 
 
+def number_key(attribute: str, value: str) -> str:
+    """An identity number of any kind as it is compared: a SWIFT/BIC code as it is (letters),
+    every other number by id_key."""
+    if attribute == "swift_bic":
+        code = value.split()[0].casefold() if value.strip() else ""
+        return code if len(code) >= 8 else ""
+    return id_key(value)
+
+
 def id_key(value: str) -> str:
     """An identity number as it is compared: every token with a digit in the value's own text
     (before a country in brackets, a comma, an issue or expiry date), with a short upper-case
@@ -181,7 +192,7 @@ class Index:
                 k.values.add((r["attribute"], r["value"].casefold()))
                 if r["attribute"] == "birth_date":
                     k.birth_dates.add(birth_date(r["value"]))
-                elif r["attribute"] in IDENTITY_NUMBERS and (key := id_key(r["value"])):
+                elif r["attribute"] in IDENTITY_NUMBERS and (key := number_key(r["attribute"], r["value"])):
                     k.ids.add(key)
         self.by_name: dict[str, set[str]] = {}
         for k in self.actors.values():
@@ -205,8 +216,8 @@ class Index:
         and an actor already given to another entry of the release is not given again."""
         if e.ref in self.decided:
             return self.decided[e.ref]
-        m = self._match(e, {a: f"merged into by entry {r} of this release" for a, r in self.given.items()
-                            if r != e.ref})
+        m = self._match(e, lambda a: f"merged into by entry {r} of this release"
+                        if (r := self.given.get(a)) not in (None, e.ref) else None)
         if m.actor_id is not None:
             self.given.setdefault(m.actor_id, e.ref)
         return m
@@ -217,7 +228,9 @@ class Index:
         (none when that does not single one out). `decided`: entries whose actor a curator
         decided (ref -> actor), whose actors no other entry takes. match() then returns these."""
         decided = decided or {}
-        first = {e.ref: self._match(e, {a: f"the actor a curator decided entry {r} is" for r, a in decided.items()})
+        taken = {a: r for r, a in decided.items()}
+        first = {e.ref: self._match(e, lambda a: f"the actor a curator decided entry {taken[a]} is"
+                                    if a in taken else None)
                  for e in entries if e.actor_type is not None and e.ref not in decided}
         claims: dict[str, list[Entry]] = {}
         for e in entries:
@@ -244,8 +257,8 @@ class Index:
         self.given = {m.actor_id: ref for ref, m in first.items() if m.actor_id is not None}
         return first
 
-    def _match(self, e: Entry, held_by: dict[str, str]) -> Match:
-        """The match of one entry; the actors in held_by (actor -> why) are not candidates."""
+    def _match(self, e: Entry, held_by: Callable[[str], str | None]) -> Match:
+        """The match of one entry; an actor for which held_by gives a reason is no candidate."""
         if (d := self.by_ref.get(e.ref)) is not None:
             return Match(d["target_actor_id"],
                          f"same list reference: {d['designation_id']} ({d['list_reference']})")
@@ -254,14 +267,14 @@ class Index:
         found = sorted({a for key in names for a in self.by_name.get(key, ()) if self.actors[a].person == person})
         held = {a: f"the target of designation {self.by_ref[self.reserved[a]]['designation_id']} "
                    f"({self.reserved[a]}) of this list" for a in found if a in self.reserved}
-        held.update({a: held_by[a] for a in found if a in held_by and a not in held})
+        held.update({a: why for a in found if a not in held and (why := held_by(a))})
         candidates = [a for a in found if a not in held]
         if not candidates:
             if held:
                 return Match(None, ambiguous="; ".join(f"{a}: same name, but already {why}" for a, why in held.items()))
             return Match(None)
         dobs = {birth_date(v.value) for v in e.attributes if v.kind == "birth_date"}
-        ids = {key for v in e.attributes if v.kind in IDENTITY_NUMBERS if (key := id_key(v.value))}
+        ids = {key for v in e.attributes if v.kind in IDENTITY_NUMBERS if (key := number_key(v.kind, v.value))}
         scored = []
         for a in candidates:
             k = self.actors[a]

@@ -69,6 +69,7 @@ REMARK_LABELS: tuple[tuple[str, str, bool], ...] = (
     ("Organization Type", "organization_type", False),
     ("Digital Currency Address -", "digital_currency_address", False),  # "XBT 12QtD5…": currency, address
     ("Legal Entity Number", "legal_entity_id", False),
+    ("SWIFT/BIC", "swift_bic", False),
     ("Passport", "passport", False),
     ("Diplomatic Passport", "passport", True),
     ("Travel Document Number", "passport", True),

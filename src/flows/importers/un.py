@@ -33,6 +33,7 @@ PASSPORT_WORDS = ("passport", "passeport", "pasaporte")  # TYPE_OF_DOCUMENT in E
 CHUNK = 1 << 20
 MAX_ELEMENT = 1 << 20  # bytes of one INDIVIDUAL or ENTITY; real ones are under 10 kB
 _TOO_LONG = f"an element longer than {MAX_ELEMENT} bytes (the longest real one is about 10 kB)"
+_UNPARSED = 1 << 16  # bytes kept after the last element read: a start tag cut by a chunk's end
 ROOT = "CONSOLIDATED_LIST"
 # dateGenerated as the UN writes it (2026-02-27T00:00:09.554Z); only its date is used, in file names
 _GENERATED = re.compile(r"(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
@@ -249,6 +250,9 @@ def elements(path: Path, info: FileInfo | None = None, root_attrs: dict | None =
             buf += chunk
             _parse(parser, path, chunk, not raw)
             for tag, line, s, e in done:
+                if s < buf_start:  # its start tag began before the bytes kept (_UNPARSED)
+                    raise ListError(f"{path}:{line}", tag, f"a start tag longer than {_UNPARSED} bytes",
+                                    "list_structure")
                 e = buf.index(b">", e - buf_start) + 1
                 if e - (s - buf_start) > MAX_ELEMENT:
                     raise ListError(f"{path}:{line}", tag, _TOO_LONG, "list_structure")
@@ -260,7 +264,8 @@ def elements(path: Path, info: FileInfo | None = None, root_attrs: dict | None =
             done.clear()
             if open_ and buf_start + len(buf) - open_[0][2] > MAX_ELEMENT:
                 raise ListError(f"{path}:{open_[0][1]}", open_[0][0], _TOO_LONG, "list_structure")
-            keep_from = open_[0][2] if open_ else buf_start + len(buf)
+            # expat may hold the first bytes of a start tag it has not reported yet: they stay
+            keep_from = open_[0][2] if open_ else max(buf_start, buf_start + len(buf) - _UNPARSED)
             if keep_from > buf_start:
                 del buf[: keep_from - buf_start]
                 buf_start = keep_from

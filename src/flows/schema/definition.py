@@ -60,7 +60,7 @@ ATTRIBUTE_FTM_PROPERTIES = {
     "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
     "citizenship": "citizenship", "gender": "gender", "national_id": "idNumber",
     "passport": "passportNumber", "tax_id": "taxNumber", "registration_number": "registrationNumber",
-    "legal_entity_id": "leiCode", "website": "website", "email": "email", "phone": "phone",
+    "legal_entity_id": "leiCode", "swift_bic": "swiftBic", "website": "website", "email": "email", "phone": "phone",
     "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
 }
 # Details that FollowTheMoney models as an entity of their own, held by the actor: the schema,
