@@ -41,15 +41,10 @@ def name_key(name: str) -> str:
     return " ".join(sorted(_WORD.findall(name.casefold())))
 
 
-def name_keys(name: str) -> dict[str, str]:
-    """The keys a name is matched by, each with how it was read: the name itself and, when it
-    ends in an acronym in brackets, the name without it."""
-    keys = {name_key(name): "same name"}
-    bare = _ACRONYM.sub("", name)
-    if bare != name and bare.strip():
-        keys.setdefault(name_key(bare), f"same name without its acronym {name[len(bare):].strip()}")
-    keys.pop("", None)
-    return keys
+def name_keys(name: str) -> set[str]:
+    """The keys a name is matched by: the name itself and, when it ends in an acronym in
+    brackets, the name without it."""
+    return {name_key(name), name_key(_ACRONYM.sub("", name))} - {""}
 
 
 # --- birth dates ------------------------------------------------------------------------------
@@ -60,7 +55,7 @@ _QUALIFIER = re.compile(r"\b(circa|approximately|approx\.|about|ca\.)\s+|\s*\((a
 
 @dataclass(frozen=True)
 class BirthDate:
-    text: str  # normalised: ISO at the precision given, a range as "lo/hi", else the value folded
+    text: str  # normalised: ISO at the precision given, a range as "first day/last day", else folded
     lo: object = None  # earliest and latest day it allows (None when unreadable)
     hi: object = None
     year_only: bool = False
@@ -79,7 +74,7 @@ def birth_date(value: str) -> BirthDate:
         lo, hi = edtf_bounds(ends[0])[0], edtf_bounds(ends[-1])[1]
     except EDTFError:
         return BirthDate(value.strip().casefold())
-    key = ends[0] if len(ends) == 1 else f"{ends[0]}/{ends[1]}"
+    key = ends[0] if len(ends) == 1 else f"{lo.isoformat()}/{hi.isoformat()}"
     return BirthDate(key, lo, hi, year_only=len(ends) == 1 and len(ends[0]) == 4)
 
 
@@ -164,7 +159,7 @@ class Match:
 @dataclass
 class _Scored:
     actor_id: str
-    shared: list[tuple[str, str, str]]  # (entry's name, actor's name, how they are the same)
+    shared: list[tuple[str, str]]  # (entry's name, actor's name) found the same
     same_dob: list[str]
     same_id: list[str]
     dob_conflict: bool
@@ -240,8 +235,8 @@ class Index:
         for actor_id, claimants in claims.items():
             if len(claimants) < 2:
                 continue
-            own = name_keys(self.actors[actor_id].name).keys()
-            primary = [e for e in claimants if own & name_keys(e.name).keys()]
+            own = name_keys(self.actors[actor_id].name)
+            primary = [e for e in claimants if own & name_keys(e.name)]
             carries = [e for e in claimants if own & _entry_names(e).keys()]
             winner = (primary if len(primary) == 1 else carries if len(carries) == 1 and not primary else [None])[0]
             for e in claimants:
@@ -278,7 +273,7 @@ class Index:
         scored = []
         for a in candidates:
             k = self.actors[a]
-            shared = [(names[key][0], k.names[key], names[key][1]) for key in names if key in k.names]
+            shared = [(names[key], k.names[key]) for key in names if key in k.names]
             same_dob = sorted({c for d in dobs for b in k.birth_dates if (c := _confirms(d, b))})
             scored.append(_Scored(a, shared, same_dob, sorted(ids & k.ids), _contradict(dobs, k.birth_dates)))
         backed = [s for s in scored if (s.same_dob or s.same_id) and not s.dob_conflict]
@@ -289,7 +284,7 @@ class Index:
             if len(plain) == 1:
                 return Match(plain[0].actor_id, self._basis(plain[0]))
             main = name_keys(e.name)
-            primary = [s for s in plain if main.keys() & self.actors[s.actor_id].names.keys()]
+            primary = [s for s in plain if main & self.actors[s.actor_id].names.keys()]
             if len(primary) == 1:  # the list's primary name beats a shared alias
                 others = ", ".join(s.actor_id for s in plain if s is not primary[0])
                 return Match(primary[0].actor_id, self._basis(primary[0]) + " (primary name)",
@@ -306,10 +301,11 @@ class Index:
 
     def _basis(self, s: _Scored) -> str:
         k = self.actors[s.actor_id]
-        ours, theirs, how = s.shared[0]
+        ours, theirs = s.shared[0]
         named = repr(ours) if ours == theirs else f"{ours!r} = {theirs!r}"
-        parts = [f"same name or alias as {s.actor_id} ({k.name}): {named}"
-                 + ("" if how == "same name" else f" ({how})")]
+        if name_key(ours) != name_key(theirs):
+            named += " (without the acronym in brackets)"
+        parts = [f"same name or alias as {s.actor_id} ({k.name}): {named}"]
         if s.same_dob:
             parts.append(f"same birth date ({', '.join(s.same_dob)})")
         if s.same_id:
@@ -321,14 +317,14 @@ class Index:
 
 
 def _add_names(k: Known, name: str) -> None:
-    for key in name_keys(name):
+    for key in sorted(name_keys(name), key=lambda x: x != name_key(name)):
         k.names.setdefault(key, name)
 
 
-def _entry_names(e: Entry) -> dict[str, tuple[str, str]]:
-    """Every name key of an entry (primary name first, then aliases) -> (the name, how read)."""
-    out: dict[str, tuple[str, str]] = {}
+def _entry_names(e: Entry) -> dict[str, str]:
+    """Every name key of an entry (primary name first, then aliases) -> the name it is from."""
+    out: dict[str, str] = {}
     for name in [e.name, *(a.value for a in e.aliases)]:
-        for key, how in name_keys(name).items():
-            out.setdefault(key, (name, how))
+        for key in sorted(name_keys(name), key=lambda k: k != name_key(name)):
+            out.setdefault(key, name)
     return out

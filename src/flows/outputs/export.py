@@ -264,7 +264,10 @@ def build_ftm(con: Any) -> FtmExport:
         if p is None:
             continue
         if r["attribute"] in ATTRIBUTE_FTM_ENTITIES:
-            held.append(_held_entity(model, p, r["attribute"], r["value"]))
+            if (entity := _held_entity(model, p, r["attribute"], r["value"])) is None:
+                skip(f"attribute {r['attribute']}: not a valid {ATTRIBUTE_FTM_ENTITIES[r['attribute']][0]}")
+            else:
+                held.append(entity)
             continue
         prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
         if prop not in p.schema.properties:
@@ -274,7 +277,7 @@ def build_ftm(con: Any) -> FtmExport:
         if value is None:
             skip(f"attribute {r['attribute']}: unreadable date")
             continue
-        if p.schema.properties[prop].type.clean(value, proxy=p) is None:
+        if not _valid(p, prop, value):  # e.g. a passport "issued under the name …", too long for one
             skip(f"attribute {r['attribute']}: not a valid {prop}")
             continue
         _add(p, prop, value)
@@ -333,7 +336,7 @@ def build_ftm(con: Any) -> FtmExport:
     return out
 
 
-def _held_entity(model: Any, holder: Any, attribute: str, value: str) -> Any:
+def _held_entity(model: Any, holder: Any, attribute: str, value: str) -> Any | None:
     """The entity of an attribute FollowTheMoney models apart (ATTRIBUTE_FTM_ENTITIES): a
     CryptoWallet for `XBT 12QtD5…` (OFAC's "Digital Currency Address - XBT 12QtD5…"), with the
     currency when the value starts with its code."""
@@ -344,9 +347,17 @@ def _held_entity(model: Any, holder: Any, attribute: str, value: str) -> Any:
     if key and re.fullmatch(r"[A-Z0-9]{2,6}", currency) and "currency" in p.schema.properties:
         _add(p, "currency", currency)
         value = key.strip()
+    if not _valid(p, prop, value):
+        return None
     _add(p, prop, value)
     _add(p, holder_prop, holder.id)
     return p
+
+
+def _valid(p: Any, prop: str, value: str) -> bool:
+    """Whether FollowTheMoney takes the value for the property: it cleans, and fits its length."""
+    spec = p.schema.properties[prop]
+    return spec.type.clean(value, proxy=p) is not None and len(value) <= spec.max_length
 
 
 def _state_of(actors: dict[str, dict[str, Any]], exported: dict[str, Any], code: str | None) -> Any:
