@@ -77,11 +77,13 @@ REMARK_LABELS: tuple[tuple[str, str, bool], ...] = (
     *((label, "national_id", True) for label in (
         "Cedula No.", "Identification Number", "Personal ID Card", "National Foreign ID Number",
         "Turkish Identification Number", "Numero de Identidad", "Kenyan ID No.", "Citizen's Card Number",
-        "C.U.I.", "C.U.R.P.", "D.N.I.", "I.F.E.", "Credencial electoral", "Cartilla de Servicio Militar Nacional",
+        "C.U.I.", "C.U.I.P.", "C.U.R.P.", "D.N.I.", "I.F.E.", "Credencial electoral", "Electoral Registry No.",
+        "Cartilla de Servicio Militar Nacional",
         "Residency Number", "Birth Certificate Number", "SSN", "Driver's License No.")),
     ("Tax ID No.", "tax_id", False),
     *((label, "tax_id", True) for label in (
-        "NIT #", "RUC #", "RIF #", "R.F.C.", "C.U.I.T.", "RTN", "US FEIN", "V.A.T. Number")),
+        "NIT #", "RUC #", "RIF #", "R.F.C.", "RFC", "C.U.I.T.", "RTN", "US FEIN", "V.A.T. Number",
+        "Italian Fiscal Code")),
     ("Registration Number", "registration_number", False),
     *((label, "registration_number", True) for label in (
         "Registration ID", "Business Registration Number", "Business Registration Document #",
