@@ -242,10 +242,10 @@ class Index:
             for e in claimants:
                 if e is winner:
                     continue
-                others = ", ".join(x.ref for x in claimants if x is not e)
+                others = [x.ref for x in claimants if x is not e]
                 why = (f"entry {winner.ref} of this release carries its primary name and is merged into it"
-                       if winner is not None else f"so would entries {others} of this release, and none "
-                       "alone carries its primary name")
+                       if winner is not None else f"so would {'entry' if len(others) == 1 else 'entries'} "
+                       f"{', '.join(others)} of this release, and none alone carries its primary name")
                 first[e.ref] = Match(None, ambiguous=f"would merge into {actor_id} ({first[e.ref].basis}), but "
                                                      f"{why}: two entries of one release are never one actor")
         self.decided = first
