@@ -371,10 +371,11 @@ def test_synthetic_entry_merges_into_a_curated_actor(tmp_path: Path):
     root = copy_project(tmp_path / "project")
     code, out, err = run_cli("import", "eu", str(path), "--root", str(root))
     assert code == 0, err
-    assert f"EU.0.0 -> {designation['target_actor_id']}: same name or alias" in out
-    assert "same birth date (1964-09-27)" in out
-    written = yaml.safe_load((root / "data" / "raw" / "designations" / "import-eu-fsf.yaml").read_text())
-    assert [d["target_actor_id"] for d in written] == [designation["target_actor_id"]]
+    # the curated designation's reference is the entry's logicalId in the mirror's form (EU-145112):
+    # the entry is that designation's, which is no second designation of the same listing
+    assert (f"EU.0.0 -> {designation['target_actor_id']}: same list reference: "
+            f"{designation['designation_id']} (EU-145112)") in out
+    assert not (root / "data" / "raw" / "designations" / "import-eu-fsf.yaml").exists()
     assert not (root / "data" / "raw" / "actors" / "import-eu-fsf.yaml").exists()  # no new actor
     build(root, with_duckdb=False)
 

@@ -182,10 +182,18 @@ def test_every_attribute_has_a_followthemoney_property():
 
     from flows.outputs.ftm import ACTOR_SCHEMATA
 
-    assert FIELDS["attribute"].enum == schema.ATTRIBUTES == tuple(schema.ATTRIBUTE_FTM_PROPERTIES)
+    assert FIELDS["attribute"].enum == schema.ATTRIBUTES == \
+        (*schema.ATTRIBUTE_FTM_PROPERTIES, *schema.ATTRIBUTE_FTM_ENTITIES)
+    assert not set(schema.ATTRIBUTE_FTM_PROPERTIES) & set(schema.ATTRIBUTE_FTM_ENTITIES)
     properties = {p for name in {*ACTOR_SCHEMATA.values(), "Sanction"} for p in model.get(name).properties}
     for attribute, prop in schema.ATTRIBUTE_FTM_PROPERTIES.items():
         assert prop in properties, (attribute, prop)
+    for attribute, (name, prop, holder) in schema.ATTRIBUTE_FTM_ENTITIES.items():
+        entity = model.get(name)
+        assert entity is not None and not entity.abstract, (attribute, name)
+        assert prop in entity.properties and holder in entity.properties, (attribute, name)
+        # the actor can hold it: the holder property accepts every schema an actor becomes
+        assert all(model.get(s).is_a(entity.properties[holder].range) for s in set(ACTOR_SCHEMATA.values()))
 
 
 def test_the_importer_writes_the_schemas_alias_kinds():

@@ -385,7 +385,8 @@ def test_whole_un_release_2020_is_read_completely():
 
 def test_whole_un_release_2025_mirror_is_not_utf8_and_is_refused(project: Path):
     """The 2025-08-16 mirror declares UTF-8 but holds Windows-1252 bytes and control characters
-    XML forbids: refused at the line of the first such byte (found here independently)."""
+    XML forbids: refused at the line and column of the first such byte (found here
+    independently), with the option that would import a damaged copy named."""
     path = FULL / "un-2025-08-16" / "consolidated.xml"
     data = path.read_bytes()
     try:
@@ -397,8 +398,11 @@ def test_whole_un_release_2025_mirror_is_not_utf8_and_is_refused(project: Path):
     first_bad = min(first_bad, control.start() if control else len(data))
     assert first_bad < len(data)
     line = data[:first_bad].count(b"\n") + 1
+    column = first_bad - data.rfind(b"\n", 0, first_bad)
     message = _refused(project, "import", "un", str(path))
-    assert message.startswith(f"error: {path}:{line}: malformed XML: not well-formed (invalid token)")
+    assert message.startswith(f"error: {path}:{line}: control character U+{data[first_bad]:04X} at column {column}: "
+                              "XML forbids it, and it can hide text: the file is refused")
+    assert "--replace-invalid-characters" in message
 
 
 # -- writes: hand edits, mass delistings ----------------------------------------------------

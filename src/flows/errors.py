@@ -19,8 +19,18 @@ class Location:
 # Every problem code, with what it means. A code is never renamed once published (tools match on
 # it); the list is generated into docs/problems.md (tests/test_problems.py keeps it in step).
 CODES: dict[str, str] = {
-    "problem": "Any other problem (its message says what): the importers and the publisher have "
-               "no finer codes yet.",
+    "problem": "Any other problem (its message says what): the publisher has no finer codes yet.",
+    # list files read by `flows import` and `flows check --against-list` (flows.importers)
+    "list_file": "A list file is not as its publisher writes it (its message says how).",
+    "list_unreadable": "A list file cannot be opened or read.",
+    "list_encoding": "A list file holds bytes that are not text in its encoding (UTF-8, or Windows-1252 for "
+                     "OFAC's CSV files).",
+    "list_character": "A list file holds a control character or a bidirectional override: either can hide text.",
+    "list_structure": "A list file's structure is not its publisher's: malformed XML, another root element, a "
+                      "DOCTYPE or CDATA section, an element or line far too long, no entries, cut short.",
+    "list_row": "A row of a list file is not as its publisher writes it: its fields, quotes or length.",
+    "list_key": "A list entry's reference is missing, not a number where the list numbers them, or repeated.",
+    "list_date": "A date in a list file is not a date in the form its publisher writes.",
     # curation files as read (flows.build.load, flows.build.texts)
     "raw_missing": "There is no data/raw folder at the root.",
     "file_refused": "A curation file, archived text or folder is a link, pipe, device or socket (never read).",

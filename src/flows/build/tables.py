@@ -37,7 +37,7 @@ def _derive_dates(table: Table, df: pd.DataFrame, origins: Origins | list[RowSou
                 bounds[value] = edtf_bounds(value)
             except EDTFError as e:
                 bad = values.index[values == value]
-                problems += [Problem(str(origins[i].at(f.name)), f.name, str(e), "edtf") for i in bad[:5]]
+                problems += [Problem(str(origins[i].at(f.name)), f.name, str(e), "edtf") for i in bad]
         # dict lookups are vectorised by pandas (a hash join), unlike a per-row lambda
         df[f"{f.name}_earliest"] = values.map({v: b[0] for v, b in bounds.items()})
         df[f"{f.name}_latest"] = values.map({v: b[1] for v, b in bounds.items()})

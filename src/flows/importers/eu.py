@@ -167,7 +167,8 @@ class EuRelease:
         listed, basis = self._listed(node)
         entry = Entry(ref=ref, name=name, actor_type=ACTOR_TYPES.get(code or ""),
                       list_type=code or "entry without a subjectType", programs=_programs(node),
-                      row=Row(self.path.name, node.line, node.raw), listed=listed, listed_basis=basis)
+                      row=Row(self.path.name, node.line, node.raw), listed=listed, listed_basis=basis,
+                      other_refs=[f"EU-{node.get('logicalId')}"] if node.get("logicalId") else [])
         aliases = node.findall("nameAlias")
         for a in aliases:
             alias = _whole_name(a)

@@ -26,10 +26,11 @@ def unsafe_character(value: str) -> str | None:
 
 class ListError(Exception):
     """A list file that is not as its publisher writes it: one Problem naming the file, the
-    line and the field. An import that meets one writes nothing."""
+    line and the field, with a `list_*` code (flows.errors.CODES). An import that meets one
+    writes nothing."""
 
-    def __init__(self, where: str, field: str | None, message: str) -> None:
-        self.problem = Problem(where, field, message)
+    def __init__(self, where: str, field: str | None, message: str, code: str = "list_file") -> None:
+        self.problem = Problem(where, field, message, code)
         super().__init__(str(self.problem))
 
 
@@ -74,6 +75,9 @@ class Entry:
     attributes: list[Value] = field(default_factory=list)
     links: list[Value] = field(default_factory=list)  # kind "linked_to", value = the party's name
     extra_rows: list[Row] = field(default_factory=list)  # rows read but holding no value (comments)
+    # other references the same entry is known by (the EU's `EU-<logicalId>`, used by mirrors and
+    # by designations curated from them): a designation curated under one is this entry's
+    other_refs: list[str] = field(default_factory=list)
     # What the list says that no field of the schema holds (a UK entry's title, UN reference,
     # OFSI Group ID, other information), kind = what it is: for identity across lists and claims.
     details: list[Value] = field(default_factory=list)
@@ -108,3 +112,5 @@ class FileInfo:
     encoding: str
     rows: int = 0
     terminator: bool = False  # ended with the 0x1A byte
+    # bytes the importer replaced with U+FFFD, when asked to: (line, byte column, the bytes)
+    replaced: list[tuple[int, int, bytes]] = field(default_factory=list)

@@ -46,22 +46,67 @@ MAX_LINE = 64 * 1024
 ALT_TYPES = {"aka": "alias", "fka": "former_name", "nka": "alias"}
 ACTOR_TYPES = {"individual": "person", None: "company"}  # vessels and aircraft are not actors
 
-# Remarks items that carry an identifying detail: (pattern, attribute). "alt. " may precede.
-_REMARKS = [
-    (re.compile(r"DOB (.+)"), "birth_date"),
-    (re.compile(r"POB (.+)"), "place_of_birth"),
-    (re.compile(r"nationality (.+)"), "nationality"),
-    (re.compile(r"Gender (.+)"), "gender"),
-    (re.compile(r"Passport (.+)"), "passport"),
-    (re.compile(r"National ID No\. (.+)"), "national_id"),
-    (re.compile(r"Tax ID No\. (.+)"), "tax_id"),
-    (re.compile(r"Registration Number (.+)"), "registration_number"),
-    (re.compile(r"Website (.+)"), "website"),
-    (re.compile(r"Organization Established Date (.+)"), "established_date"),
-    (re.compile(r"Organization Type: (.+)"), "organization_type"),
-]
+# Remarks items that carry an identifying detail: (label, attribute, label kept). The label
+# starts the item ("alt. " may precede it; a colon may follow it). When the label only names
+# the attribute ("DOB", "Passport") the value is what follows it; when it says more (the
+# document or register: "Cedula No.", "Diplomatic Passport", "Company Number") the value is the
+# whole item, so that nothing the list says is lost. Longer labels are tried first.
+REMARK_LABELS: tuple[tuple[str, str, bool], ...] = (
+    ("DOB", "birth_date", False),
+    ("POB", "place_of_birth", False),
+    ("nationality", "nationality", False),
+    ("citizen", "citizenship", False),
+    ("Gender", "gender", False),
+    ("Website", "website", False),
+    ("Email Address", "email", False),
+    ("Email", "email", False),
+    ("Phone Number", "phone", False),
+    ("Telephone No.", "phone", False),
+    ("Telephone", "phone", False),
+    ("Phone", "phone", False),
+    ("PHONE", "phone", False),
+    ("Organization Established Date", "established_date", False),
+    ("Organization Type", "organization_type", False),
+    ("Digital Currency Address -", "digital_currency_address", False),  # "XBT 12QtD5…": currency, address
+    ("Legal Entity Number", "legal_entity_id", False),
+    ("SWIFT/BIC", "swift_bic", False),
+    ("Passport", "passport", False),
+    ("Diplomatic Passport", "passport", True),
+    ("Travel Document Number", "passport", True),
+    ("National ID No.", "national_id", False),
+    *((label, "national_id", True) for label in (
+        "Cedula No.", "Identification Number", "Personal ID Card", "National Foreign ID Number",
+        "Turkish Identification Number", "Numero de Identidad", "Kenyan ID No.", "Citizen's Card Number",
+        "C.U.I.", "C.U.I.P.", "C.U.R.P.", "D.N.I.", "I.F.E.", "Credencial electoral", "Electoral Registry No.",
+        "Cartilla de Servicio Militar Nacional",
+        "Residency Number", "Birth Certificate Number", "SSN", "Driver's License No.")),
+    ("Tax ID No.", "tax_id", False),
+    *((label, "tax_id", True) for label in (
+        "NIT #", "RUC #", "RIF #", "R.F.C.", "RFC", "C.U.I.T.", "RTN", "US FEIN", "V.A.T. Number",
+        "Italian Fiscal Code")),
+    ("Registration Number", "registration_number", False),
+    *((label, "registration_number", True) for label in (
+        "Registration ID", "Business Registration Number", "Business Registration Document #",
+        "Company Number", "UK Company Number", "Commercial Registry Number", "Government Gazette Number",
+        "C.R. No.", "Chamber of Commerce Number", "Dubai Chamber of Commerce Membership No.",
+        "Istanbul Chamber of Comm. No.", "Trade License No.", "Folio Mercantil No.", "Matricula Mercantil No",
+        "Central Registration System Number", "Economic Register Number", "Unified Social Credit Code",
+        "United Social Credit Code Certificate", "Public Registration Number", "Business Number",
+        "Enterprise Number", "Branch Unit Number", "Registered Charity No.", "Certificate of Incorporation Number",
+        "D-U-N-S Number", "LE Number", "Permit Number", "File Number",
+        "Identification Number IMO")),  # IMO's number of a ship's owner or manager, not a person's ID
+)
+_LABELLED = re.compile("(?P<label>" + "|".join(
+    re.escape(label) for label, _, _ in sorted(REMARK_LABELS, key=lambda r: -len(r[0]))) + r")(?::\s*|\s+)(?P<value>.+)")
+_BY_LABEL = {label: (attribute, kept) for label, attribute, kept in REMARK_LABELS}
 _ALIAS = re.compile(r"([afn])\.k\.a\. '(.+)'")
 _LINK = re.compile(r"Linked To: (.+)")
+# The last remark ends with the field's full stop, which swallows the dot of a value ending in
+# an abbreviation: that dot is kept after letters joined by dots (S.A, L.L.C, n.e.c) and, in a
+# linked party's name ("Linked To: YUSONG SHIPPING CO."), after a single letter or one of the
+# words OFAC writes with a dot in names.
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+_DOTTED_WORDS = {"co", "corp", "inc", "ltd", "ltda"}
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -94,13 +139,13 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
     ended = False
     name = path.name
 
-    def refuse(field: str | None, message: str) -> ListError:
-        return ListError(f"{path}:{number}" if number else str(path), field, message)
+    def refuse(field: str | None, message: str, code: str = "list_row") -> ListError:
+        return ListError(f"{path}:{number}" if number else str(path), field, message, code)
 
     try:
         f = path.open("rb")
     except OSError as e:
-        raise ListError(str(path), None, f"cannot be read: {e.strerror or e}") from None
+        raise ListError(str(path), None, f"cannot be read: {e.strerror or e}", "list_unreadable") from None
     with f:
         while raw := f.readline(MAX_LINE + 1):
             number += 1
@@ -108,11 +153,11 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
             size += len(raw)
             if len(raw) > MAX_LINE:
                 raise refuse(None, f"a line longer than {MAX_LINE} bytes: not an OFAC legacy CSV file "
-                                   "(its longest rows are about 1,100 bytes)")
+                                   "(its longest rows are about 1,100 bytes)", "list_structure")
             line = raw.rstrip(b"\r\n")
             if ended:
                 if line.strip():
-                    raise refuse(None, "a row after the 0x1A end-of-file line")
+                    raise refuse(None, "a row after the 0x1A end-of-file line", "list_structure")
                 continue
             if line.endswith(EOF_BYTE):
                 line = line.rstrip(EOF_BYTE)
@@ -121,7 +166,7 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
                 text, encoding = decode(line)
             except UnicodeDecodeError as e:
                 raise refuse(None, f"byte 0x{line[e.start]:02X} at column {e.start + 1} is neither UTF-8 "
-                                   "nor Windows-1252 text") from None
+                                   "nor Windows-1252 text", "list_encoding") from None
             if not text.strip():
                 continue
             encodings.add(encoding)
@@ -137,17 +182,17 @@ def read_rows(path: Path, info: FileInfo | None = None) -> Iterator[tuple[Row, l
                 if unique is not None:
                     key = fields[unique].strip()
                     if not key.isdigit():
-                        raise refuse(columns[unique], f"{key!r} is not a number")
+                        raise refuse(columns[unique], f"{key!r} is not a number", "list_key")
                     if not seen.add(int(key)):
-                        raise refuse(columns[unique], f"{key} again (an earlier row has it)")
+                        raise refuse(columns[unique], f"{key} again (an earlier row has it)", "list_key")
             rows += 1
             yield Row(name, number, text), [_null(v) for v in fields]
     if columns is not None and name != COMMENTS:
         if not ended:
             raise refuse(None, "does not end with OFAC's 0x1A end-of-file line: the file is cut short "
-                               "(or not an OFAC legacy CSV file)")
+                               "(or not an OFAC legacy CSV file)", "list_structure")
         if rows == 0:
-            raise ListError(str(path), None, "holds no rows")
+            raise ListError(str(path), None, "holds no rows", "list_structure")
     if info is not None:
         info.size, info.sha256, info.rows = size, digest.hexdigest(), rows
         info.terminator = ended
@@ -192,9 +237,9 @@ def _check_fields(text: str, fields: list[str], columns: tuple[str, ...], refuse
             if len(value) > MAX_FIELD:
                 raise refuse(column, f"{len(value)} characters: no real field is longer than {MAX_FIELD}")
             if problem := unsafe_character(value):
-                raise refuse(column, problem)
+                raise refuse(column, problem, "list_character")
     if not fields[0].strip().isdigit():
-        raise refuse(columns[0], f"{fields[0]!r} is not a number")
+        raise refuse(columns[0], f"{fields[0]!r} is not a number", "list_key")
 
 
 def _null(value: str) -> str | None:
@@ -210,30 +255,46 @@ def programs(field: str | None) -> list[str]:
 
 
 def remark_items(remarks: str | None) -> list[str]:
-    """The `; `-separated items of a Remarks field, without the final full stop."""
+    """The `; `-separated items of a Remarks field. The field's final full stop is taken off the
+    last item, unless the item ends in an abbreviation (_DOTTED)."""
     if not remarks:
         return []
-    text = remarks.strip()
-    if text.endswith("."):
-        text = text[:-1]
-    return [item.strip() for item in text.split("; ") if item.strip()]
+    items = [item.strip() for item in remarks.strip().split("; ")]
+    last = items[-1]
+    if last.endswith(".") and not _ends_in_abbreviation(last[:-1], name=bool(_LINK.search(last))):
+        items[-1] = last[:-1]
+    return [item for item in items if item]
+
+
+def _ends_in_abbreviation(text: str, name: bool) -> bool:
+    word = text.rsplit(None, 1)[-1] if text.strip() else ""
+    if _DOTTED.fullmatch(word):
+        return True
+    return name and ((len(word) == 1 and word.isalpha()) or word.casefold() in _DOTTED_WORDS)
 
 
 def parse_remarks(remarks: str | None, row: Row) -> tuple[list[Value], list[Value], list[Value]]:
     """Aliases, attributes and linked parties named in the remarks."""
     aliases, attributes, links = [], [], []
     for item in remark_items(remarks):
-        bare = item[5:] if item.startswith("alt. ") else item
-        if m := _ALIAS.fullmatch(bare):
-            aliases.append(Value("former_name" if m.group(1) == "f" else "alias", m.group(2), row))
-        elif m := _LINK.fullmatch(bare):
-            links.append(Value("linked_to", m.group(1).strip(), row))
-        else:
-            for pattern, attribute in _REMARKS:
-                if m := pattern.fullmatch(bare):
-                    attributes.append(Value(attribute, m.group(1).strip(), row))
-                    break
+        if value := remark_value(item, row):
+            (aliases if value.kind in ("alias", "former_name") else links if value.kind == "linked_to"
+             else attributes).append(value)
     return aliases, attributes, links
+
+
+def remark_value(item: str, row: Row) -> Value | None:
+    """The alias, linked party or attribute one remarks item gives; None for an item that
+    gives none of them (a sanctions note, a title, a vessel's or aircraft's details)."""
+    bare = item[5:] if item.startswith("alt. ") else item
+    if m := _ALIAS.fullmatch(bare):
+        return Value("former_name" if m.group(1) == "f" else "alias", m.group(2), row)
+    if m := _LINK.fullmatch(bare):
+        return Value("linked_to", m.group(1).strip(), row)
+    if m := _LABELLED.fullmatch(bare):
+        attribute, kept = _BY_LABEL[m.group("label")]
+        return Value(attribute, bare if kept else m.group("value").strip(), row)
+    return None
 
 
 def _pad(fields: list[str | None], n: int) -> list[str | None]:
@@ -283,62 +344,24 @@ class OfacRelease:
     def entries(self, wanted: set[str] | None) -> Iterator[Entry]:
         """Entries whose ent_num is in `wanted` (every entry when None), in sdn.csv order.
 
-        Addresses, aliases and comments are joined on ent_num; only the wanted ones are kept
-        in memory, so memory grows with the selection, not with the files."""
-        def keep(ref: str | None) -> bool:
-            return bool(ref) and (wanted is None or ref in wanted)
-
-        if wanted is None:
-            try:
-                yield from self._merged_entries()
-                return
-            except _Unsorted:
-                pass  # files not in ent_num order: join in memory instead
+        Each file is read once, whatever its order: the addresses, aliases and comments of the
+        wanted entries are gathered first, then joined to sdn.csv's rows on ent_num, so memory
+        grows with the selection, not with the files."""
         extra: dict[str, list[tuple[str, Row, list[str | None]]]] = {}
         for name in ("add.csv", "alt.csv", COMMENTS):
             if name not in self.present:
                 continue
             info = self.info[name] = FileInfo(name, 0, "", "")
             for row, f in read_rows(self.folder / name, info):
-                if keep(f[0] if f else None):
-                    extra.setdefault(f[0], []).append((name, row, f))
+                ref = f[0] if f else None
+                if ref and (wanted is None or ref in wanted):
+                    extra.setdefault(ref, []).append((name, row, f))
         info = self.info["sdn.csv"] = FileInfo("sdn.csv", 0, "", "")
         for row, f in read_rows(self.folder / "sdn.csv", info):
             f = _pad(f, 12)
-            if not keep(f[0]):
-                continue
-            yield self._entry(row, f, extra.pop(f[0], []))
+            if f[0] and (wanted is None or f[0] in wanted):
+                yield self._entry(row, f, extra.pop(f[0], []))
         self.orphans = sum(len(v) for v in extra.values())  # rows whose ent_num is not in sdn.csv
-
-    def _merged_entries(self) -> Iterator[Entry]:
-        """Every entry, joining add/alt/comments rows by walking the files side by side: OFAC
-        writes all of them in ascending ent_num order, so memory holds one entry at a time.
-        Raises _Unsorted (before yielding anything out of order) when a file is not sorted."""
-        sides = {n: _JoinedFile(self.folder / n, self.info.setdefault(n, FileInfo(n, 0, "", "")))
-                 for n in ("add.csv", "alt.csv", COMMENTS) if n in self.present}
-        info = self.info["sdn.csv"] = FileInfo("sdn.csv", 0, "", "")
-        last = -1
-        self.orphans = 0
-        buffered: list[Entry] = []
-        for row, f in read_rows(self.folder / "sdn.csv", info):
-            f = _pad(f, 12)
-            if not f[0]:
-                continue
-            ent = int(f[0]) if f[0].isdigit() else None
-            if ent is None or ent <= last:
-                raise _Unsorted()
-            last = ent
-            extra = []
-            for name, side in sides.items():
-                self.orphans += side.skip_below(ent)
-                extra += [(name, r, g) for r, g in side.take(ent)]
-            buffered.append(self._entry(row, f, extra))
-            if len(buffered) > 1000:  # yield late enough that an unsorted file is found first
-                yield from buffered[:-1000]
-                del buffered[:-1000]
-        for side in sides.values():
-            self.orphans += side.skip_below(None)
-        yield from buffered
 
     def _entry(self, row: Row, f: list[str | None], extra: list) -> Entry:
         ref, name, kind = f[0], f[1] or "", f[2]
@@ -382,42 +405,3 @@ class OfacRelease:
             "urls": " ; ".join(URLS[f] for f in self.present),
             "licence": "U.S. federal government work – public domain (17 U.S.C. §105)",
         }
-
-
-class _Unsorted(Exception):
-    pass
-
-
-class _JoinedFile:
-    """A file joined to sdn.csv on ent_num, read in step (ascending ent_num)."""
-
-    def __init__(self, path: Path, info: FileInfo) -> None:
-        self.rows = read_rows(path, info)
-        self.head: tuple[int, Row, list] | None = None
-        self.last = -1
-        self._advance()
-
-    def _advance(self) -> None:
-        for row, f in self.rows:
-            if f and f[0] and f[0].isdigit():
-                ent = int(f[0])
-                if ent < self.last:
-                    raise _Unsorted()
-                self.last = ent
-                self.head = (ent, row, f)
-                return
-        self.head = None
-
-    def skip_below(self, ent: int | None) -> int:
-        n = 0
-        while self.head is not None and (ent is None or self.head[0] < ent):
-            n += 1
-            self._advance()
-        return n
-
-    def take(self, ent: int) -> list[tuple[Row, list]]:
-        out = []
-        while self.head is not None and self.head[0] == ent:
-            out.append((self.head[1], self.head[2]))
-            self._advance()
-        return out

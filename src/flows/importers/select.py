@@ -27,8 +27,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def norm(name: str) -> str:
-    """A name as selection and links compare it: case and spacing folded."""
-    return _SPACE.sub(" ", name).strip().casefold()
+    """A name as selection and links compare it: case and spacing folded, and a final full stop
+    dropped. OFAC's remarks end with a full stop that may or may not be the dot of a linked
+    name's abbreviation ("Linked To: X CO." names "X CO." or "X CO"): either resolves."""
+    return _SPACE.sub(" ", name).strip().casefold().removesuffix(".").rstrip()
 
 
 @dataclass

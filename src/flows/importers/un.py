@@ -5,10 +5,16 @@ INDIVIDUAL or ENTITY element is cut out of the file verbatim (the evidence of it
 the text archived for `flows check`) and parsed on its own, so memory holds one element at a
 time. Schema: https://scsanctions.un.org/resources/xml/en/consolidated.xml (root
 CONSOLIDATED_LIST, attribute dateGenerated; INDIVIDUALS/INDIVIDUAL, ENTITIES/ENTITY).
+
+Every byte is checked before the parser sees it: the file must be UTF-8 text without control
+characters (they can hide text). A damaged copy is refused at its first bad byte, unless the
+curator asks for each bad byte to be replaced with U+FFFD (`replace_invalid_characters`): the
+positions replaced are then listed in the archive header with the file's encoding.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -19,14 +25,20 @@ from xml.parsers import expat
 
 from flows.importers.model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
+REPLACE_FLAG = "--replace-invalid-characters"  # the import's option that sets replace_invalid_characters
+
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 TARGETS = {"INDIVIDUAL": "person", "ENTITY": "company"}
+PASSPORT_WORDS = ("passport", "passeport", "pasaporte")  # TYPE_OF_DOCUMENT in English, French, Spanish
 CHUNK = 1 << 20
 MAX_ELEMENT = 1 << 20  # bytes of one INDIVIDUAL or ENTITY; real ones are under 10 kB
 _TOO_LONG = f"an element longer than {MAX_ELEMENT} bytes (the longest real one is about 10 kB)"
+_UNPARSED = 1 << 16  # bytes kept after the last element read: a start tag cut by a chunk's end
 ROOT = "CONSOLIDATED_LIST"
 # dateGenerated as the UN writes it (2026-02-27T00:00:09.554Z); only its date is used, in file names
 _GENERATED = re.compile(r"(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
+# An xs:date, as LISTED_ON and DATE are typed: a day, with an optional time zone (2015-03-27-04:00)
+_XS_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?")
 _SPACE = re.compile(r"\s+")
 
 
@@ -47,16 +59,17 @@ def _parser(path: Path) -> expat.XMLParserType:
 
     def doctype(*_: object) -> None:
         raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
-                        "a DOCTYPE declaration: the UN list has none, and the entities it could define are refused")
+                        "a DOCTYPE declaration: the UN list has none, and the entities it could define are refused",
+                        "list_structure")
 
     def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
         if encoding and encoding.lower() not in ("utf-8", "utf8"):
             raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
-                            f"encoding {encoding!r}: the UN list is UTF-8")
+                            f"encoding {encoding!r}: the UN list is UTF-8", "list_encoding")
 
     def cdata() -> None:
         raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
-                        "a CDATA section: the UN list has none (its text is escaped)")
+                        "a CDATA section: the UN list has none (its text is escaped)", "list_structure")
 
     parser.StartDoctypeDeclHandler = doctype
     parser.StartCdataSectionHandler = cdata
@@ -69,29 +82,140 @@ def _parse(parser: expat.XMLParserType, path: Path, data: bytes, final: bool) ->
         parser.Parse(data, final)
     except expat.ExpatError as e:
         raise ListError(f"{path}:{e.lineno}", None,
-                        f"malformed XML: {expat.ErrorString(e.code)} (column {e.offset + 1})") from None
+                        f"malformed XML: {expat.ErrorString(e.code)} (column {e.offset + 1})",
+                        "list_structure") from None
 
 
 def _root(path: Path, parser: expat.XMLParserType, tag: str) -> None:
     if tag != ROOT:
         raise ListError(f"{path}:{parser.CurrentLineNumber}", None,
-                        f"root element <{tag}>: not a UN consolidated list (<{ROOT}>)")
+                        f"root element <{tag}>: not a UN consolidated list (<{ROOT}>)", "list_structure")
 
 
 def _open(path: Path):
     try:
         return path.open("rb")
     except OSError as e:
-        raise ListError(str(path), None, f"cannot be read: {e.strerror or e}") from None
+        raise ListError(str(path), None, f"cannot be read: {e.strerror or e}", "list_unreadable") from None
 
 
-def elements(path: Path, info: FileInfo | None = None,
-             root_attrs: dict | None = None) -> Iterator[tuple[str, int, str]]:
-    """(tag, first line, verbatim text) of every INDIVIDUAL and ENTITY element, in file order.
+# The control characters XML forbids (C0, but tab and line ends): the parser cannot read them,
+# and they can hide text. (C1 controls and bidirectional overrides are XML, refused later with
+# the field that holds them: UnRelease.targets.)
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_REPLACEMENT = "\ufffd".encode("utf-8")
+
+
+class _CheckedBytes:
+    """The file's bytes on their way to the parser: UTF-8 text without the control characters
+    XML forbids. The
+    first bad byte refuses the file (ListError at its line and column), unless `replace`: every
+    bad byte (or invalid UTF-8 sequence) is then replaced with U+FFFD and its position recorded.
+    No line end is ever replaced, so the parser's line numbers are the file's."""
+
+    def __init__(self, path: Path, replace: bool) -> None:
+        self.path, self.replace = path, replace
+        self.pending = b""  # an incomplete UTF-8 sequence at the end of the last chunk
+        self.offset = 0  # file offset of the next byte checked
+        self.line = 1  # its line
+        self.line_start = 0  # file offset where that line starts
+        self.replaced: list[tuple[int, int, bytes]] = []  # line, byte column, the bytes replaced
+
+    def feed(self, chunk: bytes, final: bool) -> bytes:
+        data = self.pending + chunk
+        cut = len(data) if final else _complete(data)
+        seg, self.pending = data[:cut], data[cut:]
+        out = seg if _clean(seg) else self._fix(seg)
+        if (lines := seg.count(b"\n")):
+            self.line += lines
+            self.line_start = self.offset + seg.rindex(b"\n") + 1
+        self.offset += len(seg)
+        return out
+
+    def _where(self, seg: bytes, at: int) -> tuple[int, int]:
+        """The line and byte column (1-based) of seg[at]."""
+        before = seg.rfind(b"\n", 0, at)
+        line_start = self.line_start if before < 0 else self.offset + before + 1
+        return self.line + seg.count(b"\n", 0, at), self.offset + at - line_start + 1
+
+    def _fix(self, seg: bytes) -> bytes:
+        out, last = [], 0
+        for start, stop in _bad_spans(seg):
+            line, column = self._where(seg, start)
+            if not self.replace:
+                raise self._refusal(seg[start:stop], line, column)
+            self.replaced.append((line, column, seg[start:stop]))
+            out += [seg[last:start], _REPLACEMENT]
+            last = stop
+        out.append(seg[last:])
+        return b"".join(out)
+
+    def _refusal(self, bad: bytes, line: int, column: int) -> ListError:
+        if _CONTROL.fullmatch(bad):
+            what = f"control character U+{bad[0]:04X} at column {column}: XML forbids it, and it can hide text"
+            code = "list_character"
+        else:
+            what = f"byte 0x{bad[0]:02X} at column {column} is not UTF-8 text (the file declares UTF-8)"
+            code = "list_encoding"
+        return ListError(f"{self.path}:{line}", None,
+                         f"{what}: the file is refused. A copy known to be damaged can be imported with "
+                         f"{REPLACE_FLAG}: each such byte is then replaced with U+FFFD, its line and column "
+                         "listed in the archive", code)
+
+    def describe(self) -> str:
+        """The encoding as the archive header gives it: with the positions replaced, if any."""
+        if not self.replaced:
+            return "utf-8"
+        where = ", ".join(f"{line}:{column} 0x{bad.hex().upper()}" for line, column, bad in self.replaced)
+        return (f"utf-8, damaged: {len(self.replaced)} bytes or sequences that are not UTF-8 text or are "
+                f"control characters replaced with U+FFFD by the importer ({REPLACE_FLAG}), at "
+                f"line:column (byte) {where}")
+
+
+def _complete(data: bytes) -> int:
+    """Where a UTF-8 sequence left incomplete at the end of data begins (len(data) if none)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII)
+            need = 2 if byte >= 0xC0 else 1
+            need = 3 if byte >= 0xE0 else need
+            need = 4 if byte >= 0xF0 else need
+            return len(data) - back if back < need else len(data)
+    return len(data)
+
+
+def _clean(seg: bytes) -> bool:
+    try:
+        seg.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _CONTROL.search(seg) is None
+
+
+def _bad_spans(seg: bytes) -> list[tuple[int, int]]:
+    """(start, stop) of every invalid UTF-8 sequence and every control character, in order."""
+    spans = [m.span() for m in _CONTROL.finditer(seg)]
+    view, at = memoryview(seg), 0
+    while at < len(seg):
+        try:  # the decoder stops at the next invalid sequence: one pass over seg in all
+            codecs.utf_8_decode(view[at:], "strict", True)
+            break
+        except UnicodeDecodeError as e:
+            spans.append((at + e.start, at + e.end))
+            at += e.end
+    spans.sort()
+    return [s for i, s in enumerate(spans) if i == 0 or s[0] >= spans[i - 1][1]]
+
+
+def elements(path: Path, info: FileInfo | None = None, root_attrs: dict | None = None,
+             replace_invalid_characters: bool = False) -> Iterator[tuple[str, int, str]]:
+    """(tag, first line, text) of every INDIVIDUAL and ENTITY element, in file order: verbatim,
+    but for the bytes replaced when `replace_invalid_characters` (_CheckedBytes).
 
     The element's end is where expat saw its end tag, so an end tag inside a comment or a
     CDATA section cannot cut it short. Raises ListError for anything not well formed."""
     parser = _parser(path)
+    checked = _CheckedBytes(path, replace_invalid_characters)
     done: list[tuple[str, int, int, int]] = []  # tag, line, start, end offsets
     open_: list[tuple[str, int, int]] = []
     depth = [0]
@@ -114,36 +238,42 @@ def elements(path: Path, info: FileInfo | None = None,
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     buf = bytearray()
-    buf_start = 0  # file offset of buf[0]
+    buf_start = 0  # offset of buf[0] in the checked bytes (the file's, but for replacements)
     digest = hashlib.sha256()
     size = 0
     with _open(path) as f:
         while True:
-            chunk = f.read(CHUNK)
-            digest.update(chunk)
-            size += len(chunk)
+            raw = f.read(CHUNK)
+            digest.update(raw)
+            size += len(raw)
+            chunk = checked.feed(raw, not raw)
             buf += chunk
-            _parse(parser, path, chunk, not chunk)
+            _parse(parser, path, chunk, not raw)
             for tag, line, s, e in done:
+                if s < buf_start:  # its start tag began before the bytes kept (_UNPARSED)
+                    raise ListError(f"{path}:{line}", tag, f"a start tag longer than {_UNPARSED} bytes",
+                                    "list_structure")
                 e = buf.index(b">", e - buf_start) + 1
                 if e - (s - buf_start) > MAX_ELEMENT:
-                    raise ListError(f"{path}:{line}", tag, _TOO_LONG)
+                    raise ListError(f"{path}:{line}", tag, _TOO_LONG, "list_structure")
                 try:
                     text = bytes(buf[s - buf_start:e]).decode("utf-8")
                 except UnicodeDecodeError:
-                    raise ListError(f"{path}:{line}", tag, "not UTF-8 text") from None
+                    raise ListError(f"{path}:{line}", tag, "not UTF-8 text", "list_encoding") from None
                 yield tag, line, text
             done.clear()
             if open_ and buf_start + len(buf) - open_[0][2] > MAX_ELEMENT:
-                raise ListError(f"{path}:{open_[0][1]}", open_[0][0], _TOO_LONG)
-            keep_from = open_[0][2] if open_ else buf_start + len(buf)
+                raise ListError(f"{path}:{open_[0][1]}", open_[0][0], _TOO_LONG, "list_structure")
+            # expat may hold the first bytes of a start tag it has not reported yet: they stay
+            keep_from = open_[0][2] if open_ else max(buf_start, buf_start + len(buf) - _UNPARSED)
             if keep_from > buf_start:
                 del buf[: keep_from - buf_start]
                 buf_start = keep_from
-            if not chunk:
+            if not raw:
                 break
     if info is not None:
-        info.size, info.sha256, info.encoding = size, digest.hexdigest(), "utf-8"
+        info.size, info.sha256, info.encoding = size, digest.hexdigest(), checked.describe()
+        info.replaced = list(checked.replaced)
 
 
 def _blocks(raw: str, tag: str) -> list[str]:
@@ -162,9 +292,13 @@ class UnRelease:
     authority_id = "actor/un-security-council"
     ref_label = "reference number"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, replace_invalid_characters: bool = False) -> None:
+        """`replace_invalid_characters`: import a damaged copy, each byte that is not UTF-8 text
+        or is a control character replaced with U+FFFD (listed in FileInfo.replaced and in the
+        archive header); by default such a file is refused at its first bad byte."""
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
+        self.replace_invalid_characters = replace_invalid_characters
         self.path = self.main_file = path
         self.present = [path.name]
         self.info: dict[str, FileInfo] = {}
@@ -193,7 +327,7 @@ class UnRelease:
         where = f"{self.path}:{parser.CurrentLineNumber}"
         value = attrs.get("dateGenerated")
         if value is None:
-            raise ListError(where, "dateGenerated", f"missing from <{ROOT}>: the release has no date")
+            raise ListError(where, "dateGenerated", f"missing from <{ROOT}>: the release has no date", "list_date")
         m = _GENERATED.fullmatch(value)
         try:
             return dt.date.fromisoformat(m.group(1)).isoformat() if m else _bad_date(value, where)
@@ -205,24 +339,27 @@ class UnRelease:
         """(tag, line, verbatim text, element, reference number) of every listed target. A
         target without a reference number, or with one already seen, is refused."""
         seen: dict[str, int] = {}
-        for tag, line, raw in elements(self.path, info, root_attrs):
+        for tag, line, raw in elements(self.path, info, root_attrs, self.replace_invalid_characters):
             try:
                 el = ET.fromstring(raw)
             except ET.ParseError as e:
-                raise ListError(f"{self.path}:{line + e.position[0] - 1}", tag, f"malformed XML: {e}") from None
+                raise ListError(f"{self.path}:{line + e.position[0] - 1}", tag, f"malformed XML: {e}",
+                                "list_structure") from None
             for node in el.iter():
                 for value in (node.text, node.tail, *node.attrib.values()):
                     if value and (problem := unsafe_character(value)):
-                        raise ListError(f"{self.path}:{line}", node.tag, f"{problem} in this {tag}")
+                        raise ListError(f"{self.path}:{line}", node.tag, f"{problem} in this {tag}",
+                                        "list_character")
             ref = _text(el.find("REFERENCE_NUMBER"))
             if not ref:
-                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER", f"missing from this {tag}")
+                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER", f"missing from this {tag}", "list_key")
             if ref in seen:
-                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER", f"{ref} again (first on line {seen[ref]})")
+                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER",
+                                f"{ref} again (first on line {seen[ref]})", "list_key")
             seen[ref] = line
             yield tag, line, raw, el, ref
         if not seen:
-            raise ListError(str(self.path), None, "holds no INDIVIDUAL or ENTITY element")
+            raise ListError(str(self.path), None, "holds no INDIVIDUAL or ENTITY element", "list_structure")
 
     def scan(self) -> Iterator[Summary]:
         for _tag, _line, _raw, el, ref in self.targets():
@@ -252,7 +389,7 @@ class UnRelease:
 
         designation = _values(el, "DESIGNATION")
         entry = Entry(ref=ref, name=_name(el), actor_type=TARGETS[tag], list_type=tag.lower(),
-                      programs=_programs(el), row=row, listed=_text(el.find("LISTED_ON")),
+                      programs=_programs(el), row=row, listed=self._listed(el, line, tag),
                       position="; ".join(designation) or None)
         if script := _text(el.find("NAME_ORIGINAL_SCRIPT")):
             entry.aliases.append(Value("native_script", script, block("NAME_ORIGINAL_SCRIPT", 0)))
@@ -279,12 +416,24 @@ class UnRelease:
             number = _text(d.find("NUMBER"))
             if not number:
                 continue
-            attribute = "passport" if "passport" in kind else "national_id" if "national" in kind else None
+            attribute = ("passport" if any(w in kind for w in PASSPORT_WORDS)
+                         else "national_id" if "national" in kind else None)
             if attribute:
                 country = _text(d.find("ISSUING_COUNTRY")) or _text(d.find("COUNTRY_OF_ISSUE"))
                 value = f"{number} ({country})" if country else number
                 entry.attributes.append(Value(attribute, value, block("INDIVIDUAL_DOCUMENT", i)))
         return entry
+
+    def _listed(self, el: ET.Element, line: int, tag: str) -> str | None:
+        """LISTED_ON as an ISO date; a value that is not an xs:date is refused."""
+        value = _text(el.find("LISTED_ON"))
+        if value is None:
+            return None
+        if (day := _day(value)) is None:
+            raise ListError(f"{self.path}:{line}", "LISTED_ON",
+                            f"{value!r} in this {tag} is not a date (YYYY-MM-DD, with or without a time "
+                            "zone, as the UN writes it)", "list_date")
+        return day
 
     def describe(self) -> dict[str, str]:
         return {
@@ -298,8 +447,19 @@ class UnRelease:
         }
 
 
+def _day(value: str) -> str | None:
+    """An xs:date as an ISO date: `2015-03-27-04:00` -> 2015-03-27. The UN writes a few dates
+    with a time zone; the day is the one the list gives, whatever its zone."""
+    m = _XS_DATE.fullmatch(value)
+    try:
+        return dt.date.fromisoformat(m.group(1)).isoformat() if m else None
+    except ValueError:
+        return None
+
+
 def _bad_date(value: str, where: str) -> str:
-    raise ListError(where, "dateGenerated", f"{value!r} is not a date (YYYY-MM-DD, as the UN writes it)")
+    raise ListError(where, "dateGenerated", f"{value!r} is not a date (YYYY-MM-DD, as the UN writes it)",
+                    "list_date")
 
 
 def _name(el: ET.Element) -> str:
@@ -319,7 +479,8 @@ def _place(el: ET.Element, tags: tuple[str, ...]) -> str | None:
 
 def _birth_date(d: ET.Element) -> str | None:
     kind = _text(d.find("TYPE_OF_DATE"))
-    date = _text(d.find("DATE")) or _text(d.find("YEAR"))
+    date = _text(d.find("DATE"))
+    date = (_day(date) or date) if date else _text(d.find("YEAR"))
     if not date:
         lo, hi = _text(d.find("FROM_YEAR")), _text(d.find("TO_YEAR"))
         date = f"{lo} to {hi}" if lo and hi else lo or hi

@@ -262,7 +262,7 @@ class Importer:
                       what=f"{f.replace('_', ' ')}: {v.value}")
 
             did = self.designation_id(e.ref)
-            curated = index.by_ref.get(e.ref)
+            curated = index.curated_designation(e)
             if curated is not None:
                 did = curated["designation_id"]
             else:

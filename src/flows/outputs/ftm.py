@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from flows.build.dates import list_date, shared_prefix
 from flows.publish.targets import ExportError, check_file_target, write_replacing
-from flows.schema.definition import ATTRIBUTE_FTM_PROPERTIES
+from flows.schema.definition import ATTRIBUTE_FTM_ENTITIES, ATTRIBUTE_FTM_PROPERTIES
 
 # Which FollowTheMoney schema each kind of actor becomes. Collective claimants ("U.S.
 # officials", "analysts") are not entities and are left out.
@@ -72,7 +72,7 @@ def build_ftm(con: Any) -> FtmExport:
     builder.add_designations()
     builder.add_state_sanctions()
     out = builder.out
-    out.entities[:0] = [_checked(p) for p in builder.exported.values()]
+    out.entities[:0] = [_checked(p) for p in [*builder.exported.values(), *builder.held]]
     ids = [e["id"] for e in out.entities]
     if len(ids) != len(set(ids)):
         raise ValueError("two FollowTheMoney entities got the same id")
@@ -96,6 +96,7 @@ class _FtmBuilder:
             FROM sanctions s JOIN actors au ON au.actor_id = s.authority_id ORDER BY s.sanction_id""")}
         self.designated: set[str] = set()  # sanctions carried by their designations
         self.on_sanctions: dict[str, list[tuple[str, str]]] = {}  # actor -> values its Sanctions carry (unscId)
+        self.held: list[Any] = []  # entities of their own held by an actor (a crypto wallet)
 
     def skip(self, why: str) -> None:
         self.out.skipped[why] = self.out.skipped.get(why, 0) + 1
@@ -142,6 +143,12 @@ class _FtmBuilder:
             p = self.exported.get(r["actor_id"])
             if p is None:
                 continue
+            if r["attribute"] in ATTRIBUTE_FTM_ENTITIES:
+                if (entity := _held_entity(model, p, r["attribute"], r["value"])) is None:
+                    self.skip(f"attribute {r['attribute']}: not a valid {ATTRIBUTE_FTM_ENTITIES[r['attribute']][0]}")
+                else:
+                    self.held.append(entity)
+                continue
             prop = ATTRIBUTE_FTM_PROPERTIES[r["attribute"]]
             if prop not in p.schema.properties and prop in sanction_props:
                 self.on_sanctions.setdefault(r["actor_id"], []).append((prop, r["value"]))
@@ -153,7 +160,7 @@ class _FtmBuilder:
             if value is None:
                 self.skip(f"attribute {r['attribute']}: unreadable date")
                 continue
-            if p.schema.properties[prop].type.clean(value, proxy=p) is None:
+            if not _valid(p, prop, value):  # e.g. a passport "issued under the name …", too long for one
                 self.skip(f"attribute {r['attribute']}: not a valid {prop}")
                 continue
             _add(p, prop, value)
@@ -210,6 +217,30 @@ class _FtmBuilder:
             for u in self.urls.get(s["sanction_id"], []):
                 _add(p, "sourceUrl", u)
             self.out.entities.append(_checked(p))
+
+
+def _held_entity(model: Any, holder: Any, attribute: str, value: str) -> Any | None:
+    """The entity of an attribute FollowTheMoney models apart (ATTRIBUTE_FTM_ENTITIES): a
+    CryptoWallet for `XBT 12QtD5…` (OFAC's "Digital Currency Address - XBT 12QtD5…"), with the
+    currency when the value starts with its code."""
+    schema, prop, holder_prop = ATTRIBUTE_FTM_ENTITIES[attribute]
+    p = model.make_entity(schema)
+    p.id = ftm_id(f"{holder.id}/{attribute}/{value}")
+    currency, _, key = value.partition(" ")
+    if key and re.fullmatch(r"[A-Z0-9]{2,6}", currency) and "currency" in p.schema.properties:
+        _add(p, "currency", currency)
+        value = key.strip()
+    if not _valid(p, prop, value):
+        return None
+    _add(p, prop, value)
+    _add(p, holder_prop, holder.id)
+    return p
+
+
+def _valid(p: Any, prop: str, value: str) -> bool:
+    """Whether FollowTheMoney takes the value for the property: it cleans, and fits its length."""
+    spec = p.schema.properties[prop]
+    return spec.type.clean(value, proxy=p) is not None and len(value) <= spec.max_length
 
 
 def _state_of(actors: dict[str, dict[str, Any]], exported: dict[str, Any], code: str | None) -> Any:

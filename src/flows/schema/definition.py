@@ -78,12 +78,18 @@ ALIAS_TYPES = ("primary", "primary_variation", "alias", "former_name", "native_s
 # the Sanctions of the actor's designations.
 ATTRIBUTE_FTM_PROPERTIES = {
     "birth_date": "birthDate", "place_of_birth": "birthPlace", "nationality": "nationality",
-    "gender": "gender", "national_id": "idNumber", "passport": "passportNumber",
-    "tax_id": "taxNumber", "registration_number": "registrationNumber", "website": "website",
+    "citizenship": "citizenship", "gender": "gender", "national_id": "idNumber",
+    "passport": "passportNumber", "tax_id": "taxNumber", "registration_number": "registrationNumber",
+    "legal_entity_id": "leiCode", "swift_bic": "swiftBic", "website": "website", "email": "email", "phone": "phone",
     "established_date": "incorporationDate", "address": "address", "organization_type": "sector",
     "un_reference": "unscId",
 }
-ATTRIBUTES = tuple(ATTRIBUTE_FTM_PROPERTIES)
+# Details that FollowTheMoney models as an entity of their own, held by the actor: the schema,
+# the property that takes the value, and the property that names the actor.
+ATTRIBUTE_FTM_ENTITIES = {
+    "digital_currency_address": ("CryptoWallet", "publicKey", "holder"),
+}
+ATTRIBUTES = (*ATTRIBUTE_FTM_PROPERTIES, *ATTRIBUTE_FTM_ENTITIES)
 
 
 @dataclass(frozen=True)
