@@ -1,17 +1,17 @@
-"""End to end: a fresh build validates with frictionless, passes `flows check`, and equals
-what is committed (the drift test)."""
+"""flows.build.pipeline, the whole build: a fresh build validates with frictionless and equals
+what is committed (the drift test), two builds are byte-identical, and each fault of the fault
+corpus (tests/fault_corpus.py) fails the build with one problem line and publishes nothing."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 from pathlib import Path
 
 import pytest
 from frictionless import Package, system
 
 from conftest import ROOT, run_cli
-from flows.schema.ddl import schema_sql, views_sql
-from flows.publish.descriptor import table_schema
+from fault_corpus import FAULTS, Fault, plant
 from flows.schema.definition import TABLES
 
 GENERATED = ["datapackage.json", "README.md", "data/processed/schema.sql", "data/processed/views.sql",
@@ -26,29 +26,6 @@ def test_frictionless_validates_the_fresh_build(built: Path):
     assert len(report.tasks) == len(TABLES)
 
 
-def test_flows_check_passes_on_the_fresh_build(built: Path):
-    code, _, stderr = run_cli("check", "--root", str(built), "--texts-root", str(ROOT))
-    assert code == 0, stderr
-    assert "check passed" in stderr
-
-
-def test_descriptor_carries_schema_hashes_and_metadata(built: Path):
-    package = json.loads((built / "datapackage.json").read_text())
-    assert package["profile"] == "tabular-data-package"
-    assert package["licenses"][0]["name"] == "CC-BY-4.0"
-    assert package["version"] and package["contributors"]
-    resources = {r["name"]: r for r in package["resources"]}
-    assert list(resources) == list(TABLES)
-    claims = resources["claims"]
-    assert claims["schema"] == table_schema(TABLES["claims"])
-    assert {"fields": ["record_id"], "reference": {"resource": "records", "fields": ["record_id"]}} \
-        in claims["schema"]["foreignKeys"]
-    assert resources["actors"]["schema"]["foreignKeys"][0]["reference"]["resource"] == ""  # self
-    assert all(r["hash"].startswith("sha256:") and len(r["hash"]) == 71 for r in resources.values())
-    titles = {s["title"] for s in package["sources"]}
-    assert "Iranian Drones’ Role in Ukraine War Risks Deepening Tehran’s Rift With West" in titles
-
-
 @pytest.mark.parametrize("rel", GENERATED)
 def test_committed_outputs_equal_a_fresh_build(built: Path, rel: str):
     """The drift test: regenerate and compare byte for byte. On failure run `make build` and
@@ -56,35 +33,40 @@ def test_committed_outputs_equal_a_fresh_build(built: Path, rel: str):
     assert (ROOT / rel).read_bytes() == (built / rel).read_bytes(), f"{rel} drifted: run `make build`"
 
 
-def test_two_builds_are_byte_identical(built: Path, tmp_path: Path):
-    from flows.build.pipeline import build
-
-    build(ROOT, tmp_path)  # with flows.duckdb: datapackage.json records its digests
+def test_two_builds_are_byte_identical(built: Path, _built_project: Path):
+    """`built` (with flows.duckdb, published elsewhere) and `_built_project` (a copy of the project
+    built in place without it): the fixtures of tests/conftest.py copy the one or the other."""
     for rel in GENERATED:
-        assert (tmp_path / rel).read_bytes() == (built / rel).read_bytes(), rel
+        assert (_built_project / rel).read_bytes() == (built / rel).read_bytes(), rel
 
 
-def test_sql_files_are_generated_from_the_schema(built: Path):
-    assert (built / "data/processed/schema.sql").read_text() == schema_sql()
-    assert (built / "data/processed/views.sql").read_text() == views_sql()
-    assert "COMMENT ON COLUMN claims.stance IS 'What the claimant does with the statement.';" in schema_sql()
+# --- the fault corpus ----------------------------------------------------------------------------
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_readme_dictionary_lists_every_field(built: Path):
-    readme = (built / "README.md").read_text()
-    for table in TABLES.values():
-        assert f"### `{table.name}`" in readme
-        for name in table.fields:
-            assert f"| `{name}` |" in readme
+def test_corpus_is_large_enough():
+    assert len(FAULTS) >= 40
+    assert len({f.name for f in FAULTS}) == len(FAULTS)
 
 
-def test_duckdb_cli_opens_the_database(built: Path):
-    """The duckdb 1.5 command line (duckdb-cli) reads the file written by duckdb 2."""
-    import shutil
-    import subprocess
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
+    before = {**_snapshot(project / "data" / "processed"),
+              "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
+    plant(fault, project)
 
-    cli = shutil.which("duckdb") or str(Path(__import__("sys").executable).with_name("duckdb"))
-    out = subprocess.run([cli, "-readonly", "-csv", str(built / "data/processed/flows.duckdb"), "-c",
-                          "SELECT count(*) AS n FROM transfers_by_party WHERE supplier = 'Iran'"],
-                         capture_output=True, text=True, check=True)
-    assert int(out.stdout.splitlines()[1]) >= 1
+    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
+
+    assert code == 1
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert lines[-1] == "build failed, nothing published: 1 problem", stderr
+    problem = lines[0]
+    assert problem.startswith(fault.where), problem
+    assert fault.says in problem, problem
+    after = {**_snapshot(project / "data" / "processed"),
+             "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
+    assert after == before

@@ -1,5 +1,6 @@
-"""Archived texts: read in a thread as in process, hashed as the build published, spaced
-without losing what normalising sees, and quotes found exactly as in the normalised text."""
+"""flows.build.texts, the archived texts: read in a thread as in process, hashed as the build
+published, spaced without losing what normalising sees, and quotes found exactly as in the
+normalised text (Unicode whitespace folded the same in both)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT, run_cli
+from fault_corpus import CLAIM, SOURCE
 from flows.build import texts
-from flows.errors import CurationError
 from flows.build.texts import Cancelled, InBackground, quote_texts, read_texts
+from flows.errors import CurationError
 from flows.rules.validate import RULES, _register_texts
-
-from conftest import ROOT
 
 
 def rule_sql(field: str, message: str) -> str:
@@ -221,3 +222,14 @@ def test_flows_check_does_not_import_pandas() -> None:
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_quote_with_unicode_whitespace_is_found(project: Path):
+    """Quotes and texts fold the same whitespace: a no-break space or a line break in either
+    matches a plain space in the other."""
+    raw = project / "data" / "raw"
+    (raw / "texts" / "zz-fault.txt").write_text("Fault injection\u00a0text: Iran supplied\nnothing.\n", encoding="utf-8")
+    claim = CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "'injection text: Iran\u2003supplied  nothing'")
+    (raw / "sources" / "zz-fault.yaml").write_text(SOURCE.format(claims=claim), encoding="utf-8")
+    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
+    assert code == 0, stderr

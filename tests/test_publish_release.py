@@ -1,12 +1,16 @@
-"""Trust of publishing (issue 16): hostile publish journals, storage faults, readers of a
-half-published release, and the locks between builds and readers."""
+"""flows.publish.release: a release is published whole or not at all. Hostile publish journals are
+refused, readers of a half-published release finish it or refuse it, storage faults replace
+nothing, concurrent and killed builds and killed recoveries leave one whole release (the locks
+themselves: tests/test_publish_lock.py)."""
 
 from __future__ import annotations
 
 import errno
 import json
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
+from conftest import ROOT, copy_project, error_lines, flows_process, run_cli
 from flows.build.pipeline import build
-from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK, locked
+from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK
 from flows.publish.release import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
+from flows.rules.check import check
+from flows.schema.definition import TABLES
 
 RECORD = "transfer/iran-russia-armed-drones-2022"
 EDITED = "(edited)"
@@ -54,13 +60,12 @@ def release(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def releases(_published_project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two published copies of the project, with DuckDB: the old one, and a new one whose
     curation has one description edited."""
-    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
     base = tmp_path_factory.mktemp("releases")
-    old = copy_project(base / "old")
-    build(old)
+    old = base / "old"
+    shutil.copytree(_published_project, old)
     new = copy_project(base / "new")
     edit_curation(new)
     build(new)
@@ -101,10 +106,6 @@ def half_publish(root: Path, source: Path) -> None:
     write_journal(root, {"staging": STAGING, "files": files})
     for rel in files[: len(files) // 2]:
         os.replace(root / STAGING / rel, root / rel)
-
-
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
 # ---- 1. hostile journals: each is refused as one error line and nothing moves ------------------
@@ -468,41 +469,7 @@ def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, m
     assert code == 0 and EDITED in out
 
 
-# ---- 4. locks: builds and readers of one folder, at the same time --------------------------------
-
-def _flows(*args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flows", *args], env={**os.environ, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_reader_waits_for_a_publish_in_progress(pkg: Path):
-    """While files are being moved (the release lock held exclusively), a reader waits, saying
-    so; it answers once the move is done, or fails with one line when its time runs out."""
-    with locked(pkg / RELEASE_LOCK, exclusive=True, doing="publishing"):
-        patient = _flows("sql", "SELECT count(*) AS n FROM claims", "--root", str(pkg), "--format", "csv",
-                         FLOWS_LOCK_TIMEOUT="60")
-        hasty = _flows("show", RECORD, "--root", str(pkg), FLOWS_LOCK_TIMEOUT="0.5")
-        _, hasty_err = hasty.communicate(timeout=60)
-        time.sleep(1.0)
-        assert patient.poll() is None, "the reader did not wait"
-    out, err = patient.communicate(timeout=60)
-    assert patient.returncode == 0, err
-    assert int(out.splitlines()[1]) > 0
-    assert f"(pid {os.getpid()}) is publishing in {pkg}" in err
-    assert hasty.returncode == 1
-    lines = error_lines(hasty_err)
-    assert len(lines) == 1 and "still publishing after 0.5 s" in lines[0], hasty_err
-
-
-def test_build_waits_for_another_build(pkg: Path):
-    with locked(pkg / BUILD_LOCK, exclusive=True, doing="building"):
-        proc = _flows("build", "--root", str(pkg), "--no-duckdb", FLOWS_LOCK_TIMEOUT="1")
-        _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 1
-    lines = error_lines(err)
-    assert len(lines) == 1 and f"(pid {os.getpid()}) is still building after 1 s" in lines[0], err
-    assert "Traceback" not in err
-
+# ---- 4. builds and readers of one folder at the same time; builds and recoveries killed ----------
 
 def without_db(files: dict[str, str]) -> dict[str, str]:
     return {rel: digest for rel, digest in files.items() if not rel.endswith(".duckdb")}
@@ -524,7 +491,7 @@ def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, 
     out = tmp_path / "out"
     trials, survived, waited = _trials(3), 0, 0
     for _ in range(trials):
-        procs = {name: _flows("build", "--root", str(src), "--out", str(out))
+        procs = {name: flows_process("build", "--root", str(src), "--out", str(out))
                  for name, src in sources.items()}
         results = {name: p.communicate(timeout=300) for name, p in procs.items()}
         for name, p in procs.items():
@@ -552,11 +519,11 @@ def test_check_during_a_build_reads_a_whole_release(pkg: Path):
     edit_curation(pkg)
     trials, survived = _trials(3), 0
     for _ in range(trials):
-        build_proc = _flows("build", "--root", str(pkg))
+        build_proc = flows_process("build", "--root", str(pkg))
         deadline = time.monotonic() + 120
         while not (pkg / STAGING).exists() and build_proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        check_proc = _flows("check", "--root", str(pkg), "--texts-root", str(ROOT))
+        check_proc = flows_process("check", "--root", str(pkg), "--texts-root", str(ROOT))
         _, check_err = check_proc.communicate(timeout=300)
         _, build_err = build_proc.communicate(timeout=300)
         assert build_proc.returncode == 0, build_err
@@ -565,3 +532,128 @@ def test_check_during_a_build_reads_a_whole_release(pkg: Path):
         survived += 1
     print(f"check during a build: {trials} trials, {survived} with both succeeding")
     assert survived == trials
+
+
+def test_duckdb_cli_opens_the_database(built: Path):
+    """The duckdb 1.5 command line (duckdb-cli) reads the file written by duckdb 2."""
+    cli = shutil.which("duckdb") or str(Path(sys.executable).with_name("duckdb"))
+    out = subprocess.run([cli, "-readonly", "-csv", str(built / "data/processed/flows.duckdb"), "-c",
+                          "SELECT count(*) AS n FROM transfers_by_party WHERE supplier = 'Iran'"],
+                         capture_output=True, text=True, check=True)
+    assert int(out.stdout.splitlines()[1]) >= 1
+
+
+def release_tables(root: Path) -> dict[str, str]:
+    """The sha256 of datapackage.json and of every table's Parquet file."""
+    files = ["datapackage.json", *[f"data/processed/{n}.parquet" for n in TABLES]]
+    return {f: sha256_file(root / f) for f in files}
+
+
+@pytest.mark.slow
+def test_killed_builds_leave_old_or_new_release(project: Path):
+    """SIGKILL a build at random moments; after recovery, the outputs are entirely the old
+    release or entirely the new one (checked against the sha256 manifest), never a mix."""
+    old = release_tables(project)
+    raw = project / "data/raw/transfers"
+    # A change that gives a new release: one more claim-backed record edit (a description).
+    target = raw / "iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "description:", "description: (edited)", 1), encoding="utf-8")
+    env = {**os.environ}
+    new_root = project.parent / "new-release"
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
+                    "--no-duckdb"], check=True, env=env, capture_output=True)
+    took = time.monotonic() - started  # kills land anywhere in a build of this length
+    new = release_tables(new_root)
+    assert new != old
+    rng = random.Random(20221017)
+    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(trials):
+        proc = subprocess.Popen([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2 * took, 1.1 * took))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _, recovered = check(project, ROOT)  # any flows command finishes an interrupted publish
+        now = release_tables(project)
+        assert now in (old, new), "a mix of releases"
+        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
+        outcomes["old" if now == old else "new"] += 1
+        if now == new:  # go back to the old release for the next trial
+            target.write_text(target.read_text(encoding="utf-8").replace("description: (edited)", "description:", 1), encoding="utf-8")
+            subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"], check=True, env=env, capture_output=True)
+            assert release_tables(project) == old
+            target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1), encoding="utf-8")
+    print(f"kill trials: {trials} builds killed, {sum(outcomes.values())} releases whole after "
+          f"(old {outcomes['old']}, new {outcomes['new']})")
+    assert sum(outcomes.values()) == trials
+
+
+# A child that finishes an interrupted publish slowly (each move 20 ms later), to be killed at
+# any moment of it.
+SLOW_RECOVERY = """
+import os, sys, time
+from pathlib import Path
+import flows.publish.release as publish
+real_replace, real_unlink = os.replace, os.unlink
+os.replace = lambda *a, **k: (time.sleep(0.02), real_replace(*a, **k))[1]
+os.unlink = lambda *a, **k: (time.sleep(0.02), real_unlink(*a, **k))[1]
+print("ready", flush=True)
+publish.recover(Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Path, tmp_path: Path):
+    """SIGKILL the roll-forward of an interrupted publish at random moments, itself interrupted
+    after a random number of moves: the next command finishes it, and the release is entirely
+    the new one."""
+    import json
+    import shutil
+
+    from flows.publish.release import release_files
+
+    old = release_tables(project)
+    old_copy = tmp_path / "old-release"
+    for rel in old:
+        (old_copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / rel, old_copy / rel)
+    target = project / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1),
+                      encoding="utf-8")
+    new_root = tmp_path / "new-release"
+    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
+                    "--no-duckdb"], check=True, capture_output=True)
+    new = release_tables(new_root)
+    assert new != old
+    rng = random.Random(20240601)
+    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
+    outcomes = {"killed mid-recovery": 0, "finished before the kill": 0}
+    for _ in range(trials):
+        staging = project / STAGING
+        for rel in sorted(p.relative_to(new_root).as_posix() for p in new_root.rglob("*")
+                          if p.is_file() and not p.name.startswith(".flows")):
+            if rel == "README.md" or rel == "datapackage.json" or rel.startswith("data/processed/"):
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(new_root / rel, staging / rel)
+        files = release_files(staging)
+        (project / JOURNAL).write_text(json.dumps({"staging": STAGING, "files": files}))
+        for rel in files[: rng.randrange(len(files))]:  # killed during its commit, some files moved
+            os.replace(staging / rel, project / rel)
+        proc = subprocess.Popen([sys.executable, "-c", SLOW_RECOVERY, str(project)],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.02 * (len(files) + 2)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        outcomes["killed mid-recovery" if (project / JOURNAL).exists() else "finished before the kill"] += 1
+        problems, _ = check(project, ROOT)
+        assert release_tables(project) == new, "a mix of releases"
+        assert not problems, problems
+        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
+        for rel in old:  # back to the old release for the next trial
+            shutil.copy2(old_copy / rel, project / rel)
+    print(f"kill trials during recovery: {trials} killed, {trials} releases whole after ({outcomes})")
+    assert sum(outcomes.values()) == trials

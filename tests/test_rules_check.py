@@ -1,21 +1,27 @@
-"""Trust: tampering, interrupted publishing, read-only queries, safe loading."""
+"""flows.rules.check: `flows check` covers every published byte. A flipped byte, a deleted file,
+an edited or reformatted datapackage.json, an edited generated section of the README, a corrupt
+Parquet file re-hashed to match: each is a problem line naming the file (flows.duckdb:
+tests/test_publish_dbdigest.py)."""
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
+import json
+import re
+import shutil
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+import flows.rules.check
 from conftest import ROOT, run_cli
+from flows.errors import Problem
+from flows.publish.descriptor import PROCESSED
+from flows.publish.targets import sha256_file
 from flows.rules.check import check
-from flows.publish.release import JOURNAL, STAGING, sha256_file
 from flows.schema.definition import TABLES
+from hostile import check_lines, edit_descriptor, resource_entry
 
 
 def _check_lines(root: Path) -> list[str]:
@@ -54,16 +60,12 @@ def test_edited_sql_or_descriptor_is_named(project: Path):
 
 def test_valid_parquet_with_changed_content_is_caught(project: Path, tmp_path: Path):
     """A consistent rewrite (new hash recorded too) still fails the rules, not just the hash."""
-    import json
-
-    import pyarrow.parquet as pq
-
     path = project / "data/processed/claims.parquet"
     table = pq.read_table(path)
     texts = table.column("evidence_text").to_pylist()
     texts[0] = texts[0] + " (edited)"
     table = table.set_column(table.schema.get_field_index("evidence_text"), "evidence_text",
-                             __import__("pyarrow").array(texts))
+                             pa.array(texts))
     pq.write_table(table, path)
     descriptor = json.loads((project / "datapackage.json").read_text())
     for r in descriptor["resources"]:
@@ -75,138 +77,127 @@ def test_valid_parquet_with_changed_content_is_caught(project: Path, tmp_path: P
                for line in lines), lines
 
 
-def _release(root: Path) -> dict[str, str]:
-    files = ["datapackage.json", *[f"data/processed/{n}.parquet" for n in TABLES]]
-    return {f: sha256_file(root / f) for f in files}
+# --- datapackage.json and the README's generated sections -----------------------------------------
+
+DESCRIPTOR_EDITS = {
+    "title": (lambda p: p.update(title=p["title"] + " (edited)"), "datapackage.json: title:"),
+    "licence": (lambda p: p["licenses"][0].update(name="CC0-1.0"), "datapackage.json: licenses:"),
+    "version": (lambda p: p.update(version="9.9.9"), "datapackage.json: version:"),
+    "key removed": (lambda p: p.pop("contributors"), "datapackage.json: contributors: missing"),
+    "key added": (lambda p: p.update(signed_by="nobody"), "datapackage.json: signed_by: not written"),
+    "source entry": (lambda p: p["sources"][0].update(licence="public domain"), "datapackage.json: sources:"),
+    "resource path": (lambda p: resource_entry(p, "claims").update(path="data/processed/other.parquet"),
+                      "datapackage.json: resources.claims.path:"),
+    "resource row count": (lambda p: resource_entry(p, "claims").update(rows=resource_entry(p, "claims")["rows"] + 1),
+                           "datapackage.json: resources.claims.rows:"),
+    "resource description": (lambda p: resource_entry(p, "actors").update(description="x"),
+                             "datapackage.json: resources.actors.description:"),
+    "resource key added": (lambda p: resource_entry(p, "actors").update(encoding="latin-1"),
+                           "datapackage.json: resources.actors.encoding:"),
+    "resources reordered": (lambda p: p["resources"].reverse(), "datapackage.json: resources: not in the order"),
+}
 
 
-@pytest.mark.slow
-def test_killed_builds_leave_old_or_new_release(project: Path):
-    """SIGKILL a build at random moments; after recovery, the outputs are entirely the old
-    release or entirely the new one (checked against the sha256 manifest), never a mix."""
-    old = _release(project)
-    raw = project / "data/raw/transfers"
-    # A change that gives a new release: one more claim-backed record edit (a description).
-    target = raw / "iran-russia.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "description:", "description: (edited)", 1), encoding="utf-8")
-    env = {**os.environ}
-    new_root = project.parent / "new-release"
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
-                    "--no-duckdb"], check=True, env=env, capture_output=True)
-    took = time.monotonic() - started  # kills land anywhere in a build of this length
-    new = _release(new_root)
-    assert new != old
-    rng = random.Random(20221017)
-    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
-    outcomes = {"old": 0, "new": 0}
-    for _ in range(trials):
-        proc = subprocess.Popen([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.2 * took, 1.1 * took))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        _, recovered = check(project, ROOT)  # any flows command finishes an interrupted publish
-        now = _release(project)
-        assert now in (old, new), "a mix of releases"
-        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
-        outcomes["old" if now == old else "new"] += 1
-        if now == new:  # go back to the old release for the next trial
-            target.write_text(target.read_text(encoding="utf-8").replace("description: (edited)", "description:", 1), encoding="utf-8")
-            subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"], check=True, env=env, capture_output=True)
-            assert _release(project) == old
-            target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1), encoding="utf-8")
-    print(f"kill trials: {trials} builds killed, {sum(outcomes.values())} releases whole after "
-          f"(old {outcomes['old']}, new {outcomes['new']})")
-    assert sum(outcomes.values()) == trials
+@pytest.mark.parametrize("edit", DESCRIPTOR_EDITS, ids=list(DESCRIPTOR_EDITS))
+def test_an_edited_descriptor_fails_the_check(package: Path, edit: str):
+    change, line = DESCRIPTOR_EDITS[edit]
+    edit_descriptor(package, change)
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(line) for x in lines), lines
 
 
-# A child that finishes an interrupted publish slowly (each move 20 ms later), to be killed at
-# any moment of it.
-SLOW_RECOVERY = """
-import os, sys, time
-from pathlib import Path
-import flows.publish.release as publish
-real_replace, real_unlink = os.replace, os.unlink
-os.replace = lambda *a, **k: (time.sleep(0.02), real_replace(*a, **k))[1]
-os.unlink = lambda *a, **k: (time.sleep(0.02), real_unlink(*a, **k))[1]
-print("ready", flush=True)
-publish.recover(Path(sys.argv[1]))
-"""
+def test_a_reformatted_descriptor_fails_the_check(package: Path):
+    edit_descriptor(package, lambda p: None, indent=4)
+    code, lines = check_lines(package)
+    assert code == 1 and lines[0] == "datapackage.json: not written as the build writes it (formatting changed)", lines
 
 
-@pytest.mark.slow
-def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Path, tmp_path: Path):
-    """SIGKILL the roll-forward of an interrupted publish at random moments, itself interrupted
-    after a random number of moves: the next command finishes it, and the release is entirely
-    the new one."""
-    import json
-    import shutil
-
-    from flows.publish.release import release_files
-
-    old = _release(project)
-    old_copy = tmp_path / "old-release"
-    for rel in old:
-        (old_copy / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(project / rel, old_copy / rel)
-    target = project / "data/raw/transfers/iran-russia.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1),
-                      encoding="utf-8")
-    new_root = tmp_path / "new-release"
-    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
-                    "--no-duckdb"], check=True, capture_output=True)
-    new = _release(new_root)
-    assert new != old
-    rng = random.Random(20240601)
-    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
-    outcomes = {"killed mid-recovery": 0, "finished before the kill": 0}
-    for _ in range(trials):
-        staging = project / STAGING
-        for rel in sorted(p.relative_to(new_root).as_posix() for p in new_root.rglob("*")
-                          if p.is_file() and not p.name.startswith(".flows")):
-            if rel == "README.md" or rel == "datapackage.json" or rel.startswith("data/processed/"):
-                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(new_root / rel, staging / rel)
-        files = release_files(staging)
-        (project / JOURNAL).write_text(json.dumps({"staging": STAGING, "files": files}))
-        for rel in files[: rng.randrange(len(files))]:  # killed during its commit, some files moved
-            os.replace(staging / rel, project / rel)
-        proc = subprocess.Popen([sys.executable, "-c", SLOW_RECOVERY, str(project)],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, 0.02 * (len(files) + 2)))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        outcomes["killed mid-recovery" if (project / JOURNAL).exists() else "finished before the kill"] += 1
-        problems, _ = check(project, ROOT)
-        assert _release(project) == new, "a mix of releases"
-        assert not problems, problems
-        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
-        for rel in old:  # back to the old release for the next trial
-            shutil.copy2(old_copy / rel, project / rel)
-    print(f"kill trials during recovery: {trials} killed, {trials} releases whole after ({outcomes})")
-    assert sum(outcomes.values()) == trials
+def test_without_package_yaml_the_files_still_verify_the_descriptor(package: Path):
+    """A package shipped without data/raw: metadata cannot be verified, paths and counts can."""
+    shutil.rmtree(package / "data/raw")
+    assert check_lines(package)[0] == 1  # the texts are gone: unverified quotes
+    edit_descriptor(package, lambda p: resource_entry(p, "events").update(rows=0))
+    _, lines = check_lines(package)
+    assert any(x.startswith("datapackage.json: resources.events.rows: 0 where") for x in lines), lines
 
 
-@pytest.mark.parametrize("statement", [
-    "CREATE TABLE x AS SELECT 1",
-    "DROP VIEW timeline",
-    "DELETE FROM claims",
-    "INSERT INTO actors (actor_id, name, actor_type) VALUES ('actor/x', 'x', 'state')",
-    "COPY claims TO '/tmp/flows-exfiltrated.csv'",
-    "ATTACH '/tmp/flows-other.duckdb' AS other",
-    "SET enable_external_access = true",
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "INSTALL httpfs",
-])
-def test_sql_is_read_only(built: Path, statement: str):
-    before = sha256_file(built / "data/processed/flows.duckdb")
-    code, _, stderr = run_cli("sql", statement, "--root", str(built))
-    assert code == 1, stderr
-    assert stderr.startswith("error:")
-    assert sha256_file(built / "data/processed/flows.duckdb") == before
-    assert not Path("/tmp/flows-exfiltrated.csv").exists()
-    code, out, _ = run_cli("sql", "SELECT count(*) AS n FROM timeline", "--root", str(built), "--format", "csv")
-    assert code == 0 and int(out.splitlines()[1]) > 0
+README_EDITS = {
+    "contents": (lambda t: re.sub(r"(\| `claims` \| )(\d+)", lambda m: m[1] + str(int(m[2]) + 1), t, count=1),
+                 "README.md: generated:contents:"),
+    "data-dictionary": (lambda t: t.replace("| `stance` | string | yes |", "| `stance` | string |  |", 1),
+                        "README.md: generated:data-dictionary:"),
+    "markers removed": (lambda t: t.replace("<!-- generated:contents end -->", ""), "README.md: README.md has no contents"),
+    # review of issue 16: a forged second copy of a section, read past by a first-match comparison
+    "section copied with other counts": (
+        lambda t: t + "\n" + re.sub(r"(\| `claims` \| )(\d+)", lambda m: m[1] + str(int(m[2]) + 1),
+                                    t[t.index("<!-- generated:contents start"):t.index("<!-- generated:contents end -->")]
+                                    + "<!-- generated:contents end -->\n", count=1),
+        "README.md: a generated section stands twice"),
+}
+
+
+def test_a_missing_readme_fails_the_check(package: Path):
+    (package / "README.md").unlink()
+    code, lines = check_lines(package)
+    assert code == 1 and "README.md: missing: run `flows build`" in lines, lines
+
+
+@pytest.mark.parametrize("edit", README_EDITS, ids=list(README_EDITS))
+def test_an_edited_generated_readme_section_fails_the_check(package: Path, edit: str):
+    change, line = README_EDITS[edit]
+    path = package / "README.md"
+    before = path.read_text(encoding="utf-8")
+    path.write_text(change(before), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != before
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(line) for x in lines), lines
+
+
+def test_readme_text_outside_the_generated_sections_is_free(package: Path):
+    path = package / "README.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("# ", "# Edited: ", 1), encoding="utf-8")
+    assert check_lines(package) == (0, ["check passed"])
+
+
+# --- a corrupt Parquet file whose hash was updated to match it ---------------------------------
+
+def _rehash(root: Path, table: str) -> None:
+    path = root / PROCESSED / f"{table}.parquet"
+    edit_descriptor(root, lambda p: resource_entry(p, table).update(hash=f"sha256:{sha256_file(path)}"))
+
+
+PARQUET_DAMAGE = {
+    "truncated": lambda b: b[: len(b) // 2],
+    "empty": lambda b: b"",
+    "not parquet": lambda b: b"PAR1 hello",
+    "footer garbled": lambda b: b[:-12] + b"\xff" * 8 + b[-4:],
+    "page garbled": lambda b: b[:4] + bytes(x ^ 0x5A for x in b[4:len(b) // 2]) + b[len(b) // 2:],
+}
+
+
+@pytest.mark.parametrize("damage", PARQUET_DAMAGE, ids=list(PARQUET_DAMAGE))
+@pytest.mark.parametrize("table", ["claims", "sources"])
+def test_a_corrupt_parquet_file_is_a_problem_line_naming_it(package: Path, damage: str, table: str):
+    path = package / PROCESSED / f"{table}.parquet"
+    path.write_bytes(PARQUET_DAMAGE[damage](path.read_bytes()))
+    _rehash(package, table)
+    code, lines = check_lines(package)
+    assert code == 1 and any(x.startswith(f"data/processed/{table}.parquet: ") and "Parquet" in x
+                             for x in lines), lines
+
+
+# --- what the check decides by -----------------------------------------------------------------
+
+def test_check_stops_on_a_stop_code_whatever_its_message(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """check.py reads no further after a missing, altered or unreadable file: decided by the
+    problem's code, so a reworded message changes nothing."""
+    gone = Problem("data/processed/claims.parquet", None, "taken out of the release", "file_missing")
+    monkeypatch.setattr(flows.rules.check, "_file_problems", lambda root, package: ([gone], {}))
+    problems, _ = flows.rules.check.check(project, ROOT)
+    assert problems == [gone]
+
+
+def test_flows_check_passes_on_the_fresh_build(built: Path):
+    code, _, stderr = run_cli("check", "--root", str(built), "--texts-root", str(ROOT))
+    assert code == 0, stderr
+    assert "check passed" in stderr

@@ -1,11 +1,16 @@
-"""Metadata tests: the one schema definition is complete and consistent."""
+"""flows.schema.definition, the one schema: complete and consistent (metadata tests), and every
+mapping it holds (enumerations, attribute → FollowTheMoney property, alias kinds) used by the
+code that reads it."""
 
 import re
 
+import pyarrow.parquet as pq
 import pytest
 
-from flows.schema.definition import (FIELDS, LABEL_FIELDS, RECORD_TABLES, TABLE_ENUMS, TABLES, curated_fields,
-                          table_fields)
+from conftest import ROOT
+from flows.schema import definition as schema
+from flows.schema.definition import (EVIDENCE_MIN_CHARS, FIELDS, LABEL_FIELDS, RECORD_TABLES, TABLE_ENUMS, TABLES,
+                                     curated_fields, table_fields)
 
 USED = {name for t in TABLES.values() for name in t.fields}
 
@@ -68,3 +73,43 @@ def test_status_enums_differ_by_table():
 def test_curators_never_write_derived_fields():
     for t in TABLES.values():
         assert not any(f.derived for f in curated_fields(t))
+
+
+BLANKS = ["", " ", "\t", "\n", "\u00a0", "\u2003", " \n "]
+
+
+def test_no_enum_or_pattern_admits_a_blank_value():
+    """Required string fields with an enum or a pattern carry no separate non-blank rule
+    (schema.Field.fewest_chars): their enum values and patterns must refuse blanks themselves."""
+    for table in TABLES.values():
+        for f in table_fields(table):
+            for blank in BLANKS:
+                assert not (f.enum and blank in f.enum), (f.name, blank)
+                assert not (f.pattern and re.fullmatch(f.pattern, blank, re.ASCII)), (f.name, blank)
+            if f.required and f.type == "string":
+                assert f.enum or f.pattern or f.fewest_chars, f.name
+
+
+def test_real_evidence_meets_the_minimum():
+    claims = pq.read_table(ROOT / "data/processed/claims.parquet", columns=["evidence_text"])
+    shortest = min(len("".join(t.split())) for t in claims["evidence_text"].to_pylist())
+    assert shortest >= EVIDENCE_MIN_CHARS
+
+
+def test_every_attribute_has_a_followthemoney_property():
+    """A new attribute needs its FollowTheMoney property, and a real one: else `flows export`
+    would have nothing to write it as."""
+    from followthemoney import model
+
+    from flows.outputs.export import ACTOR_SCHEMATA
+
+    assert FIELDS["attribute"].enum == schema.ATTRIBUTES == tuple(schema.ATTRIBUTE_FTM_PROPERTIES)
+    properties = {p for name in set(ACTOR_SCHEMATA.values()) for p in model.get(name).properties}
+    for attribute, prop in schema.ATTRIBUTE_FTM_PROPERTIES.items():
+        assert prop in properties, (attribute, prop)
+
+
+def test_the_importer_writes_the_schemas_alias_kinds():
+    from flows.importers.write import _ALIAS_KINDS
+
+    assert _ALIAS_KINDS == set(schema.ALIAS_TYPES)

@@ -17,7 +17,7 @@ class Location:
 
 
 # Every problem code, with what it means. A code is never renamed once published (tools match on
-# it); the list is generated into docs/problems.md (tests/test_problems.py keeps it in step).
+# it); the list is generated into docs/problems.md (tests/test_errors.py keeps it in step).
 CODES: dict[str, str] = {
     "problem": "Any other problem (its message says what): the importers and the publisher have "
                "no finer codes yet.",
