@@ -133,6 +133,49 @@ def release_copy(built: Path, tmp_path: Path) -> Path:
     return tmp_path / "release"
 
 
+# --- another release ---------------------------------------------------------------------------
+
+EDITED = "(edited)"
+
+
+def edit_curation(root: Path) -> None:
+    """One description changed (the first of data/raw/transfers/iran-russia.yaml, which is the
+    record transfer/iran-russia-armed-drones-2022): a build of root gives a release different
+    from the project's."""
+    target = root / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "description:", f"description: {EDITED}", 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def edited_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with one description edited (`edit_curation`), built with
+    flows.duckdb: a release other than the project's. Read it, never change it."""
+    root = copy_project(tmp_path_factory.mktemp("edited-release"))
+    edit_curation(root)
+    build(root)
+    return root
+
+
+# --- a synthetic set (scripts/synth.py) ---------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def synthetic_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic set of 1,500 claims built in place without flows.duckdb, its tables written in
+    row groups of 400 rows (large tables are read a row group on each core: claims has 4 groups
+    here). Read it, never change it: scripts/bench.py's make_fault copies it to break it."""
+    import synth
+    from flows.publish import release
+
+    root = tmp_path_factory.mktemp("synthetic") / "clean"
+    synth.generate(1500, root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(release, "ROW_GROUP_ROWS", 400)
+        code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
+    assert code == 0, stderr
+    return root
+
+
 # --- the project with the fault corpus's archived text (tests/fault_corpus.py) ---------------------
 
 @pytest.fixture(scope="session")

@@ -166,10 +166,19 @@ def test_spacing_keeps_what_normalising_sees_in_unicode_text(text: str) -> None:
     assert texts.normalise(spaced) == texts.normalise(text)
 
 
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    """One connection for every example (each registers its tables anew, replacing the last)."""
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=40),
        st.data())
-def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObject) -> None:
+def test_quotes_are_found_as_in_the_normalised_text(con: duckdb.DuckDBPyConnection, text: str,
+                                                    data: st.DataObject) -> None:
     """The tiered search of the evidence rule (spaced text, quote as it stands, then folded, then
     the normalised text) finds exactly the quotes that are in the normalised text."""
     start = data.draw(st.integers(0, len(text)))
@@ -177,7 +186,6 @@ def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObje
               data.draw(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=8))]
     archived = texts.texts_table([("texts/t.txt", texts.ArchivedText("", texts.spaced_utf8(text.encode("utf-8"))))])
     claims = pa.table({"source_id": ["s"] * len(quotes), "evidence_text": quotes})
-    con = duckdb.connect()
     _register_texts(con, (archived, quote_texts(claims, pa.table({"source_id": ["s"], "text_path": ["texts/t.txt"]}),
                                                  archived)))
     missing = {row for row, _ in con.execute(rule_sql("evidence_text", "not found verbatim")).fetchall()}

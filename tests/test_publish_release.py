@@ -18,22 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project, error_lines, flows_process, run_cli
-from flows.build.pipeline import build
+from conftest import EDITED, ROOT, copy_project, edit_curation, error_lines, flows_process, run_cli
 from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK
 from flows.publish.release import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
 from flows.rules.check import check
 from flows.schema.definition import TABLES
 
-RECORD = "transfer/iran-russia-armed-drones-2022"
-EDITED = "(edited)"
-
-
-def edit_curation(root: Path) -> None:
-    """One description changed: a build of root gives a release different from the project's."""
-    target = root / "data/raw/transfers/iran-russia.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "description:", f"description: {EDITED}", 1), encoding="utf-8")
+RECORD = "transfer/iran-russia-armed-drones-2022"  # whose description edit_curation edits
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -60,16 +51,17 @@ def release(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def releases(_published_project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two published copies of the project, with DuckDB: the old one, and a new one whose
-    curation has one description edited."""
-    base = tmp_path_factory.mktemp("releases")
-    old = base / "old"
+def releases(_published_project: Path, edited_release: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two published copies of the project, with DuckDB: the old one (checked clean here once,
+    so that a test may compare a release with it instead of checking it), and a new one whose
+    curation has one description edited (`edited_release`: read it, never change it)."""
+    old = tmp_path_factory.mktemp("releases") / "old"
     shutil.copytree(_published_project, old)
-    new = copy_project(base / "new")
-    edit_curation(new)
-    build(new)
+    new = edited_release
     assert release(old) != release(new)
+    problems, _ = check(old, ROOT)
+    assert problems == [], problems
     return old, new
 
 
@@ -205,10 +197,10 @@ HOSTILE_JOURNALS = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
-def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
+def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple[Path, Path], case: str):
     outside = pkg.parent / "outside"
     HOSTILE_JOURNALS[case](pkg, outside)
-    before, outside_before = snapshot(pkg), snapshot(pkg.parent)
+    before = snapshot(pkg.parent)  # the package, the folder outside it and any decoy beside them
     commands = {
         "check": ["check", "--root", str(pkg), "--texts-root", str(ROOT)],
         "build": ["build", "--root", str(pkg), "--no-duckdb"],
@@ -220,17 +212,16 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
         assert code == 1, (name, stdout, stderr)
         lines = error_lines(stderr)
         assert len(lines) == 1 and JOURNAL in lines[0] and "nothing was moved" in lines[0], (name, stderr)
-        assert snapshot(pkg) == before, name
-        assert snapshot(pkg.parent) == outside_before, name
+        assert snapshot(pkg.parent) == before, name
     assert (outside / "canary.txt").read_text() == "must stay here\n"
-    # Once the planted journal is gone, the release is the one it was, and checks clean.
+    # Once the planted journal is gone, the release is the one it was (which checks clean:
+    # the `releases` fixture).
     for planted in (pkg / JOURNAL, pkg / STAGING):
         if planted.is_symlink() or planted.is_file():
             planted.unlink()
         elif planted.is_dir():
             shutil.rmtree(planted)
-    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
-    assert code == 0, stderr
+    assert release(pkg) == release(releases[0])
 
 
 def test_a_link_at_the_journal_s_temporary_name_is_not_written_through(pkg: Path):
@@ -424,7 +415,8 @@ STORAGE_FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(STORAGE_FAULTS))
-def test_storage_fault_replaces_nothing(pkg: Path, fault: str, monkeypatch: pytest.MonkeyPatch):
+def test_storage_fault_replaces_nothing(pkg: Path, releases: tuple[Path, Path], fault: str,
+                                       monkeypatch: pytest.MonkeyPatch):
     edit_curation(pkg)  # a build that succeeded would change the release
     before = snapshot(pkg)
     inject, reason = STORAGE_FAULTS[fault]
@@ -437,8 +429,7 @@ def test_storage_fault_replaces_nothing(pkg: Path, fault: str, monkeypatch: pyte
         if fault == "read-only output folder":  # still readable as it stands
             assert run_cli("sql", "SELECT count(*) FROM claims", "--root", str(pkg))[0] == 0
     assert snapshot(pkg) == before  # byte-identical, no journal, no staging folder
-    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
-    assert code == 0, stderr
+    assert release(pkg) == release(releases[0])  # the release it was, which checks clean (`releases`)
 
 
 def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, monkeypatch: pytest.MonkeyPatch):

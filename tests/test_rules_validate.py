@@ -29,7 +29,6 @@ from flows.schema import definition as schema
 from flows.schema.constraints import FewestChars
 from flows.schema.definition import FIELDS, TABLES
 from hostile import build_lines, check_lines, duplicate_row, set_cells
-from synth import generate
 
 PROCESSED = "data/processed"
 
@@ -175,19 +174,15 @@ def test_check_and_build_give_each_field_problem_the_constraints_code(project: P
     assert found[0].key == claims["claim_id"][0].as_py()
 
 
-def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, monkeypatch):
+def test_a_table_of_several_row_groups_is_checked_row_by_row(synthetic_set: Path, tmp_path: Path, monkeypatch):
     """Large tables are written in row groups (read on every core); the check still names the
     key of an offending row in a later group."""
     from flows.publish import release as publish
 
-    monkeypatch.setattr(publish, "ROW_GROUP_ROWS", 400)
-    generate(1500, tmp_path / "clean")
-    code, _, stderr = run_cli("build", "--root", str(tmp_path / "clean"), "--out", str(tmp_path / "clean"),
-                              "--no-duckdb")
-    assert code == 0, stderr
-    claims = tmp_path / "clean" / "data" / "processed" / "claims.parquet"
+    monkeypatch.setattr(publish, "ROW_GROUP_ROWS", 400)  # as the set was built (its faulty copy too)
+    claims = synthetic_set / "data" / "processed" / "claims.parquet"
     assert pq.ParquetFile(claims).metadata.num_row_groups == 4  # 1500 rows, 400 a group
-    code, _, stderr = run_cli("check", "--root", str(tmp_path / "clean"))
+    code, _, stderr = run_cli("check", "--root", str(synthetic_set))
     assert code == 0, stderr
 
     def broken(values: list) -> None:
@@ -197,9 +192,9 @@ def test_a_table_of_several_row_groups_is_checked_row_by_row(tmp_path: Path, mon
         values[1300] = "Transfer 7"  # malformed: its pattern is tested with the foreign key
 
     keys = pq.read_table(claims, columns=["claim_id"]).column(0)
-    pkg = bench.make_fault(tmp_path / "clean", tmp_path / "fault", "claims", "record_id", broken)
+    pkg = bench.make_fault(synthetic_set, tmp_path / "fault", "claims", "record_id", broken)
     assert pq.ParquetFile(pkg / "data" / "processed" / "claims.parquet").metadata.num_row_groups == 4
-    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(tmp_path / "clean"))
+    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(synthetic_set))
     assert code == 1
     assert f"claims.parquet [{keys[1234]}]: record_id: unknown records id 'transfer/no-such-transfer'" in stderr, stderr
     assert (f"claims.parquet [{keys[1300]}]: record_id: 'Transfer 7' does not match the pattern "
@@ -219,17 +214,13 @@ def test_a_rule_reports_its_rows_in_row_order():
 
 
 @pytest.fixture(scope="module")
-def bad_enum_package(tmp_path_factory) -> tuple[Path, Path]:
+def bad_enum_package(synthetic_set: Path, tmp_path_factory) -> tuple[Path, Path]:
     """A small built set (its folder: texts root and clean package) and a copy whose claims
     have a bad stance (its data/processed)."""
-    root = tmp_path_factory.mktemp("cancel")
-    generate(300, root / "clean")
-    code, _, stderr = run_cli("build", "--root", str(root / "clean"), "--out", str(root / "clean"),
-                              "--no-duckdb")
-    assert code == 0, stderr
-    assert len(list((root / "clean" / "data" / "raw" / "texts").iterdir())) > 1
-    pkg = bench.make_fault(root / "clean", root / "fault", "claims", "stance", bench._bad_enum)
-    return root / "clean", pkg / "data" / "processed"
+    assert len(list((synthetic_set / "data" / "raw" / "texts").iterdir())) > 1
+    pkg = bench.make_fault(synthetic_set, tmp_path_factory.mktemp("cancel") / "fault", "claims", "stance",
+                           bench._bad_enum)
+    return synthetic_set, pkg / "data" / "processed"
 
 
 def _reader_waits_until_told(monkeypatch) -> list[str]:

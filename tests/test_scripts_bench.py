@@ -16,17 +16,12 @@ import pytest
 
 import bench
 from conftest import ROOT, run_cli
-from synth import generate
 
 
-def test_bench_faults_are_caught_by_flows_check(tmp_path: Path):
-    generate(800, tmp_path / "clean")
-    code, _, stderr = run_cli("build", "--root", str(tmp_path / "clean"), "--out", str(tmp_path / "clean"),
-                              "--no-duckdb")
-    assert code == 0, stderr
+def test_bench_faults_are_caught_by_flows_check(synthetic_set: Path, tmp_path: Path):
     for name, table, column, change, _ in bench.FAULTS:
-        pkg = bench.make_fault(tmp_path / "clean", tmp_path / "fault", table, column, change)
-        code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(tmp_path / "clean"))
+        pkg = bench.make_fault(synthetic_set, tmp_path / "fault", table, column, change)
+        code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(synthetic_set))
         assert code == 1, (name, stderr)
         assert "sha256" not in stderr, (name, stderr)  # the content is checked, not only the hash
 
