@@ -320,6 +320,19 @@ def test_reader_refuses_a_half_published_release_it_cannot_finish(
     assert snapshot(pkg) == before
 
 
+def test_a_build_first_finishes_an_interrupted_publish_even_if_its_curation_fails(
+        pkg: Path, releases: tuple[Path, Path]):
+    """As every command does, before it reads the curation (a hostile journal is thus refused
+    at once, above)."""
+    _, new = releases
+    half_publish(pkg, new)
+    (pkg / "data/raw/actors/zz-broken.yaml").write_text("- actor_id: [unclosed\n", encoding="utf-8")
+    code, _, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
+    assert code == 1 and "data/raw/actors/zz-broken.yaml:" in stderr, stderr
+    assert release(pkg) == release(new)
+    assert not (pkg / JOURNAL).exists() and not (pkg / STAGING).exists()
+
+
 # ---- 3. storage faults: one error line, nothing replaced, the old release checks clean -----------
 
 def _fails(err: int, after: int = 0):
