@@ -1,6 +1,7 @@
 """flows.build.load, the curation loader. Property-based fuzzing: arbitrary bytes, YAML documents
 and field values give either a clean load or a CurationError naming where, never a traceback
-(examples per test: FLOWS_FUZZ_EXAMPLES, default 60; `make test-long` runs thousands). YAML that
+(examples per test: FLOWS_FUZZ_EXAMPLES, default 60; `make test-long` runs thousands). The
+fuzzing trials are marked slow: `make test` runs them, `make test-fast` does not. YAML that
 expands without bound is refused at once, and each of the loader's faults carries its own code.
 (Files that are not regular files: tests/test_build_regular_files.py.)"""
 
@@ -79,12 +80,14 @@ def test_valid_base_loads(root):
     assert outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([VALID_TRANSFER]).encode()) == "clean"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes(root, data):
     outcome(root, "transfers/fuzz.yaml", data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=documents, kind=st.sampled_from(["transfers", "events", "sources", "actors", "links"]))
 def test_arbitrary_yaml_documents(root, doc, kind):
@@ -95,6 +98,7 @@ def test_arbitrary_yaml_documents(root, doc, kind):
 FIELD_NAMES = [f.name for f in curated_fields(TABLES["transfers"])]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(field=st.sampled_from(FIELD_NAMES), value=st.one_of(scalars, st.lists(scalars, max_size=2)))
 def test_arbitrary_field_values(root, field, value):
@@ -102,6 +106,7 @@ def test_arbitrary_field_values(root, field, value):
     outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([record], allow_unicode=True).encode("utf-8"))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_in_a_claim(root, text):
