@@ -92,3 +92,28 @@ def test_build_json_names_code_file_line_and_table(project: Path):
     assert problem == {"code": "enum", "file": "data/raw/actors/states.yaml", "line": row + 1,
                        "table": "actors", "key": None, "field": "actor_type",
                        "message": f"'empire' is not one of: {', '.join(schema.ACTOR_TYPES)}"}
+
+
+PUBLISHER_MODULES = ("publish/release.py", "publish/lock.py")
+PUBLISHER_PREFIXES = ("journal_", "recovery_", "storage_", "publish_", "lock_")
+
+
+def test_the_publisher_raises_its_documented_codes_and_no_other():
+    """Each refusal of flows.publish.release and flows.publish.lock names a code of CODES
+    (checked here in the source: a refusal nobody provokes would only fail when raised), and each
+    code of the publisher is raised somewhere."""
+    import ast
+
+    import flows
+
+    raised = set()
+    for rel in PUBLISHER_MODULES:
+        tree = ast.parse((Path(flows.__file__).parent / rel).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            name = getattr(node, "func", None)
+            name = getattr(name, "attr", None) or getattr(name, "id", None)
+            if isinstance(node, ast.Call) and name in ("of_path", "refuse"):
+                raised |= {a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                           and a.value.startswith(PUBLISHER_PREFIXES)}
+    assert raised <= set(CODES), raised - set(CODES)
+    assert raised == {code for code in CODES if code.startswith(PUBLISHER_PREFIXES)}

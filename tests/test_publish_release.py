@@ -20,7 +20,8 @@ import pytest
 
 from conftest import EDITED, ROOT, copy_project, edit_curation, error_lines, flows_process, run_cli
 from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK
-from flows.publish.release import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
+from flows.publish.release import (JOURNAL, RELEASE_NAMES, STAGING, PublishError, reading_release,
+                                   release_files, sha256_file)
 from flows.rules.check import check
 from flows.schema.definition import TABLES
 
@@ -172,34 +173,36 @@ def _content(data: object):
     return lambda pkg, outside: write_journal(pkg, data)
 
 
+# case → (how it is planted, the code of its refusal: flows.errors.CODES)
 HOSTILE_JOURNALS = {
-    "absolute path": _absolute,
-    "../ in a file name": _dotdot_files,
-    "staging ../outside": _dotdot_staging,
-    "absolute staging": _absolute_staging,
-    "staging a symbolic link": _symlinked_staging,
-    "data/processed a symbolic link": _symlinked_destination,
-    "unknown file name": _unknown_name,
-    "staged file a symbolic link": _staged_symlink,
-    "not a whole release": _incomplete,
-    "huge file": _huge,
-    "journal a symbolic link": _journal_symlink,
-    "journal a folder": _journal_folder,
-    "garbage bytes": _content(b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage"),
-    "empty file": _content(b""),
-    "a list": _content([]),
-    "null": _content(None),
-    "a string": _content("data/processed"),
-    "no files": _content({"staging": STAGING}),
-    "wrong types": _content({"staging": 7, "files": {"a": 1}}),
-    "numbers as files": _content({"staging": STAGING, "files": [1, 2]}),
+    "absolute path": (_absolute, "journal_unknown_file"),
+    "../ in a file name": (_dotdot_files, "journal_unknown_file"),
+    "staging ../outside": (_dotdot_staging, "journal_form"),
+    "absolute staging": (_absolute_staging, "journal_form"),
+    "staging a symbolic link": (_symlinked_staging, "journal_link"),
+    "data/processed a symbolic link": (_symlinked_destination, "journal_link"),
+    "unknown file name": (_unknown_name, "journal_unknown_file"),
+    "staged file a symbolic link": (_staged_symlink, "journal_link"),
+    "not a whole release": (_incomplete, "journal_incomplete"),
+    "huge file": (_huge, "journal_too_large"),
+    "journal a symbolic link": (_journal_symlink, "journal_not_file"),
+    "journal a folder": (_journal_folder, "journal_not_file"),
+    "garbage bytes": (_content(b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage"), "journal_unreadable"),
+    "empty file": (_content(b""), "journal_unreadable"),
+    "a list": (_content([]), "journal_form"),
+    "null": (_content(None), "journal_form"),
+    "a string": (_content("data/processed"), "journal_form"),
+    "no files": (_content({"staging": STAGING}), "journal_form"),
+    "wrong types": (_content({"staging": 7, "files": {"a": 1}}), "journal_form"),
+    "numbers as files": (_content({"staging": STAGING, "files": [1, 2]}), "journal_form"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
 def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple[Path, Path], case: str):
     outside = pkg.parent / "outside"
-    HOSTILE_JOURNALS[case](pkg, outside)
+    plant, refusal = HOSTILE_JOURNALS[case]
+    plant(pkg, outside)
     before = snapshot(pkg.parent)  # the package, the folder outside it and any decoy beside them
     commands = {
         "check": ["check", "--root", str(pkg), "--texts-root", str(ROOT)],
@@ -212,6 +215,11 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple
         assert code == 1, (name, stdout, stderr)
         lines = error_lines(stderr)
         assert len(lines) == 1 and JOURNAL in lines[0] and "nothing was moved" in lines[0], (name, stderr)
+        assert snapshot(pkg.parent) == before, name
+    for name in ("check", "build"):  # the refusal's code, where the command reports in JSON
+        code, stdout, stderr = run_cli(*commands[name], "--format", "json")
+        problems = json.loads(stdout)["problems"]
+        assert code == 1 and [(p["code"], p["file"]) for p in problems] == [(refusal, str(pkg / JOURNAL))], stdout
         assert snapshot(pkg.parent) == before, name
     assert (outside / "canary.txt").read_text() == "must stay here\n"
     # Once the planted journal is gone, the release is the one it was (which checks clean:
@@ -318,6 +326,10 @@ def test_reader_refuses_a_half_published_release_it_cannot_finish(
     assert len(lines) == 1 and "half published" in lines[0] and "read-only" in lines[0], stderr
     assert stdout == ""
     assert snapshot(pkg) == before
+    with pytest.raises(PublishError) as refused, reading_release(pkg):
+        pass
+    assert [p.code for p in refused.value.problems] == ["recovery_read_only"]
+    assert snapshot(pkg) == before
 
 
 def test_a_build_first_finishes_an_interrupted_publish_even_if_its_curation_fails(
@@ -417,13 +429,14 @@ def _read_only_folder(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
         os.path.abspath(path)).is_relative_to(inside) else real_access(path, mode, *a, **k))
 
 
+# fault → (how it is injected, the code of the build's one problem, its OS reason)
 STORAGE_FAULTS = {
-    "ENOSPC writing a table": (_enospc_writing_parquet, "No space left on device"),
-    "EXDEV moving a release file": (_exdev_moving_a_release_file, "Invalid cross-device link"),
-    "EXDEV on the journal": (_exdev_on_every_replace, "Invalid cross-device link"),
-    "data/processed on another device": (_other_device, "on another device"),
-    "no room for the journal": (_no_room_for_journal, "no space left"),
-    "read-only output folder": (_read_only_folder, "Read-only file system"),
+    "ENOSPC writing a table": (_enospc_writing_parquet, "storage_fault", "No space left on device"),
+    "EXDEV moving a release file": (_exdev_moving_a_release_file, "storage_fault", "Invalid cross-device link"),
+    "EXDEV on the journal": (_exdev_on_every_replace, "storage_fault", "Invalid cross-device link"),
+    "data/processed on another device": (_other_device, "storage_other_device", ""),
+    "no room for the journal": (_no_room_for_journal, "storage_no_space", ""),
+    "read-only output folder": (_read_only_folder, "lock_unavailable", "Read-only file system"),
 }
 
 
@@ -432,14 +445,15 @@ def test_storage_fault_replaces_nothing(pkg: Path, releases: tuple[Path, Path], 
                                        monkeypatch: pytest.MonkeyPatch):
     edit_curation(pkg)  # a build that succeeded would change the release
     before = snapshot(pkg)
-    inject, reason = STORAGE_FAULTS[fault]
+    inject, expected, reason = STORAGE_FAULTS[fault]
     with monkeypatch.context() as m:
         inject(m, pkg)
         # without flows.duckdb: no fault here is in writing it, and the staged release is whole
-        code, stdout, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
-        lines = error_lines(stderr)
-        assert code == 1, stderr
-        assert len(lines) == 1 and reason in lines[0] and "nothing was" in lines[0], stderr
+        code, stdout, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb", "--format", "json")
+        assert code == 1 and "Traceback" not in stderr, stderr
+        [problem] = json.loads(stdout)["problems"]
+        assert problem["code"] == expected, problem
+        assert reason in problem["message"] and "nothing was" in problem["message"], problem
         if fault == "read-only output folder":  # still readable as it stands
             assert run_cli("sql", "SELECT count(*) FROM claims", "--root", str(pkg))[0] == 0
     assert snapshot(pkg) == before  # byte-identical, no journal, no staging folder
@@ -462,10 +476,11 @@ def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, m
 
     with monkeypatch.context() as m:
         m.setattr(os, "replace", replace)
-        code, _, stderr = run_cli("build", "--root", str(pkg))
-    assert code == 1
-    lines = error_lines(stderr)
-    assert len(lines) == 1 and "stopped after 3 of" in lines[0] and "next flows command finishes it" in lines[0]
+        code, stdout, stderr = run_cli("build", "--root", str(pkg), "--format", "json")
+    assert code == 1 and "Traceback" not in stderr, stderr
+    [problem] = json.loads(stdout)["problems"]
+    assert problem["code"] == "publish_stopped" and problem["file"] == str(pkg), problem
+    assert "stopped after 3 of" in problem["message"] and "next flows command finishes it" in problem["message"]
     assert (pkg / JOURNAL).exists()
     code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
     assert code == 0 and "finished an interrupted publish first" in stderr, stderr
