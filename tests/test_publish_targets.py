@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.publish.targets import StagedFiles, sha256_file, write_replacing
+from flows.publish.targets import (OutputRefused, StagedFiles, check_file_target, first_line, open_new,
+                                   sha256_file, write_replacing)
 
 
 def test_staged_files_replace_together_or_not_at_all(tmp_path: Path):
@@ -42,3 +43,39 @@ def test_sha256_file_reads_past_its_chunk(tmp_path: Path):
     path = tmp_path / "blob"
     path.write_bytes(data)
     assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_target_is_refused_unless_it_is_new_empty_a_link_or_an_earlier_output(tmp_path: Path):
+    def ours(first: str) -> bool:
+        return first.startswith("<!DOCTYPE html>")
+
+    check_file_target(tmp_path / "new.html", "a flows report", ours)  # nothing there
+    (tmp_path / "empty.html").write_text("")
+    check_file_target(tmp_path / "empty.html", "a flows report", ours)
+    (tmp_path / "earlier.html").write_text("<!DOCTYPE html>\n<p>an earlier report</p>\n")
+    check_file_target(tmp_path / "earlier.html", "a flows report", ours)
+    (tmp_path / "link.html").symlink_to(tmp_path / "notes.txt")  # replaced, never written through
+    check_file_target(tmp_path / "link.html", "a flows report", ours)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(OutputRefused, match="notes.txt: exists and is not a flows report; write to a new file"):
+        check_file_target(tmp_path / "notes.txt", "a flows report", ours)
+    with pytest.raises(OutputRefused, match="exists and is not a file"):
+        check_file_target(tmp_path, "a flows report", ours)
+
+
+def test_open_new_never_writes_through_what_was_there(tmp_path: Path):
+    victim = tmp_path / "victim"
+    victim.write_text("kept")
+    (tmp_path / "out.tmp").symlink_to(victim)
+    with open_new(tmp_path / "out.tmp", "w") as f:
+        f.write("new")
+    assert victim.read_text() == "kept"
+    assert not (tmp_path / "out.tmp").is_symlink() and (tmp_path / "out.tmp").read_text() == "new"
+
+
+def test_first_line_reads_at_most_its_limit_and_nothing_from_what_it_cannot_read(tmp_path: Path):
+    (tmp_path / "a").write_bytes(b"one\ntwo\n")
+    (tmp_path / "long").write_bytes(b"x" * 100)
+    assert first_line(tmp_path / "a") == "one\n"
+    assert first_line(tmp_path / "long", limit=10) == "x" * 10
+    assert first_line(tmp_path / "missing") == ""
