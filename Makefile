@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 # 20 pairs of concurrent builds and 20 checks during a build.
 test-long: $(STAMP)
 	FLOWS_FUZZ_EXAMPLES=2000 FLOWS_KILL_TRIALS=100 FLOWS_CONCURRENT_TRIALS=20 $(BIN)/python -m pytest -s \
-		tests/test_fuzz.py tests/test_trust.py tests/test_trust_publish.py tests/test_faults.py \
+		tests/test_build_load.py tests/test_rules_check.py tests/test_publish_release.py tests/test_build_pipeline.py \
 		--hypothesis-show-statistics
 
 check: $(STAMP)

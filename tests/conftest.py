@@ -1,17 +1,31 @@
-"""Shared fixtures: the project root, a fresh build of it, and throw-away copies of it."""
+"""Shared fixtures: the project root, builds of it, and throw-away copies of them.
+
+Tests live in tests/test_<package>_<module>.py, beside the module of src/flows/ they test
+(tests/test_<module>.py for the modules at the top of src/flows/, tests/test_scripts_<script>.py
+for scripts/); data that several test files share live in tests/fault_corpus.py and
+tests/hostile.py.
+
+Builds cost a second or more each, so a session builds the project twice, once with flows.duckdb
+(`built`) and once without (`_built_project`), and every fixture below copies one of the two (a
+build gives the same bytes each time: tests/test_build_pipeline.py). Under pytest-xdist each
+worker builds its own.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from fault_corpus import FAULT_TEXT
+from flows.build.load import load_curation
 from flows.build.pipeline import build
 from flows.cli.app import app
-from flows.build.load import load_curation
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared archive beside the project, unless FLOWS_SHARED_SOURCES names it (a copy of the
@@ -19,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCES = Path(os.environ.get("FLOWS_SHARED_SOURCES") or ROOT / ".." / "shared" / "sources").resolve()
 # Session fixtures build before any test's monkeypatch: they read it from here.
 os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
+# The scripts (synth, bench) are imported by their tests as modules.
+sys.path.insert(0, str(ROOT / "scripts"))
+# What a release consists of besides data/processed (a build's lock files are not part of it).
+RELEASE_TOP_FILES = ("datapackage.json", "README.md")
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +45,45 @@ def _shared_sources(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
 
 
+def run_cli(*args: str):
+    """Run the flows command in-process; return (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The lines of stderr that report an error (`error: …`)."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def flows_process(*args: str, **env: str) -> subprocess.Popen:
+    """The flows command in a process of its own (to run beside another, or be killed)."""
+    return subprocess.Popen([sys.executable, "-m", "flows", *args], env={**os.environ, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of what a build reads: data/raw and the README."""
+    shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
+    shutil.copy(ROOT / "README.md", dest / "README.md")
+    return dest
+
+
+def copy_release(source: Path, dest: Path, with_duckdb: bool = True) -> Path:
+    """The release published at source (datapackage.json, README.md, data/processed), copied to dest."""
+    skip = shutil.ignore_patterns() if with_duckdb else shutil.ignore_patterns("flows.duckdb*")
+    shutil.copytree(source / "data" / "processed", dest / "data" / "processed", ignore=skip)
+    for name in RELEASE_TOP_FILES:
+        shutil.copy(source / name, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh build of the project's data/raw, published into a temporary folder."""
+    """A fresh build of the project's data/raw, with flows.duckdb, published into a temporary
+    folder. Read it, never change it: copy it to break it."""
     out = tmp_path_factory.mktemp("built")
     build(ROOT, out)
     return out
@@ -39,37 +93,128 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def curated() -> dict[str, list[dict]]:
     """Every row curated in data/raw, per table. Tests take the expected counts of the data
     from here (never a pinned number), so that a correct new source does not break them."""
-    import os
-
     return load_curation(ROOT).rows
-
-
-def copy_project(dest: Path) -> Path:
-    """A copy of what a build reads (data/raw, README) and of what it published."""
-    shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
-    shutil.copy(ROOT / "README.md", dest / "README.md")
-    return dest
 
 
 @pytest.fixture(scope="session")
 def _built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project built once (without flows.duckdb): what each `project` copies."""
+    """A copy of the project built in place, without flows.duckdb: what each `project` copies."""
     template = copy_project(tmp_path_factory.mktemp("built-project"))
     build(template, with_duckdb=False)
     return template
 
 
+@pytest.fixture(scope="session")
+def _published_project(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with the release of `built` (flows.duckdb included) beside it: what
+    a build of the copy would publish."""
+    return copy_release(built, copy_project(tmp_path_factory.mktemp("published-project")))
+
+
 @pytest.fixture
 def project(tmp_path: Path, _built_project: Path) -> Path:
-    """A built copy of the project, to break on purpose. A build gives the same bytes each time,
-    so a copy of one build stands for a build of each copy (and costs far less)."""
+    """A built copy of the project (without flows.duckdb), to break on purpose."""
     shutil.copytree(_built_project, tmp_path, symlinks=True, dirs_exist_ok=True)
     return tmp_path
 
 
-def run_cli(*args: str):
-    """Run the flows command in-process; return (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+@pytest.fixture
+def published_project(tmp_path: Path, _published_project: Path) -> Path:
+    """A built copy of the project with flows.duckdb, to break on purpose."""
+    shutil.copytree(_published_project, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return tmp_path
+
+
+@pytest.fixture
+def release_copy(built: Path, tmp_path: Path) -> Path:
+    """A throw-away copy of the folder of `built` (its release with flows.duckdb, and the lock
+    files a build leaves; no data/raw), at tmp_path / "release"."""
+    shutil.copytree(built, tmp_path / "release")
+    return tmp_path / "release"
+
+
+# --- another release ---------------------------------------------------------------------------
+
+EDITED = "(edited)"
+
+
+def edit_curation(root: Path) -> None:
+    """One description changed (the first of data/raw/transfers/iran-russia.yaml, which is the
+    record transfer/iran-russia-armed-drones-2022): a build of root gives a release different
+    from the project's."""
+    target = root / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "description:", f"description: {EDITED}", 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def edited_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with one description edited (`edit_curation`), built with
+    flows.duckdb: a release other than the project's. Read it, never change it."""
+    root = copy_project(tmp_path_factory.mktemp("edited-release"))
+    edit_curation(root)
+    build(root)
+    return root
+
+
+# --- a synthetic set (scripts/synth.py) ---------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def synthetic_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic set of 1,500 claims built in place without flows.duckdb, its tables written in
+    row groups of 400 rows (large tables are read a row group on each core: claims has 4 groups
+    here). Read it, never change it: scripts/bench.py's make_fault copies it to break it."""
+    import synth
+    from flows.publish import release
+
+    root = tmp_path_factory.mktemp("synthetic") / "clean"
+    synth.generate(1500, root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(release, "ROW_GROUP_ROWS", 400)
+        code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
+    assert code == 0, stderr
+    return root
+
+
+# --- the project with the fault corpus's archived text (tests/fault_corpus.py) ---------------------
+
+@pytest.fixture(scope="session")
+def base(_built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built project (without flows.duckdb) with the fault corpus's archived text beside the
+    others (cited by no source: the release is the same); tests break copies of it."""
+    root = tmp_path_factory.mktemp("rules-base") / "p"
+    shutil.copytree(_built_project, root)
+    (root / "data/raw/texts/zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def package(base: Path, tmp_path: Path) -> Path:
+    """A throw-away copy of the base project."""
+    shutil.copytree(base, tmp_path / "p")
+    return tmp_path / "p"
+
+
+@pytest.fixture(scope="session")
+def base_db(_published_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base project with flows.duckdb."""
+    root = tmp_path_factory.mktemp("rules-db") / "p"
+    shutil.copytree(_published_project, root)
+    (root / "data/raw/texts/zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def package_db(base_db: Path, tmp_path: Path) -> Path:
+    """A throw-away copy of the base project with flows.duckdb."""
+    shutil.copytree(base_db, tmp_path / "p")
+    return tmp_path / "p"
+
+
+@pytest.fixture
+def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shared archive that the test may break, used instead of the real one."""
+    folder = tmp_path / "shared-sources"
+    shutil.copytree(SHARED_SOURCES, folder)
+    monkeypatch.setenv("FLOWS_SHARED_SOURCES", str(folder))
+    return folder

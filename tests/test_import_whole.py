@@ -114,7 +114,7 @@ def test_every_link_to_a_party_on_the_list_is_written(imported):
 def test_remarks_read_become_attributes_that_export(imported):
     """Citizenship, e-mail, SWIFT/BIC and digital currency addresses read from the remarks are
     actor attributes, and FollowTheMoney takes them (a CryptoWallet held by the actor)."""
-    from flows.outputs.export import validate_entity
+    from flows.outputs.ftm import validate_entity
 
     root, _ = imported
     actors = _yaml(root / "data" / "raw" / "actors" / "import-ofac-sdn.yaml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Self
 
 
 @dataclass(frozen=True, order=True)
@@ -17,9 +18,9 @@ class Location:
 
 
 # Every problem code, with what it means. A code is never renamed once published (tools match on
-# it); the list is generated into docs/problems.md (tests/test_problems.py keeps it in step).
+# it); the list is generated into docs/problems.md (tests/test_errors.py keeps it in step).
 CODES: dict[str, str] = {
-    "problem": "Any other problem (its message says what): the publisher has no finer codes yet.",
+    "problem": "Any other problem (its message says what).",
     # list files read by `flows import` and `flows check --against-list` (flows.importers)
     "list_file": "A list file is not as its publisher writes it (its message says how).",
     "list_unreadable": "A list file cannot be opened or read.",
@@ -96,6 +97,47 @@ CODES: dict[str, str] = {
     "database_undigested": "flows.duckdb has no readable digests beside it (flows.duckdb.digests.json), or they have no database.",
     "database_unreadable": "flows.duckdb is not a readable DuckDB database.",
     "database_differs": "flows.duckdb differs from its digests, or was built from other Parquet files.",
+    # publishing a release (flows.publish.release): an interrupted publish's journal, refused
+    # before anything moves unless flows could have written it
+    "journal_not_file": "The publish journal (.flows-publish-journal.json) is not a regular file (a link, a "
+                        "folder, a pipe): refused, nothing moves.",
+    "journal_too_large": "The publish journal is larger than any journal flows writes: refused, nothing moves.",
+    "journal_unreadable": "The publish journal cannot be read, or is not JSON in UTF-8: refused, nothing moves.",
+    "journal_form": "The publish journal is not of the form flows writes (its own staging folder and a list of "
+                    "file names, each once, datapackage.json last): refused, nothing moves.",
+    "journal_unknown_file": "The publish journal names a file that is not one of a release: refused, nothing moves.",
+    "journal_incomplete": "The publish journal does not name a whole release, or names a file neither staged nor "
+                          "published: refused, nothing moves.",
+    "journal_link": "A folder or file the publish journal moves is a symbolic link, or not a folder or regular "
+                    "file: refused, nothing moves.",
+    "journal_not_read_back": "The journal a build has just written does not read back as written: nothing was "
+                             "replaced.",
+    # finishing an interrupted publish (every command does it first)
+    "recovery_read_only": "An interrupted publish cannot be finished: a folder of the release is read-only; the "
+                          "half-published release is not read.",
+    "recovery_failed": "Finishing an interrupted publish failed (a storage fault); the half-published release is "
+                       "not read.",
+    "recovery_repeated": "Publishes keep being interrupted in the folder while a command waits to read it.",
+    # storage faults before anything is replaced: the previous release stands
+    "storage_output_folder": "The output folder cannot be created.",
+    "storage_not_folder": "A folder a release is published into (data, data/processed) is a symbolic link or not "
+                          "a folder: nothing was replaced.",
+    "storage_stray_file": "The staging folder holds a file that is not one of a release: nothing was replaced.",
+    "storage_other_device": "A folder a release is published into is on another device than the staging folder "
+                            "(files cannot be moved atomically): nothing was replaced.",
+    "storage_read_only": "A folder a release is published into is read-only: nothing was replaced.",
+    "storage_folder_in_place": "A folder stands where a release file belongs: nothing was replaced.",
+    "storage_no_space": "No room on the device for the publish journal: nothing was replaced.",
+    "storage_fault": "A storage fault (no space left, a read-only file system, a failed move, ...) while the "
+                     "release was written or before its first file moved: nothing was replaced.",
+    "publish_stopped": "Publishing stopped after some files had moved (a storage fault): the next flows command "
+                       "finishes it once the cause is fixed; until then the release is not read.",
+    # the locks between builds and readers (flows.publish.lock)
+    "lock_timeout": "Another flows command still held the lock after FLOWS_LOCK_TIMEOUT seconds: nothing was done.",
+    "lock_timeout_invalid": "FLOWS_LOCK_TIMEOUT is not a number of seconds.",
+    "lock_unavailable": "The lock file cannot be created or opened (no such folder, a folder that cannot be "
+                        "written): nothing was published.",
+    "lock_held_shared": "A lock this process holds shared was asked for exclusively (a fault in flows itself).",
     # warnings of `flows check`: listed for curators, never a reason for the check to fail
     "conflicting_values": "Warning: a record field whose supporting claims give different values, or a value "
                           "the record does not hold (the view conflicting_claims).",
@@ -176,21 +218,27 @@ def codes_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-class CurationError(Exception):
-    """Input that cannot be built. Carries every problem found, one line each."""
+class ProblemError(Exception):
+    """An error that carries its problems, each with its code; its message is their lines."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
     @classmethod
-    def at(cls, where: Location | str, field: str | None, message: str, code: str = GENERIC) -> "CurationError":
+    def at(cls, where: Location | str, field: str | None, message: str, code: str = GENERIC) -> Self:
         return cls([Problem(str(where), field, message, code)])
 
+    @classmethod
+    def of_path(cls, path: object, message: str, code: str, field: str | None = None) -> Self:
+        """One problem of a file or folder named by its path, taken as it is (never parsed
+        for a line or a key)."""
+        return cls([Problem(str(path), field, message, code, file=str(path))])
 
-class CheckFailed(Exception):
+
+class CurationError(ProblemError):
+    """Input that cannot be built. Carries every problem found, one line each."""
+
+
+class CheckFailed(ProblemError):
     """A published package that does not pass `flows check`."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))

@@ -9,7 +9,7 @@ EDTF, with the `edtf` library as the parser of record. Rules beyond the library:
   string, not widened into the dates.
 The plain forms most dates take (2022, 2022-10, 2022-10-17, 2022-10-XX, with an optional ~ ? or
 %, and intervals of unqualified ones, open or not) are bounded directly, to the library's results
-(tests/test_dates.py): its parser takes ~20 ms a string and ~80 ms to import.
+(tests/test_build_dates.py): its parser takes ~20 ms a string and ~80 ms to import.
 
 List dates (a sanctions list's `27 Sep 1964`, `Sep 1964`, `1964-09-27`) are read by
 `prefixdate`, OpenSanctions' library, which FollowTheMoney also uses.

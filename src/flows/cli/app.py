@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.table import Table as RichTable
@@ -17,7 +17,7 @@ from rich.table import Table as RichTable
 from flows.cli.support import RootOption, err, fail, out, published_db, reading_published
 from flows.cli.support import report_problems as _report  # the name build and check report with
 from flows.cli.commands import diff, export, importing, release, report, show, site
-from flows.errors import CurationError, Problem
+from flows.errors import CurationError, Problem, ProblemError, problems_json
 from flows.printable import json_escaped, visible
 
 if TYPE_CHECKING:
@@ -36,15 +36,14 @@ def build(root: RootOption = Path("."),
           ) -> None:
     """Build data/processed and datapackage.json from data/raw. Publishes nothing unless every check passes."""
     from flows.build.pipeline import build as run_build
-    from flows.errors import problems_json
     from flows.publish.lock import LockError
     from flows.progress import Steps
     from flows.publish.release import PublishError
 
     def report(problems: list[Problem], path: Path | None) -> None:
         if report_format == "json":
-            summary = {"command": "build", "passed": path is not None, "published": path and str(path)}
-            sys.stdout.write(json.dumps(problems_json(problems, summary), ensure_ascii=False, indent=2) + "\n")
+            _write_problems_json(problems, {"command": "build", "passed": path is not None,
+                                            "published": path and str(path)})
         elif problems:
             _report(problems, "build failed, nothing published")
         else:
@@ -56,8 +55,11 @@ def build(root: RootOption = Path("."),
     except CurationError as e:
         report(e.problems, None)
         raise typer.Exit(1)
-    except (PublishError, LockError) as e:
-        fail(e)
+    except (PublishError, LockError) as e:  # one line in text, its problem (and code) in json
+        if report_format != "json":
+            fail(e)
+        report(e.problems, None)
+        raise typer.Exit(1)
     report([], path)
 
 
@@ -71,7 +73,15 @@ def check(root: RootOption = Path("."),
     """Check a published package: file hashes, models, keys, claims, and every quote against its archived text.
     Then warn (never fail) of record fields whose claims give conflicting values."""
     from flows.rules.check import check as run_check, conflict_warnings
-    from flows.errors import problems_json
+
+    warnings: list[Problem] = []
+
+    def write_json(problems: list[Problem]) -> None:
+        _write_problems_json(problems, {"command": "check", "passed": not problems}, warnings)
+
+    def refused(e: ProblemError) -> NoReturn:  # a half-published release that cannot be read
+        write_json(e.problems)
+        raise typer.Exit(1)
 
     if against_list is not None:
         if report_format == "json":
@@ -79,15 +89,14 @@ def check(root: RootOption = Path("."),
         from flows.cli.commands.against_list import check_against_list
 
         raise typer.Exit(check_against_list(root.resolve(), against_list))
-    with reading_published(root) as root:
+    with reading_published(root, refused if report_format == "json" else fail) as root:
         try:
             problems, _ = run_check(root, (texts_root or root).resolve())
         except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
             problems = e.problems
         warnings = [] if problems else conflict_warnings(root)  # read only from a sound package
     if report_format == "json":
-        summary = {"command": "check", "passed": not problems}
-        sys.stdout.write(json.dumps(problems_json(problems, summary, warnings), ensure_ascii=False, indent=2) + "\n")
+        write_json(problems)
     elif problems:
         _report(problems, "check failed")
     else:
@@ -97,6 +106,12 @@ def check(root: RootOption = Path("."),
                   "values: see the view conflicting_claims)" if warnings else "check passed", markup=False)
     if problems:
         raise typer.Exit(1)
+
+
+def _write_problems_json(problems: list[Problem], summary: dict[str, object],
+                         warnings: list[Problem] | None = None) -> None:
+    """The `--format json` report of `flows build` and `flows check`, on stdout."""
+    sys.stdout.write(json.dumps(problems_json(problems, summary, warnings), ensure_ascii=False, indent=2) + "\n")
 
 
 class Format(str, Enum):

@@ -5,7 +5,7 @@ The command modules (flows.cli.commands) import this, never flows.cli.app, which
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from flows.errors import Problem
+from flows.errors import Problem, ProblemError
 
 if TYPE_CHECKING:
     import duckdb
@@ -48,9 +48,9 @@ def report_problems(problems: list[Problem], what: str) -> None:
 
 
 @contextmanager
-def reading_published(root: Path) -> Iterator[Path]:
+def reading_published(root: Path, refused: Callable[[ProblemError], NoReturn] = fail) -> Iterator[Path]:
     """The release at root (resolved), held still while the caller reads it; an interrupted
-    publish there is finished first, or refused with an error line."""
+    publish there is finished first, or refused: by `refused` (default: an error line)."""
     from flows.publish.lock import LockError
     from flows.publish.release import PublishError, reading_release
 
@@ -61,7 +61,7 @@ def reading_published(root: Path) -> Iterator[Path]:
                 err.print("finished an interrupted publish first", markup=False)
             yield root
     except (PublishError, LockError) as e:
-        fail(e)
+        refused(e)
 
 
 @contextmanager

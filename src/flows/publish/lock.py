@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flows.errors import ProblemError
+
 BUILD_LOCK = ".flows-build.lock"
 RELEASE_LOCK = ".flows-release.lock"
 DEFAULT_TIMEOUT = 600.0
@@ -34,8 +36,9 @@ POLL_SECONDS = 0.05
 _held: dict[Path, str] = {}
 
 
-class LockError(Exception):
-    """A lock that could not be taken: timed out, or the folder cannot hold a lock file."""
+class LockError(ProblemError):
+    """A lock that could not be taken: timed out, or the folder cannot hold a lock file (one
+    problem, whose code says which: flows.errors.CODES)."""
 
 
 def _notify(line: str) -> None:
@@ -49,7 +52,8 @@ def timeout_seconds() -> float:
     try:
         return max(0.0, float(value)) if value else DEFAULT_TIMEOUT
     except ValueError:
-        raise LockError(f"FLOWS_LOCK_TIMEOUT={value!r}: expected a number of seconds") from None
+        raise LockError.of_path(f"FLOWS_LOCK_TIMEOUT={value!r}", "expected a number of seconds",
+                                "lock_timeout_invalid") from None
 
 
 def _open(path: Path, exclusive: bool) -> int | None:
@@ -59,20 +63,20 @@ def _open(path: Path, exclusive: bool) -> int | None:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
     except FileNotFoundError:
         if exclusive:
-            raise LockError(f"{path.parent}: no such folder") from None
+            raise LockError.of_path(path.parent, "no such folder", "lock_unavailable") from None
         return None  # no folder, no release: the reader says what is missing
     except OSError as e:
         if e.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise LockError(f"{path}: cannot open the lock file: {e.strerror}") from None
+            raise LockError.of_path(path, f"cannot open the lock file: {e.strerror}", "lock_unavailable") from None
         if exclusive:
-            raise LockError(f"{path.parent}: cannot write here ({e.strerror}): nothing was "
-                            "published") from None
+            raise LockError.of_path(path.parent, f"cannot write here ({e.strerror}): nothing was published",
+                                    "lock_unavailable") from None
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise LockError(f"{path}: cannot open the lock file: {e.strerror}") from None
+        raise LockError.of_path(path, f"cannot open the lock file: {e.strerror}", "lock_unavailable") from None
 
 
 def _holder(fd: int) -> str:
@@ -92,7 +96,7 @@ def locked(path: Path, exclusive: bool, doing: str,
     mode = "exclusive" if exclusive else "shared"
     if path in _held:
         if exclusive and _held[path] != "exclusive":
-            raise LockError(f"{path}: already held shared by this process")
+            raise LockError.of_path(path, "already held shared by this process", "lock_held_shared")
         yield
         return
     limit = timeout_seconds()
@@ -114,8 +118,8 @@ def locked(path: Path, exclusive: bool, doing: str,
                        f"waiting up to {limit:g} s (FLOWS_LOCK_TIMEOUT)…")
                 waited = True
             if time.monotonic() >= deadline:
-                raise LockError(f"{path.parent}: another flows command{_holder(fd)} is still "
-                                f"{doing} after {limit:g} s (FLOWS_LOCK_TIMEOUT); nothing was done")
+                raise LockError.of_path(path.parent, f"another flows command{_holder(fd)} is still {doing} "
+                                        f"after {limit:g} s (FLOWS_LOCK_TIMEOUT); nothing was done", "lock_timeout")
             time.sleep(POLL_SECONDS)
         if exclusive:
             os.ftruncate(fd, 0)

@@ -32,7 +32,7 @@ from flows.schema.ddl import known_as_of_macro, question_views_sql, schema_sql, 
 from flows.publish.dbdigest import DIGESTS_SUFFIX, write_digests
 from flows.publish.readme import published_contents, render_readme
 from flows.schema.dtypes import frame_to_arrow
-from flows.errors import Problem
+from flows.errors import ProblemError
 from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK, LockError, locked, try_locked
 from flows.publish.descriptor import PROCESSED, descriptor, descriptor_text, source_rows
 from flows.schema.definition import TABLES
@@ -169,9 +169,9 @@ def release_files(staging: Path) -> list[str]:
     return files + ["datapackage.json"]
 
 
-class PublishError(Exception):
-    """A publish that cannot go on, or an interrupted one that cannot be finished. The message
-    is one line and says whether anything was replaced."""
+class PublishError(ProblemError):
+    """A publish that cannot go on, or an interrupted one that cannot be finished: one problem,
+    whose code says which (flows.errors.CODES) and whose line says whether anything was replaced."""
 
 
 # The journal names the files it moves; these are the only names it may name (relative to the
@@ -200,50 +200,50 @@ def read_journal(out_root: Path) -> list[str] | None:
     publish left, is a PublishError, raised before anything is touched."""
     journal = out_root / JOURNAL
 
-    def refuse(field: str | None, message: str) -> PublishError:
-        return PublishError(str(Problem(str(journal), field, f"{message}; {REFUSED}")))
+    def refuse(code: str, field: str | None, message: str) -> PublishError:
+        return PublishError.of_path(journal, f"{message}; {REFUSED}", code, field)
 
     try:
         info = journal.lstat()
     except FileNotFoundError:
         return None
     if not stat.S_ISREG(info.st_mode):
-        raise refuse(None, "not a regular file")
+        raise refuse("journal_not_file", None, "not a regular file")
     if info.st_size > JOURNAL_MAX_BYTES:
-        raise refuse(None, f"{info.st_size} bytes, larger than any journal flows writes")
+        raise refuse("journal_too_large", None, f"{info.st_size} bytes, larger than any journal flows writes")
     try:
         fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as f:
             plan = json.loads(f.read(JOURNAL_MAX_BYTES + 1).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise refuse(None, f"not a journal flows wrote (unreadable JSON: {e})") from None
+        raise refuse("journal_unreadable", None, f"not a journal flows wrote (unreadable JSON: {e})") from None
     except OSError as e:
-        raise refuse(None, f"cannot be read: {e.strerror}") from None
+        raise refuse("journal_unreadable", None, f"cannot be read: {e.strerror}") from None
     if not isinstance(plan, dict) or set(plan) != {"staging", "files"}:
-        raise refuse(None, 'not a journal flows wrote (expected an object with "staging" and "files")')
+        raise refuse("journal_form", None, 'not a journal flows wrote (expected an object with "staging" and "files")')
     if plan["staging"] != STAGING:
-        raise refuse("staging", f"{plan['staging']!r}: flows stages only in {STAGING!r}")
+        raise refuse("journal_form", "staging", f"{plan['staging']!r}: flows stages only in {STAGING!r}")
     files = plan["files"]
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise refuse("files", "expected a list of file names")
+        raise refuse("journal_form", "files", "expected a list of file names")
     for i, rel in enumerate(files):
         if rel not in RELEASE_NAMES:
-            raise refuse(f"files[{i}]", f"{rel!r} is not a file of a release")
+            raise refuse("journal_unknown_file", f"files[{i}]", f"{rel!r} is not a file of a release")
     if len(set(files)) != len(files):
-        raise refuse("files", "names a file twice")
+        raise refuse("journal_form", "files", "names a file twice")
     if missing := sorted(REQUIRED_FILES - set(files)):
-        raise refuse("files", f"lacks {missing[0]!r}: not a whole release")
+        raise refuse("journal_incomplete", "files", f"lacks {missing[0]!r}: not a whole release")
     if files[-1] != "datapackage.json":
-        raise refuse("files", "datapackage.json is not last")
+        raise refuse("journal_form", "files", "datapackage.json is not last")
     for rel in STAGING_DIRS + RELEASE_DIRS:
         if _is_link_or_not_dir(out_root / rel):
-            raise refuse(None, f"{out_root / rel} is a symbolic link or not a folder")
+            raise refuse("journal_link", None, f"{out_root / rel} is a symbolic link or not a folder")
     for rel in files:
         staged, published = out_root / STAGING / rel, out_root / rel
         if _is_link_or_not_file(staged) or _is_link_or_not_file(published, links_ok=True):
-            raise refuse(rel, "a symbolic link or not a regular file where a release file belongs")
+            raise refuse("journal_link", rel, "a symbolic link or not a regular file where a release file belongs")
         if not staged.exists() and not published.exists():
-            raise refuse(rel, "neither staged nor published: the release would be incomplete")
+            raise refuse("journal_incomplete", rel, "neither staged nor published: the release would be incomplete")
     return files
 
 
@@ -301,9 +301,10 @@ def _writable_or_refuse(out_root: Path) -> None:
     for rel in ("", PROCESSED, STAGING, f"{STAGING}/{PROCESSED}"):
         folder = out_root / rel
         if folder.exists() and not os.access(folder, os.W_OK):
-            raise PublishError(f"{out_root}: a publish was interrupted there and cannot be finished: "
-                               f"{folder} is read-only; the release is half published, so nothing "
-                               "reads it: make the folder writable and run `flows check`")
+            raise PublishError.of_path(out_root, "a publish was interrupted there and cannot be finished: "
+                                       f"{folder} is read-only; the release is half published, so nothing "
+                                       "reads it: make the folder writable and run `flows check`",
+                                       "recovery_read_only")
 
 
 def recover(out_root: Path, notify: Callable[[str], None] | None = None) -> bool:
@@ -322,9 +323,9 @@ def recover(out_root: Path, notify: Callable[[str], None] | None = None) -> bool
         try:
             _move_into_place(out_root, files, [])
         except OSError as e:
-            raise PublishError(f"{out_root}: finishing an interrupted publish failed ({_reason(e)}); "
-                               "the release is half published, so nothing reads it: fix the cause "
-                               "and run `flows check`") from None
+            raise PublishError.of_path(out_root, f"finishing an interrupted publish failed ({_reason(e)}); "
+                                       "the release is half published, so nothing reads it: fix the cause "
+                                       "and run `flows check`", "recovery_failed") from None
     return True
 
 
@@ -357,24 +358,25 @@ def _check_storage(staging: Path, out_root: Path, files: list[str]) -> None:
     staging folder's device (os.replace is atomic only there), and the journal has room."""
     for rel in RELEASE_DIRS:
         if _is_link_or_not_dir(out_root / rel):
-            raise PublishError(f"{out_root / rel}: a symbolic link or not a folder: flows publishes "
-                               "only into real folders; nothing was replaced")
+            raise PublishError.of_path(out_root / rel, "a symbolic link or not a folder: flows publishes "
+                                       "only into real folders; nothing was replaced", "storage_not_folder")
     for rel in files:
         if rel not in RELEASE_NAMES:
-            raise PublishError(f"{staging / rel}: not a file of a release; nothing was replaced")
+            raise PublishError.of_path(staging / rel, "not a file of a release; nothing was replaced",
+                                       "storage_stray_file")
         src_dir, dst_dir = (staging / rel).parent, (out_root / rel).parent
         dst_dir.mkdir(parents=True, exist_ok=True)
         if os.stat(src_dir).st_dev != os.stat(dst_dir).st_dev:
-            raise PublishError(f"{dst_dir}: on another device than {staging}, so files cannot be "
-                               "moved into place atomically; nothing was replaced")
+            raise PublishError.of_path(dst_dir, f"on another device than {staging}, so files cannot be "
+                                       "moved into place atomically; nothing was replaced", "storage_other_device")
         if not os.access(dst_dir, os.W_OK):
-            raise PublishError(f"{dst_dir}: read-only; nothing was replaced")
+            raise PublishError.of_path(dst_dir, "read-only; nothing was replaced", "storage_read_only")
         if (out_root / rel).is_dir():
-            raise PublishError(f"{out_root / rel}: a folder where a release file belongs; nothing "
-                               "was replaced")
+            raise PublishError.of_path(out_root / rel, "a folder where a release file belongs; nothing "
+                                       "was replaced", "storage_folder_in_place")
     if shutil.disk_usage(out_root).free < JOURNAL_MAX_BYTES:
-        raise PublishError(f"{out_root}: no space left on the device for the publish journal; "
-                           "nothing was replaced")
+        raise PublishError.of_path(out_root, "no space left on the device for the publish journal; "
+                                   "nothing was replaced", "storage_no_space")
 
 
 def commit(staging: Path, out_root: Path, notify: Callable[[str], None] | None = None) -> None:
@@ -392,7 +394,8 @@ def commit(staging: Path, out_root: Path, notify: Callable[[str], None] | None =
             _write_journal(journal, files)  # from here on, the new release is the one that counts
             try:
                 if read_journal(out_root) != files:  # recovery would refuse it: so does the writer
-                    raise PublishError(f"{journal}: does not read back as written; nothing was replaced")
+                    raise PublishError.of_path(journal, "does not read back as written; nothing was replaced",
+                                               "journal_not_read_back")
                 _move_into_place(out_root, files, moved)
             except (OSError, PublishError):
                 if not moved:  # the old release is still whole: it stands
@@ -400,13 +403,13 @@ def commit(staging: Path, out_root: Path, notify: Callable[[str], None] | None =
                 raise
     except (OSError, PublishError, LockError) as e:
         if moved:
-            raise PublishError(f"{out_root}: publishing stopped after {len(moved)} of {len(files)} "
-                               f"files ({_reason(e) if isinstance(e, OSError) else e}); the next flows "
-                               "command finishes it once the cause is fixed") from None
+            raise PublishError.of_path(out_root, f"publishing stopped after {len(moved)} of {len(files)} "
+                                       f"files ({_reason(e) if isinstance(e, OSError) else e}); the next flows "
+                                       "command finishes it once the cause is fixed", "publish_stopped") from None
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(e, OSError):
-            raise PublishError(f"{out_root}: cannot publish ({_reason(e)}); nothing was replaced, "
-                               "the previous release stands") from None
+            raise PublishError.of_path(out_root, f"cannot publish ({_reason(e)}); nothing was replaced, "
+                                       "the previous release stands", "storage_fault") from None
         raise
 
 
@@ -434,7 +437,7 @@ def reading_release(root: Path, notify: Callable[[str], None] | None = None) -> 
                 yield recovered
                 return
         # a build was killed mid-publish between the recovery and the lock: finish that one too
-    raise PublishError(f"{root}: publishes keep being interrupted there; try again")
+    raise PublishError.of_path(root, "publishes keep being interrupted there; try again", "recovery_repeated")
 
 
 def publish(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
@@ -445,7 +448,8 @@ def publish(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
     try:
         out_root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise PublishError(f"{out_root}: cannot create the output folder ({_reason(e)})") from None
+        raise PublishError.of_path(out_root, f"cannot create the output folder ({_reason(e)})",
+                                   "storage_output_folder") from None
     with locked(out_root / BUILD_LOCK, exclusive=True, doing="building", **_notifying(notify)):
         recover(out_root, notify)
         try:
@@ -453,7 +457,7 @@ def publish(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
         except (OSError, duckdb.IOException) as e:
             shutil.rmtree(out_root / STAGING, ignore_errors=True)
             reason = _reason(e) if isinstance(e, OSError) else str(e).splitlines()[0]
-            raise PublishError(f"{out_root}: cannot write the new release ({reason}); nothing was "
-                               "replaced, the previous release stands") from None
+            raise PublishError.of_path(out_root, f"cannot write the new release ({reason}); nothing was "
+                                       "replaced, the previous release stands", "storage_fault") from None
         commit(staging, out_root, notify)
     return out_root / "datapackage.json"

@@ -153,7 +153,7 @@ _UNMATCHED_CLAIMS_RECORDS = (
 
 
 def _fk_rules() -> Iterator[Rule]:
-    """A foreign key's pattern is its target's key's (tests/test_schema.py): a value found in
+    """A foreign key's pattern is its target's key's (tests/test_schema_definition.py): a value found in
     the target is well-formed, so the pattern is tested here, on the values not found."""
     for table in TABLES.values():
         fields = {f.name: f for f in table_fields(table)}

@@ -116,7 +116,7 @@ class Field:
         """The least number of characters other than whitespace a value must hold: `min_chars`,
         or 1 for every required string field, so that an empty or whitespace-only string never
         counts as a value. A field with an enum or a pattern needs no such rule: none of its
-        enum values or pattern matches is blank (tests/test_trust_rules.py)."""
+        enum values or pattern matches is blank (tests/test_schema_definition.py)."""
         if self.min_chars is not None:
             return self.min_chars
         if self.required and self.type == "string" and not (self.enum or self.pattern):

@@ -1,18 +1,15 @@
-"""The fault corpus: one curation mistake at a time, in a copy of data/raw.
+"""The fault corpus: one curation mistake at a time, planted in a copy of data/raw.
 
 Each must make `flows build` exit non-zero with exactly one problem line naming file, line and
-field (no traceback), and leave the published outputs byte-identical.
+field (no traceback), and leave the published outputs byte-identical
+(tests/test_build_pipeline.py); the loader's faults carry their own codes
+(tests/test_build_load.py). The templates of valid files serve tests/test_rules_validate.py too.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
-
-from conftest import run_cli
 
 FAULT_TEXT = "Fault injection text: Iran supplied nothing in this sentence.\n"
 
@@ -204,7 +201,7 @@ FAULTS = [
     Fault("bad relation", {"links/zz-fault.yaml": "- link_id: link/zz-fault\n  from_record_id: actor/iran\n  relation: hates\n  to_record_id: actor/russia\n",
                            "sources/zz-fault.yaml": source_with("link/zz-fault")},
           "data/raw/links/zz-fault.yaml:3: relation", "is not one of"),
-    # issue 16: rules (one rule set for build and check; tests/test_trust_rules.py)
+    # issue 16: rules (one rule set for build and check; tests/test_rules_validate.py)
     Fault("evidence too short", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "Iran")),
           S + ":15: evidence_text", "fewer than 8 characters other than whitespace"),
     Fault("evidence of spaced letters", claim_fault(CLAIM.format(record="actor/iran").replace("Iran supplied nothing", '"I r a n s"')),
@@ -278,47 +275,11 @@ FAULTS = [
 ]
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def test_corpus_is_large_enough():
-    assert len(FAULTS) >= 40
-    assert len({f.name for f in FAULTS}) == len(FAULTS)
-
-
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
-    raw = project / "data" / "raw"
+def plant(fault: Fault, root: Path) -> None:
+    """The fault's files written into root/data/raw, beside the archived text its claims quote."""
+    raw = root / "data" / "raw"
     (raw / "texts" / "zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
-    before = {**_snapshot(project / "data" / "processed"),
-              "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
     for rel, content in fault.files.items():
         path = raw / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-
-    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
-
-    assert code == 1
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert lines[-1] == "build failed, nothing published: 1 problem", stderr
-    problem = lines[0]
-    assert problem.startswith(fault.where), problem
-    assert fault.says in problem, problem
-    after = {**_snapshot(project / "data" / "processed"),
-             "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
-    assert after == before
-
-
-def test_quote_with_unicode_whitespace_is_found(project: Path):
-    """Quotes and texts fold the same whitespace: a no-break space or a line break in either
-    matches a plain space in the other."""
-    raw = project / "data" / "raw"
-    (raw / "texts" / "zz-fault.txt").write_text("Fault injection\u00a0text: Iran supplied\nnothing.\n", encoding="utf-8")
-    claim = CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "'injection text: Iran\u2003supplied  nothing'")
-    (raw / "sources" / "zz-fault.yaml").write_text(SOURCE.format(claims=claim), encoding="utf-8")
-    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
-    assert code == 0, stderr

@@ -1,5 +1,6 @@
-"""`flows report` on the real build: a self-contained page whose figures match the views, opened
-in a real headless Chromium that must lay out and draw every chart."""
+"""flows.outputs.report: `flows report` on the real build, a self-contained page whose figures
+match the views, opened in a real headless Chromium that must lay out and draw every chart; every
+value escaped exactly once; a target that is not an earlier report refused."""
 
 from __future__ import annotations
 
@@ -343,3 +344,32 @@ def test_chart_text_is_escaped_by_vega(real_data: report.ReportData) -> None:
     assert "<script" not in svg
     texts = [text for tag, _, text in _elements(svg) if tag == "text"]
     assert script in texts and entity in texts
+
+
+# --- what the report reads and writes ---------------------------------------------------------
+
+def test_report_of_a_release_without_its_descriptor_is_one_error_line(built: Path, tmp_path: Path):
+    """The report reads the published descriptor as the CSV export does: no datapackage.json is
+    an error line, not a page without the package's title, version and licences."""
+    root = tmp_path / "release"
+    shutil.copytree(built, root)
+    (root / "datapackage.json").unlink()
+    out = tmp_path / "report.html"
+    code, _, err = run_cli("report", "--root", str(root), "--out", str(out))
+    assert (code, err.strip()) == (1, f"error: {root / 'datapackage.json'} is missing: run `flows build` "
+                                      "(or `make build`) first")
+    assert not out.exists()
+
+
+def test_report_refuses_what_is_not_an_earlier_report(release_copy: Path, tmp_path: Path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# mine\n")
+    code, _, err = run_cli("report", "--out", str(readme), "--root", str(release_copy))
+    assert code == 1 and err == f"error: {readme}: exists and is not a flows report; write to a new file\n"
+    assert readme.read_text() == "# mine\n"
+    code, _, err = run_cli("report", "--out", str(tmp_path), "--root", str(release_copy))
+    assert code == 1 and err == f"error: {tmp_path}: exists and is not a file\n"
+    page = tmp_path / "report.html"
+    assert run_cli("report", "--out", str(page), "--root", str(release_copy))[0] == 0
+    assert run_cli("report", "--out", str(page), "--root", str(release_copy))[0] == 0  # over its own output
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

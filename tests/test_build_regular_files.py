@@ -1,11 +1,12 @@
-"""Trust: what the build, the check and the coverage report read from disk.
+"""flows.build.regular_files: what the build, the check and the coverage report read from disk.
 
 Only regular files are read as curation files or archived texts: a symbolic link (wherever it
 points, inside the project or not), a named pipe, a device, a socket or a folder at a file's name
 is refused with the file and the reason, in `flows build`, `flows check` and `flows coverage`,
 and never opened in a way that could block or follow it. Folders on the way (data/raw, its
 curation folders, data/raw/texts) must not be links either. An archived text must be valid
-UTF-8. A refused text is not reported as a missing one.
+UTF-8. A refused text is not reported as a missing one. (`flows coverage`:
+tests/test_rules_coverage.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import shutil
 import socket
 import stat
 import threading
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +24,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
-from flows.build.pipeline import build
-from flows.errors import CurationError
-from flows.build.load import load_curation
+from conftest import ROOT, SHARED_SOURCES, run_cli
+from fault_corpus import FAULT_TEXT, source_with
 from flows.build.regular_files import Refused, read_regular
-from test_faults import FAULT_TEXT, source_with
+from hostile import A_LINK
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -38,11 +36,10 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A built copy of the project (built once for the module) and its published files' hashes."""
-    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
-    root = copy_project(tmp_path_factory.mktemp("site"))
-    build(root, with_duckdb=False)
+def site(_built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A built copy of the project (one for the module) and its published files' hashes."""
+    root = tmp_path_factory.mktemp("site") / "p"
+    shutil.copytree(_built_project, root)
     return root, _snapshot(root)
 
 
@@ -66,15 +63,6 @@ def outside(tmp_path: Path) -> Path:
     (tmp_path / "actor.yaml").write_text("- actor_id: actor/zz-outside\n  name: Outside\n  actor_type: company\n",
                                          encoding="utf-8")
     return tmp_path
-
-
-@pytest.fixture
-def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shared archive that the tests may break, used instead of the real one."""
-    folder = tmp_path / "shared-sources"
-    shutil.copytree(SHARED_SOURCES, folder)
-    monkeypatch.setenv("FLOWS_SHARED_SOURCES", str(folder))
-    return folder
 
 
 def unblocked(work: Callable[[], object], pipes: list[Path] = ()) -> object:
@@ -163,7 +151,6 @@ def _copy_outside(rel: str) -> Callable[[Path, Path], Path]:
     return target
 
 
-A_LINK = "refused: a symbolic link, not a regular file"
 CURATION_FILES = [
     Hostile("curation file linked to a file inside the project",
             _link("actors/zz.yaml", lambda raw, _: "states.yaml"), "data/raw/actors/zz.yaml", A_LINK),
@@ -356,28 +343,6 @@ def test_check_says_not_found_for_a_missing_text(site, texts_root: Path):
     assert not any("refused" in line for line in lines)
 
 
-ARTICLE = "article-2022-10-iranian-drones-rift-with-west.txt"
-
-
-def test_coverage_refuses_a_linked_article(project: Path, shared: Path):
-    (shared / ARTICLE).unlink()
-    (shared / ARTICLE).symlink_to(SHARED_SOURCES / ARTICLE)
-    code, _, stderr = run_cli("coverage", "--root", str(project))
-    assert code == 1
-    assert stderr.splitlines() == [f"{shared / ARTICLE}: {A_LINK} (symbolic links, pipes and devices are "
-                                   "never read: put the file or folder itself here)", "coverage failed: 1 problem"]
-
-
-def test_coverage_names_an_article_that_is_not_utf8(project: Path, shared: Path):
-    data = (shared / ARTICLE).read_bytes()
-    (shared / ARTICLE).write_bytes(data + b"\xe9t\xe9\n")
-    code, _, stderr = run_cli("coverage", "--root", str(project))
-    assert code == 1
-    line = data.count(b"\n") + 1
-    assert stderr.splitlines()[0] == (f"{shared / ARTICLE}:{line}: not valid UTF-8 (byte 0xe9 at offset "
-                                      f"{len(data)}): save the archived text as UTF-8"), stderr
-
-
 # --- no check-then-open: what is opened is what is read ---------------------------------------
 
 def test_a_link_swapped_in_after_the_listing_is_not_followed(tmp_path: Path):
@@ -409,32 +374,3 @@ def test_a_pipe_swapped_in_after_the_listing_is_not_waited_on(tmp_path: Path):
 
 
 # --- YAML that expands without bound -------------------------------------------------------------
-
-def _minimal_project(root: Path, transfers: str) -> Path:
-    from test_fuzz import BASE
-
-    for rel, text in {**BASE, "transfers/zz.yaml": transfers}.items():
-        (root / "data/raw" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / "data/raw" / rel).write_text(text, encoding="utf-8")
-    return root
-
-
-def test_alias_bomb_fails_fast_with_a_short_error(tmp_path: Path):
-    """A "billion laughs": each level ten aliases of the one before. Refused at its first
-    anchor, with a short message and little memory (not expanded, not printed)."""
-    levels = ["  a0: &a0 lol"] + [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
-    bomb = ("- transfer_id: transfer/fuzz\n  supplier_id: actor/beta\n  recipient_id: actor/alpha\n"
-            "  flow_type: materiel\n  status: delivered\n  description:\n" + "\n".join("  " + x for x in levels)
-            + "\n")
-    root = _minimal_project(tmp_path, bomb)
-    tracemalloc.start()
-    try:
-        with pytest.raises(CurationError) as refused:
-            load_curation(root)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    message = str(refused.value)
-    assert len(message) < 500, message[:1000]
-    assert message.startswith("data/raw/transfers/zz.yaml:7: an anchor (&a0)"), message
-    assert peak < 5_000_000, peak

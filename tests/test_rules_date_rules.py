@@ -1,6 +1,6 @@
-"""Issue 17, dates: `flows check` refuses a published EDTF string the build would refuse, and
-earliest/latest dates that are not the ones the build derives from their string (each planted in
-a Parquet file re-hashed into datapackage.json, as in tests/test_trust_rules.py)."""
+"""flows.rules.date_rules: `flows check` refuses a published EDTF string the build would refuse,
+and earliest/latest dates that are not the ones the build derives from their string (each planted
+in a Parquet file re-hashed into datapackage.json: tests/hostile.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.build.dates import edtf_bounds
-from test_trust_rules import PROCESSED, base, check_lines, package, rewrite_table, set_cells  # noqa: F401 (fixtures)
+from flows.publish.descriptor import PROCESSED
+from hostile import check_lines, rewrite_table, set_cells
 
 D = dt.date
 

@@ -1,14 +1,17 @@
-"""Property-based fuzzing of the curation loader: arbitrary YAML documents and field values
-give either a clean load or a CurationError naming where, never a traceback.
-
-Examples per test: FLOWS_FUZZ_EXAMPLES (default 60 in `make test`, 300 in all; `make test-long` runs
-thousands)."""
+"""flows.build.load, the curation loader. Property-based fuzzing: arbitrary bytes, YAML documents
+and field values give either a clean load or a CurationError naming where, never a traceback
+(examples per test: FLOWS_FUZZ_EXAMPLES, default 60; `make test-long` runs thousands). The
+fuzzing trials are marked slow: `make test` runs them, `make test-fast` does not. YAML that
+expands without bound is refused at once, and each of the loader's faults carries its own code.
+(Files that are not regular files: tests/test_build_regular_files.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_cli
+from fault_corpus import FAULTS, plant
+from flows.build.load import load_curation
 from flows.build.pipeline import build_frames_checked
 from flows.errors import CurationError
 from flows.schema.definition import TABLES, curated_fields
@@ -74,12 +80,14 @@ def test_valid_base_loads(root):
     assert outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([VALID_TRANSFER]).encode()) == "clean"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.binary(max_size=400))
 def test_arbitrary_bytes(root, data):
     outcome(root, "transfers/fuzz.yaml", data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=documents, kind=st.sampled_from(["transfers", "events", "sources", "actors", "links"]))
 def test_arbitrary_yaml_documents(root, doc, kind):
@@ -90,6 +98,7 @@ def test_arbitrary_yaml_documents(root, doc, kind):
 FIELD_NAMES = [f.name for f in curated_fields(TABLES["transfers"])]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(field=st.sampled_from(FIELD_NAMES), value=st.one_of(scalars, st.lists(scalars, max_size=2)))
 def test_arbitrary_field_values(root, field, value):
@@ -97,6 +106,7 @@ def test_arbitrary_field_values(root, field, value):
     outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([record], allow_unicode=True).encode("utf-8"))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_in_a_claim(root, text):
@@ -110,3 +120,55 @@ def test_arbitrary_text_in_a_claim(root, text):
 def test_dates_as_yaml_dates_are_read_as_edtf(root):
     record = {**VALID_TRANSFER, "period": dt.date(2022, 8, 1)}
     assert outcome(root, "transfers/fuzz.yaml", yaml.safe_dump([record]).encode()) == "clean"
+
+
+# --- the loader's problem codes ----------------------------------------------------------------
+
+# One fault of the fault corpus per code the loader gives (tests/fault_corpus.py).
+LOADER_CODES = {
+    "octal number": "yaml_form", "alias bomb": "yaml_form", "merge key with a mapping": "yaml_form",
+    "text in Latin-1": "not_utf8", "empty required text": "required", "unknown key in source": "unknown_field",
+    "unknown folder": "stray_entry",
+    "impossible date": "yaml_form",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOADER_CODES))
+def test_a_curation_fault_carries_its_code(project: Path, name: str):
+    fault = next(f for f in FAULTS if f.name == name)
+    plant(fault, project)
+    code, stdout, _ = run_cli("build", "--root", str(project), "--no-duckdb", "--format", "json")
+    assert code == 1
+    problems = json.loads(stdout)["problems"]
+    assert [p["code"] for p in problems] == [LOADER_CODES[name]], problems
+    assert problems[0]["file"] == fault.where.split(":")[0]
+
+
+# --- YAML that expands without bound -------------------------------------------------------------
+
+def _minimal_project(root: Path, transfers: str) -> Path:
+    for rel, text in {**BASE, "transfers/zz.yaml": transfers}.items():
+        (root / "data/raw" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "data/raw" / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_alias_bomb_fails_fast_with_a_short_error(tmp_path: Path):
+    """A "billion laughs": each level ten aliases of the one before. Refused at its first
+    anchor, with a short message and little memory (not expanded, not printed)."""
+    levels = ["  a0: &a0 lol"] + [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 7)]
+    bomb = ("- transfer_id: transfer/fuzz\n  supplier_id: actor/beta\n  recipient_id: actor/alpha\n"
+            "  flow_type: materiel\n  status: delivered\n  description:\n" + "\n".join("  " + x for x in levels)
+            + "\n")
+    root = _minimal_project(tmp_path, bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CurationError) as refused:
+            load_curation(root)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = str(refused.value)
+    assert len(message) < 500, message[:1000]
+    assert message.startswith("data/raw/transfers/zz.yaml:7: an anchor (&a0)"), message
+    assert peak < 5_000_000, peak

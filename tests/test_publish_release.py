@@ -1,12 +1,16 @@
-"""Trust of publishing (issue 16): hostile publish journals, storage faults, readers of a
-half-published release, and the locks between builds and readers."""
+"""flows.publish.release: a release is published whole or not at all. Hostile publish journals are
+refused, readers of a half-published release finish it or refuse it, storage faults replace
+nothing, concurrent and killed builds and killed recoveries leave one whole release (the locks
+themselves: tests/test_publish_lock.py)."""
 
 from __future__ import annotations
 
 import errno
 import json
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,20 +18,28 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
-from flows.build.pipeline import build
-from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK, locked
-from flows.publish.release import JOURNAL, RELEASE_NAMES, STAGING, release_files, sha256_file
+from conftest import EDITED, ROOT, copy_project, edit_curation, error_lines, flows_process, run_cli
+from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK
+from flows.publish.release import (JOURNAL, RELEASE_NAMES, STAGING, PublishError, reading_release,
+                                   release_files, sha256_file)
+from flows.rules.check import check
+from flows.schema.definition import TABLES
 
-RECORD = "transfer/iran-russia-armed-drones-2022"
-EDITED = "(edited)"
+RECORD = "transfer/iran-russia-armed-drones-2022"  # whose description edit_curation edits
 
 
-def edit_curation(root: Path) -> None:
-    """One description changed: a build of root gives a release different from the project's."""
-    target = root / "data/raw/transfers/iran-russia.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "description:", f"description: {EDITED}", 1), encoding="utf-8")
+# sha256 by what stat says of a file: a file written, truncated or replaced since has another
+# modification or change time (ctime is set by the kernel) or another inode, and is read again.
+_DIGESTS: dict[tuple, str] = {}
+
+
+def digest(path: Path) -> str:
+    """The sha256 of a file's bytes, read again only if the file may have changed."""
+    info = path.stat()
+    key = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_file(path)
+    return _DIGESTS[key]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -43,28 +55,28 @@ def snapshot(folder: Path) -> dict[str, str]:
             if path.is_symlink():
                 out[rel] = "link -> " + os.readlink(path)
             elif path.is_file():
-                out[rel] = sha256_file(path)
+                out[rel] = digest(path)
             else:
                 out[rel] = "folder"
     return out
 
 
 def release(root: Path) -> dict[str, str]:
-    return {rel: sha256_file(root / rel) for rel in sorted(RELEASE_NAMES) if (root / rel).is_file()}
+    return {rel: digest(root / rel) for rel in sorted(RELEASE_NAMES) if (root / rel).is_file()}
 
 
 @pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two published copies of the project, with DuckDB: the old one, and a new one whose
-    curation has one description edited."""
-    os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
-    base = tmp_path_factory.mktemp("releases")
-    old = copy_project(base / "old")
-    build(old)
-    new = copy_project(base / "new")
-    edit_curation(new)
-    build(new)
+def releases(_published_project: Path, edited_release: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two published copies of the project, with DuckDB: the old one (checked clean here once,
+    so that a test may compare a release with it instead of checking it), and a new one whose
+    curation has one description edited (`edited_release`: read it, never change it)."""
+    old = tmp_path_factory.mktemp("releases") / "old"
+    shutil.copytree(_published_project, old)
+    new = edited_release
     assert release(old) != release(new)
+    problems, _ = check(old, ROOT)
+    assert problems == [], problems
     return old, new
 
 
@@ -101,10 +113,6 @@ def half_publish(root: Path, source: Path) -> None:
     write_journal(root, {"staging": STAGING, "files": files})
     for rel in files[: len(files) // 2]:
         os.replace(root / STAGING / rel, root / rel)
-
-
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
 # ---- 1. hostile journals: each is refused as one error line and nothing moves ------------------
@@ -179,35 +187,37 @@ def _content(data: object):
     return lambda pkg, outside: write_journal(pkg, data)
 
 
+# case → (how it is planted, the code of its refusal: flows.errors.CODES)
 HOSTILE_JOURNALS = {
-    "absolute path": _absolute,
-    "../ in a file name": _dotdot_files,
-    "staging ../outside": _dotdot_staging,
-    "absolute staging": _absolute_staging,
-    "staging a symbolic link": _symlinked_staging,
-    "data/processed a symbolic link": _symlinked_destination,
-    "unknown file name": _unknown_name,
-    "staged file a symbolic link": _staged_symlink,
-    "not a whole release": _incomplete,
-    "huge file": _huge,
-    "journal a symbolic link": _journal_symlink,
-    "journal a folder": _journal_folder,
-    "garbage bytes": _content(b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage"),
-    "empty file": _content(b""),
-    "a list": _content([]),
-    "null": _content(None),
-    "a string": _content("data/processed"),
-    "no files": _content({"staging": STAGING}),
-    "wrong types": _content({"staging": 7, "files": {"a": 1}}),
-    "numbers as files": _content({"staging": STAGING, "files": [1, 2]}),
+    "absolute path": (_absolute, "journal_unknown_file"),
+    "../ in a file name": (_dotdot_files, "journal_unknown_file"),
+    "staging ../outside": (_dotdot_staging, "journal_form"),
+    "absolute staging": (_absolute_staging, "journal_form"),
+    "staging a symbolic link": (_symlinked_staging, "journal_link"),
+    "data/processed a symbolic link": (_symlinked_destination, "journal_link"),
+    "unknown file name": (_unknown_name, "journal_unknown_file"),
+    "staged file a symbolic link": (_staged_symlink, "journal_link"),
+    "not a whole release": (_incomplete, "journal_incomplete"),
+    "huge file": (_huge, "journal_too_large"),
+    "journal a symbolic link": (_journal_symlink, "journal_not_file"),
+    "journal a folder": (_journal_folder, "journal_not_file"),
+    "garbage bytes": (_content(b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage"), "journal_unreadable"),
+    "empty file": (_content(b""), "journal_unreadable"),
+    "a list": (_content([]), "journal_form"),
+    "null": (_content(None), "journal_form"),
+    "a string": (_content("data/processed"), "journal_form"),
+    "no files": (_content({"staging": STAGING}), "journal_form"),
+    "wrong types": (_content({"staging": 7, "files": {"a": 1}}), "journal_form"),
+    "numbers as files": (_content({"staging": STAGING, "files": [1, 2]}), "journal_form"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
-def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
+def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple[Path, Path], case: str):
     outside = pkg.parent / "outside"
-    HOSTILE_JOURNALS[case](pkg, outside)
-    before, outside_before = snapshot(pkg), snapshot(pkg.parent)
+    plant, refusal = HOSTILE_JOURNALS[case]
+    plant(pkg, outside)
+    before = snapshot(pkg.parent)  # the package, the folder outside it and any decoy beside them
     commands = {
         "check": ["check", "--root", str(pkg), "--texts-root", str(ROOT)],
         "build": ["build", "--root", str(pkg), "--no-duckdb"],
@@ -219,17 +229,21 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, case: str):
         assert code == 1, (name, stdout, stderr)
         lines = error_lines(stderr)
         assert len(lines) == 1 and JOURNAL in lines[0] and "nothing was moved" in lines[0], (name, stderr)
-        assert snapshot(pkg) == before, name
-        assert snapshot(pkg.parent) == outside_before, name
+        assert snapshot(pkg.parent) == before, name
+    for name in ("check", "build"):  # the refusal's code, where the command reports in JSON
+        code, stdout, stderr = run_cli(*commands[name], "--format", "json")
+        problems = json.loads(stdout)["problems"]
+        assert code == 1 and [(p["code"], p["file"]) for p in problems] == [(refusal, str(pkg / JOURNAL))], stdout
+        assert snapshot(pkg.parent) == before, name
     assert (outside / "canary.txt").read_text() == "must stay here\n"
-    # Once the planted journal is gone, the release is the one it was, and checks clean.
+    # Once the planted journal is gone, the release is the one it was (which checks clean:
+    # the `releases` fixture).
     for planted in (pkg / JOURNAL, pkg / STAGING):
         if planted.is_symlink() or planted.is_file():
             planted.unlink()
         elif planted.is_dir():
             shutil.rmtree(planted)
-    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
-    assert code == 0, stderr
+    assert release(pkg) == release(releases[0])
 
 
 def test_a_link_at_the_journal_s_temporary_name_is_not_written_through(pkg: Path):
@@ -326,6 +340,23 @@ def test_reader_refuses_a_half_published_release_it_cannot_finish(
     assert len(lines) == 1 and "half published" in lines[0] and "read-only" in lines[0], stderr
     assert stdout == ""
     assert snapshot(pkg) == before
+    with pytest.raises(PublishError) as refused, reading_release(pkg):
+        pass
+    assert [p.code for p in refused.value.problems] == ["recovery_read_only"]
+    assert snapshot(pkg) == before
+
+
+def test_a_build_first_finishes_an_interrupted_publish_even_if_its_curation_fails(
+        pkg: Path, releases: tuple[Path, Path]):
+    """As every command does, before it reads the curation (a hostile journal is thus refused
+    at once, above)."""
+    _, new = releases
+    half_publish(pkg, new)
+    (pkg / "data/raw/actors/zz-broken.yaml").write_text("- actor_id: [unclosed\n", encoding="utf-8")
+    code, _, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb")
+    assert code == 1 and "data/raw/actors/zz-broken.yaml:" in stderr, stderr
+    assert release(pkg) == release(new)
+    assert not (pkg / JOURNAL).exists() and not (pkg / STAGING).exists()
 
 
 # ---- 3. storage faults: one error line, nothing replaced, the old release checks clean -----------
@@ -412,32 +443,35 @@ def _read_only_folder(monkeypatch: pytest.MonkeyPatch, pkg: Path) -> None:
         os.path.abspath(path)).is_relative_to(inside) else real_access(path, mode, *a, **k))
 
 
+# fault → (how it is injected, the code of the build's one problem, its OS reason)
 STORAGE_FAULTS = {
-    "ENOSPC writing a table": (_enospc_writing_parquet, "No space left on device"),
-    "EXDEV moving a release file": (_exdev_moving_a_release_file, "Invalid cross-device link"),
-    "EXDEV on the journal": (_exdev_on_every_replace, "Invalid cross-device link"),
-    "data/processed on another device": (_other_device, "on another device"),
-    "no room for the journal": (_no_room_for_journal, "no space left"),
-    "read-only output folder": (_read_only_folder, "Read-only file system"),
+    "ENOSPC writing a table": (_enospc_writing_parquet, "storage_fault", "No space left on device"),
+    "EXDEV moving a release file": (_exdev_moving_a_release_file, "storage_fault", "Invalid cross-device link"),
+    "EXDEV on the journal": (_exdev_on_every_replace, "storage_fault", "Invalid cross-device link"),
+    "data/processed on another device": (_other_device, "storage_other_device", ""),
+    "no room for the journal": (_no_room_for_journal, "storage_no_space", ""),
+    "read-only output folder": (_read_only_folder, "lock_unavailable", "Read-only file system"),
 }
 
 
 @pytest.mark.parametrize("fault", sorted(STORAGE_FAULTS))
-def test_storage_fault_replaces_nothing(pkg: Path, fault: str, monkeypatch: pytest.MonkeyPatch):
+def test_storage_fault_replaces_nothing(pkg: Path, releases: tuple[Path, Path], fault: str,
+                                       monkeypatch: pytest.MonkeyPatch):
     edit_curation(pkg)  # a build that succeeded would change the release
     before = snapshot(pkg)
-    inject, reason = STORAGE_FAULTS[fault]
+    inject, expected, reason = STORAGE_FAULTS[fault]
     with monkeypatch.context() as m:
         inject(m, pkg)
-        code, stdout, stderr = run_cli("build", "--root", str(pkg))
-        lines = error_lines(stderr)
-        assert code == 1, stderr
-        assert len(lines) == 1 and reason in lines[0] and "nothing was" in lines[0], stderr
+        # without flows.duckdb: no fault here is in writing it, and the staged release is whole
+        code, stdout, stderr = run_cli("build", "--root", str(pkg), "--no-duckdb", "--format", "json")
+        assert code == 1 and "Traceback" not in stderr, stderr
+        [problem] = json.loads(stdout)["problems"]
+        assert problem["code"] == expected, problem
+        assert reason in problem["message"] and "nothing was" in problem["message"], problem
         if fault == "read-only output folder":  # still readable as it stands
             assert run_cli("sql", "SELECT count(*) FROM claims", "--root", str(pkg))[0] == 0
     assert snapshot(pkg) == before  # byte-identical, no journal, no staging folder
-    code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
-    assert code == 0, stderr
+    assert release(pkg) == release(releases[0])  # the release it was, which checks clean (`releases`)
 
 
 def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, monkeypatch: pytest.MonkeyPatch):
@@ -456,10 +490,11 @@ def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, m
 
     with monkeypatch.context() as m:
         m.setattr(os, "replace", replace)
-        code, _, stderr = run_cli("build", "--root", str(pkg))
-    assert code == 1
-    lines = error_lines(stderr)
-    assert len(lines) == 1 and "stopped after 3 of" in lines[0] and "next flows command finishes it" in lines[0]
+        code, stdout, stderr = run_cli("build", "--root", str(pkg), "--format", "json")
+    assert code == 1 and "Traceback" not in stderr, stderr
+    [problem] = json.loads(stdout)["problems"]
+    assert problem["code"] == "publish_stopped" and problem["file"] == str(pkg), problem
+    assert "stopped after 3 of" in problem["message"] and "next flows command finishes it" in problem["message"]
     assert (pkg / JOURNAL).exists()
     code, _, stderr = run_cli("check", "--root", str(pkg), "--texts-root", str(ROOT))
     assert code == 0 and "finished an interrupted publish first" in stderr, stderr
@@ -468,41 +503,7 @@ def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, m
     assert code == 0 and EDITED in out
 
 
-# ---- 4. locks: builds and readers of one folder, at the same time --------------------------------
-
-def _flows(*args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flows", *args], env={**os.environ, **env},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_reader_waits_for_a_publish_in_progress(pkg: Path):
-    """While files are being moved (the release lock held exclusively), a reader waits, saying
-    so; it answers once the move is done, or fails with one line when its time runs out."""
-    with locked(pkg / RELEASE_LOCK, exclusive=True, doing="publishing"):
-        patient = _flows("sql", "SELECT count(*) AS n FROM claims", "--root", str(pkg), "--format", "csv",
-                         FLOWS_LOCK_TIMEOUT="60")
-        hasty = _flows("show", RECORD, "--root", str(pkg), FLOWS_LOCK_TIMEOUT="0.5")
-        _, hasty_err = hasty.communicate(timeout=60)
-        time.sleep(1.0)
-        assert patient.poll() is None, "the reader did not wait"
-    out, err = patient.communicate(timeout=60)
-    assert patient.returncode == 0, err
-    assert int(out.splitlines()[1]) > 0
-    assert f"(pid {os.getpid()}) is publishing in {pkg}" in err
-    assert hasty.returncode == 1
-    lines = error_lines(hasty_err)
-    assert len(lines) == 1 and "still publishing after 0.5 s" in lines[0], hasty_err
-
-
-def test_build_waits_for_another_build(pkg: Path):
-    with locked(pkg / BUILD_LOCK, exclusive=True, doing="building"):
-        proc = _flows("build", "--root", str(pkg), "--no-duckdb", FLOWS_LOCK_TIMEOUT="1")
-        _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 1
-    lines = error_lines(err)
-    assert len(lines) == 1 and f"(pid {os.getpid()}) is still building after 1 s" in lines[0], err
-    assert "Traceback" not in err
-
+# ---- 4. builds and readers of one folder at the same time; builds and recoveries killed ----------
 
 def without_db(files: dict[str, str]) -> dict[str, str]:
     return {rel: digest for rel, digest in files.items() if not rel.endswith(".duckdb")}
@@ -524,7 +525,7 @@ def test_concurrent_builds_publish_one_whole_release_each(releases: tuple[Path, 
     out = tmp_path / "out"
     trials, survived, waited = _trials(3), 0, 0
     for _ in range(trials):
-        procs = {name: _flows("build", "--root", str(src), "--out", str(out))
+        procs = {name: flows_process("build", "--root", str(src), "--out", str(out))
                  for name, src in sources.items()}
         results = {name: p.communicate(timeout=300) for name, p in procs.items()}
         for name, p in procs.items():
@@ -552,11 +553,11 @@ def test_check_during_a_build_reads_a_whole_release(pkg: Path):
     edit_curation(pkg)
     trials, survived = _trials(3), 0
     for _ in range(trials):
-        build_proc = _flows("build", "--root", str(pkg))
+        build_proc = flows_process("build", "--root", str(pkg))
         deadline = time.monotonic() + 120
         while not (pkg / STAGING).exists() and build_proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        check_proc = _flows("check", "--root", str(pkg), "--texts-root", str(ROOT))
+        check_proc = flows_process("check", "--root", str(pkg), "--texts-root", str(ROOT))
         _, check_err = check_proc.communicate(timeout=300)
         _, build_err = build_proc.communicate(timeout=300)
         assert build_proc.returncode == 0, build_err
@@ -565,3 +566,128 @@ def test_check_during_a_build_reads_a_whole_release(pkg: Path):
         survived += 1
     print(f"check during a build: {trials} trials, {survived} with both succeeding")
     assert survived == trials
+
+
+def test_duckdb_cli_opens_the_database(built: Path):
+    """The duckdb 1.5 command line (duckdb-cli) reads the file written by duckdb 2."""
+    cli = shutil.which("duckdb") or str(Path(sys.executable).with_name("duckdb"))
+    out = subprocess.run([cli, "-readonly", "-csv", str(built / "data/processed/flows.duckdb"), "-c",
+                          "SELECT count(*) AS n FROM transfers_by_party WHERE supplier = 'Iran'"],
+                         capture_output=True, text=True, check=True)
+    assert int(out.stdout.splitlines()[1]) >= 1
+
+
+def release_tables(root: Path) -> dict[str, str]:
+    """The sha256 of datapackage.json and of every table's Parquet file."""
+    files = ["datapackage.json", *[f"data/processed/{n}.parquet" for n in TABLES]]
+    return {f: sha256_file(root / f) for f in files}
+
+
+@pytest.mark.slow
+def test_killed_builds_leave_old_or_new_release(project: Path):
+    """SIGKILL a build at random moments; after recovery, the outputs are entirely the old
+    release or entirely the new one (checked against the sha256 manifest), never a mix."""
+    old = release_tables(project)
+    raw = project / "data/raw/transfers"
+    # A change that gives a new release: one more claim-backed record edit (a description).
+    target = raw / "iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "description:", "description: (edited)", 1), encoding="utf-8")
+    env = {**os.environ}
+    new_root = project.parent / "new-release"
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
+                    "--no-duckdb"], check=True, env=env, capture_output=True)
+    took = time.monotonic() - started  # kills land anywhere in a build of this length
+    new = release_tables(new_root)
+    assert new != old
+    rng = random.Random(20221017)
+    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(trials):
+        proc = subprocess.Popen([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2 * took, 1.1 * took))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _, recovered = check(project, ROOT)  # any flows command finishes an interrupted publish
+        now = release_tables(project)
+        assert now in (old, new), "a mix of releases"
+        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
+        outcomes["old" if now == old else "new"] += 1
+        if now == new:  # go back to the old release for the next trial
+            target.write_text(target.read_text(encoding="utf-8").replace("description: (edited)", "description:", 1), encoding="utf-8")
+            subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--no-duckdb"], check=True, env=env, capture_output=True)
+            assert release_tables(project) == old
+            target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1), encoding="utf-8")
+    print(f"kill trials: {trials} builds killed, {sum(outcomes.values())} releases whole after "
+          f"(old {outcomes['old']}, new {outcomes['new']})")
+    assert sum(outcomes.values()) == trials
+
+
+# A child that finishes an interrupted publish slowly (each move 20 ms later), to be killed at
+# any moment of it.
+SLOW_RECOVERY = """
+import os, sys, time
+from pathlib import Path
+import flows.publish.release as publish
+real_replace, real_unlink = os.replace, os.unlink
+os.replace = lambda *a, **k: (time.sleep(0.02), real_replace(*a, **k))[1]
+os.unlink = lambda *a, **k: (time.sleep(0.02), real_unlink(*a, **k))[1]
+print("ready", flush=True)
+publish.recover(Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_recoveries_leave_a_release_the_next_command_finishes(project: Path, tmp_path: Path):
+    """SIGKILL the roll-forward of an interrupted publish at random moments, itself interrupted
+    after a random number of moves: the next command finishes it, and the release is entirely
+    the new one."""
+    import json
+    import shutil
+
+    from flows.publish.release import release_files
+
+    old = release_tables(project)
+    old_copy = tmp_path / "old-release"
+    for rel in old:
+        (old_copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / rel, old_copy / rel)
+    target = project / "data/raw/transfers/iran-russia.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("description:", "description: (edited)", 1),
+                      encoding="utf-8")
+    new_root = tmp_path / "new-release"
+    subprocess.run([sys.executable, "-m", "flows", "build", "--root", str(project), "--out", str(new_root),
+                    "--no-duckdb"], check=True, capture_output=True)
+    new = release_tables(new_root)
+    assert new != old
+    rng = random.Random(20240601)
+    trials = int(os.environ.get("FLOWS_KILL_TRIALS", "20"))
+    outcomes = {"killed mid-recovery": 0, "finished before the kill": 0}
+    for _ in range(trials):
+        staging = project / STAGING
+        for rel in sorted(p.relative_to(new_root).as_posix() for p in new_root.rglob("*")
+                          if p.is_file() and not p.name.startswith(".flows")):
+            if rel == "README.md" or rel == "datapackage.json" or rel.startswith("data/processed/"):
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(new_root / rel, staging / rel)
+        files = release_files(staging)
+        (project / JOURNAL).write_text(json.dumps({"staging": STAGING, "files": files}))
+        for rel in files[: rng.randrange(len(files))]:  # killed during its commit, some files moved
+            os.replace(staging / rel, project / rel)
+        proc = subprocess.Popen([sys.executable, "-c", SLOW_RECOVERY, str(project)],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.02 * (len(files) + 2)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        outcomes["killed mid-recovery" if (project / JOURNAL).exists() else "finished before the kill"] += 1
+        problems, _ = check(project, ROOT)
+        assert release_tables(project) == new, "a mix of releases"
+        assert not problems, problems
+        assert not (project / JOURNAL).exists() and not (project / STAGING).exists()
+        for rel in old:  # back to the old release for the next trial
+            shutil.copy2(old_copy / rel, project / rel)
+    print(f"kill trials during recovery: {trials} killed, {trials} releases whole after ({outcomes})")
+    assert sum(outcomes.values()) == trials

@@ -1,5 +1,6 @@
-"""Archived texts: read in a thread as in process, hashed as the build published, spaced
-without losing what normalising sees, and quotes found exactly as in the normalised text."""
+"""flows.build.texts, the archived texts: read in a thread as in process, hashed as the build
+published, spaced without losing what normalising sees, and quotes found exactly as in the
+normalised text (Unicode whitespace folded the same in both)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT, run_cli
+from fault_corpus import CLAIM, SOURCE
 from flows.build import texts
-from flows.errors import CurationError
 from flows.build.texts import Cancelled, InBackground, quote_texts, read_texts
+from flows.errors import CurationError
 from flows.rules.validate import RULES, _register_texts
-
-from conftest import ROOT
 
 
 def rule_sql(field: str, message: str) -> str:
@@ -165,10 +166,19 @@ def test_spacing_keeps_what_normalising_sees_in_unicode_text(text: str) -> None:
     assert texts.normalise(spaced) == texts.normalise(text)
 
 
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    """One connection for every example (each registers its tables anew, replacing the last)."""
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=40),
        st.data())
-def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObject) -> None:
+def test_quotes_are_found_as_in_the_normalised_text(con: duckdb.DuckDBPyConnection, text: str,
+                                                    data: st.DataObject) -> None:
     """The tiered search of the evidence rule (spaced text, quote as it stands, then folded, then
     the normalised text) finds exactly the quotes that are in the normalised text."""
     start = data.draw(st.integers(0, len(text)))
@@ -176,7 +186,6 @@ def test_quotes_are_found_as_in_the_normalised_text(text: str, data: st.DataObje
               data.draw(st.text(alphabet=st.sampled_from(WHITESPACE_AND_WORDS), max_size=8))]
     archived = texts.texts_table([("texts/t.txt", texts.ArchivedText("", texts.spaced_utf8(text.encode("utf-8"))))])
     claims = pa.table({"source_id": ["s"] * len(quotes), "evidence_text": quotes})
-    con = duckdb.connect()
     _register_texts(con, (archived, quote_texts(claims, pa.table({"source_id": ["s"], "text_path": ["texts/t.txt"]}),
                                                  archived)))
     missing = {row for row, _ in con.execute(rule_sql("evidence_text", "not found verbatim")).fetchall()}
@@ -221,3 +230,14 @@ def test_flows_check_does_not_import_pandas() -> None:
             "print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_quote_with_unicode_whitespace_is_found(project: Path):
+    """Quotes and texts fold the same whitespace: a no-break space or a line break in either
+    matches a plain space in the other."""
+    raw = project / "data" / "raw"
+    (raw / "texts" / "zz-fault.txt").write_text("Fault injection\u00a0text: Iran supplied\nnothing.\n", encoding="utf-8")
+    claim = CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "'injection text: Iran\u2003supplied  nothing'")
+    (raw / "sources" / "zz-fault.yaml").write_text(SOURCE.format(claims=claim), encoding="utf-8")
+    code, _, stderr = run_cli("build", "--root", str(project), "--no-duckdb")
+    assert code == 0, stderr

@@ -1,19 +1,23 @@
-"""Issue 16, what the reading commands print and write: `flows sql` (row limit, streaming,
-timeout, escaped control characters, no markup) and `flows show` on hostile values."""
+"""flows.cli.app, the `flows` command: its structure (no module but the entry points imports it;
+no cycle) and what `flows sql` prints and writes (row limit, streaming, timeout, escaped control
+characters, no markup). `flows build` and `flows check`: tests/test_build_pipeline.py,
+tests/test_rules_check.py and tests/test_errors.py (--format json); the other commands beside
+their modules (tests/test_views_show.py, tests/test_outputs_*.py, ...)."""
 
 from __future__ import annotations
 
+import ast
 import json
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
+import flows
 from conftest import run_cli
 from flows.cli import app as cli
-from flows.publish.descriptor import PROCESSED
-from flows.publish.release import DUCKDB_FILE
+from hostile import UNSAFE_RAW
 
 # (SQL expression, what the table shows): each a value that would act on a terminal or be
 # read as markup if printed as it is.
@@ -35,7 +39,6 @@ HOSTILE_VALUES = [
     ("'[link=http://evil.example]here[/link]'", "[link=http://evil.example]here[/link]"),
     ("':skull: :warning:'", ":skull: :warning:"),  # emoji codes
 ]
-UNSAFE_RAW = ("\x1b", "\r", "\u202e", "\u2066", "\x9b", "\x7f", "\x07", "\x08", "\u2028")
 
 
 def _data_lines(table: str) -> list[str]:
@@ -158,45 +161,6 @@ def test_sql_timeout_and_limit_refuse_negative_values(built: Path):
         assert code == 2 and "Invalid value" in err and option in err
 
 
-# --- flows show -----------------------------------------------------------------------------
-
-ACTOR = "actor/abbas-djuma"
-
-
-@pytest.fixture
-def tampered(built: Path, tmp_path: Path) -> Path:
-    """A copy of the build whose database holds hostile values for one actor."""
-    processed = tmp_path / PROCESSED
-    shutil.copytree(built / PROCESSED, processed)
-    con = duckdb.connect(str(processed / DUCKDB_FILE))
-    try:
-        con.execute("UPDATE actors SET name = ?, description = ? WHERE actor_id = ?",
-                    ["[bold red]Evil[/] :skull:", "\x1b[2Jwiped\x1b]8;;http://e.example\x1b\\x", ACTOR])
-        con.execute("UPDATE records SET label = ? WHERE record_id = ?", ["[blink]lbl\u202eend", ACTOR])
-        con.execute("UPDATE actor_aliases SET alias = ? WHERE actor_id = ?", ["paid\rUNPAID", ACTOR])
-        con.execute("UPDATE record_evidence SET evidence_text = ?, url = ? WHERE record_id = ?",
-                    ["said \u2066\u202eno\u2069 \x9b2J", "[link=http://e.example]u[/link]", ACTOR])
-    finally:
-        con.close()
-    return tmp_path
-
-
-def test_show_prints_hostile_values_escaped_and_literally(tampered: Path):
-    code, out, err = run_cli("show", ACTOR, "--root", str(tampered))
-    assert code == 0, err
-    assert not any(c in out for c in UNSAFE_RAW)
-    for shown in ("[bold red]Evil[/] :skull:", r"\x1b[2Jwiped\x1b]8;;http://e.example\x1b\x",
-                  r"[blink]lbl\u202eend", r"paid\rUNPAID", r"“said \u2066\u202eno\u2069 \x9b2J”",
-                  "url: [link=http://e.example]u[/link]"):
-        assert shown in out
-
-
-def test_show_unknown_record_id_with_markup_and_escapes_is_one_plain_line(built: Path):
-    code, out, err = run_cli("show", "[red]x[/] :skull: \x1b[2J\u202e", "--root", str(built))
-    assert code == 1 and out == ""
-    assert err == "error: no record '[red]x[/] :skull: \\x1b[2J\\u202e' in the published package\n"
-
-
 @pytest.mark.parametrize("query", ["", " ; ", "/* only a comment */"])
 def test_sql_without_a_statement_is_one_line(built: Path, query: str):
     code, out, err = run_cli("sql", query, "--root", str(built))
@@ -213,21 +177,53 @@ def test_sql_json_writes_nan_and_infinity_as_null(built: Path):
         {"a": None, "b": None, "c": 1.5, "l": [1.0, None], "s": {"x": None}}]
 
 
-@pytest.mark.parametrize("tamper,message", [
-    ("UPDATE records SET record_type = 'spaceship' WHERE record_id = ?",
-     f"error: the published package is not as built: {ACTOR!r} has the unknown record type 'spaceship' "
-     "(run `flows check`)\n"),
-    ("DELETE FROM actors WHERE actor_id = ?",
-     f"error: the published package is not as built: records lists {ACTOR!r} but actors has no such row "
-     "(run `flows check`)\n"),
-])
-def test_show_on_a_database_that_is_not_as_built_is_one_line(built: Path, tmp_path: Path, tamper: str, message: str):
-    processed = tmp_path / PROCESSED
-    shutil.copytree(built / PROCESSED, processed)
-    con = duckdb.connect(str(processed / DUCKDB_FILE))
-    try:
-        con.execute(tamper, [ACTOR])
-    finally:
-        con.close()
-    code, out, err = run_cli("show", ACTOR, "--root", str(tmp_path))
-    assert (code, out, err) == (1, "", message)
+# --- the CLI without cycles (issue 17) ------------------------------------------------------------
+# flows.cli.app registers the commands; no other module imports it, and library code returns its
+# results instead of printing through the CLI's consoles.
+
+SRC = Path(flows.__file__).parent
+
+
+ENTRY_POINTS = {Path("cli/app.py"), Path("__main__.py")}  # the CLI itself, and `python -m flows`
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The absolute names of the flows modules a source file imports (relative imports resolved)."""
+    package = ".".join(("flows",) + path.relative_to(SRC).parent.parts)
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.add(module)
+            names |= {f"{module}.{a.name}" for a in node.names}
+    return names
+
+
+def test_no_module_but_the_entry_points_imports_the_cli():
+    importers = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py")
+                       if p.relative_to(SRC) not in ENTRY_POINTS and "flows.cli.app" in _imported_modules(p))
+    assert importers == []
+
+
+def test_the_commands_load_without_the_cli():
+    """A command module imported on its own does not pull flows.cli.app in (no cycle to untangle)."""
+    modules = sorted(f"flows.cli.commands.{p.stem}" for p in (SRC / "cli" / "commands").glob("*.py") if p.stem != "__init__")
+    assert "flows.cli.commands.diff" in modules
+    code = (f"import sys; import {', '.join(modules)}, flows.importers.against; "
+            "print('flows.cli.app' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+
+
+def test_python_dash_m_flows_runs_the_same_app():
+    run = subprocess.run([sys.executable, "-m", "flows", "--help"], capture_output=True, text=True,
+                         env={"COLUMNS": "200", "PATH": ""}, check=True)
+    for command in ("build", "check", "sql", "views", "coverage", "diff", "report", "show", "export", "import"):
+        assert f" {command} " in run.stdout

@@ -1,14 +1,20 @@
-"""`flows show RECORD_ID` on the real build: fields, every claim with its source, links."""
+"""flows.views.show: `flows show RECORD_ID` on the real build (fields, every claim with its source,
+links), and on hostile values or a database that is not as built."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import run_cli
+from flows.publish.descriptor import PROCESSED
+from flows.publish.release import DUCKDB_FILE
 from flows.views.query import connect_read_only
 from flows.views.show import RecordNotFound, record_detail
+from hostile import UNSAFE_RAW
 
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
 
@@ -77,3 +83,62 @@ def test_record_detail_unknown_id(con) -> None:
 def test_show_without_a_build_fails_clearly(tmp_path: Path) -> None:
     code, _, err = run_cli("show", ARMED_DRONES, "--root", str(tmp_path))
     assert code == 1 and "flows build" in err
+
+
+# --- hostile values, and a database that is not as built ------------------------------------------
+
+ACTOR = "actor/abbas-djuma"
+
+
+@pytest.fixture
+def tampered(built: Path, tmp_path: Path) -> Path:
+    """A copy of the build whose database holds hostile values for one actor."""
+    processed = tmp_path / PROCESSED
+    shutil.copytree(built / PROCESSED, processed)
+    con = duckdb.connect(str(processed / DUCKDB_FILE))
+    try:
+        con.execute("UPDATE actors SET name = ?, description = ? WHERE actor_id = ?",
+                    ["[bold red]Evil[/] :skull:", "\x1b[2Jwiped\x1b]8;;http://e.example\x1b\\x", ACTOR])
+        con.execute("UPDATE records SET label = ? WHERE record_id = ?", ["[blink]lbl\u202eend", ACTOR])
+        con.execute("UPDATE actor_aliases SET alias = ? WHERE actor_id = ?", ["paid\rUNPAID", ACTOR])
+        con.execute("UPDATE record_evidence SET evidence_text = ?, url = ? WHERE record_id = ?",
+                    ["said \u2066\u202eno\u2069 \x9b2J", "[link=http://e.example]u[/link]", ACTOR])
+    finally:
+        con.close()
+    return tmp_path
+
+
+def test_show_prints_hostile_values_escaped_and_literally(tampered: Path):
+    code, out, err = run_cli("show", ACTOR, "--root", str(tampered))
+    assert code == 0, err
+    assert not any(c in out for c in UNSAFE_RAW)
+    for shown in ("[bold red]Evil[/] :skull:", r"\x1b[2Jwiped\x1b]8;;http://e.example\x1b\x",
+                  r"[blink]lbl\u202eend", r"paid\rUNPAID", r"“said \u2066\u202eno\u2069 \x9b2J”",
+                  "url: [link=http://e.example]u[/link]"):
+        assert shown in out
+
+
+def test_show_unknown_record_id_with_markup_and_escapes_is_one_plain_line(built: Path):
+    code, out, err = run_cli("show", "[red]x[/] :skull: \x1b[2J\u202e", "--root", str(built))
+    assert code == 1 and out == ""
+    assert err == "error: no record '[red]x[/] :skull: \\x1b[2J\\u202e' in the published package\n"
+
+
+@pytest.mark.parametrize("tamper,message", [
+    ("UPDATE records SET record_type = 'spaceship' WHERE record_id = ?",
+     f"error: the published package is not as built: {ACTOR!r} has the unknown record type 'spaceship' "
+     "(run `flows check`)\n"),
+    ("DELETE FROM actors WHERE actor_id = ?",
+     f"error: the published package is not as built: records lists {ACTOR!r} but actors has no such row "
+     "(run `flows check`)\n"),
+])
+def test_show_on_a_database_that_is_not_as_built_is_one_line(built: Path, tmp_path: Path, tamper: str, message: str):
+    processed = tmp_path / PROCESSED
+    shutil.copytree(built / PROCESSED, processed)
+    con = duckdb.connect(str(processed / DUCKDB_FILE))
+    try:
+        con.execute(tamper, [ACTOR])
+    finally:
+        con.close()
+    code, out, err = run_cli("show", ACTOR, "--root", str(tmp_path))
+    assert (code, out, err) == (1, "", message)
