@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -218,3 +219,18 @@ def shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(SHARED_SOURCES, folder)
     monkeypatch.setenv("FLOWS_SHARED_SOURCES", str(folder))
     return folder
+
+
+# The published database of the shared build, read-only, and its rows as dicts: for the tests of
+# the views (a test file may define its own `con`).
+@pytest.fixture(scope="module")
+def con(built: Path):
+    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def rows(con, sql: str, *params) -> list[dict]:
+    result = con.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, r)) for r in result.fetchall()]

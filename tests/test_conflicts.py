@@ -11,25 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import rows, ROOT, run_cli
 from flows.build.pipeline import build
 from flows.schema.ddl import field_kind, question_views_sql, schema_sql
 from flows.schema.definition import DENYING_STANCES, SUPPORTING_STANCES
 
 KYIV = "event/kyiv-drone-strike-2022-10-17"
-
-
-@pytest.fixture(scope="module")
-def con(built: Path):
-    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con, sql: str, *params) -> list[dict]:
-    result = con.execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r)) for r in result.fetchall()]
 
 
 def _valued(curated: dict) -> dict[tuple[str, str], list[dict]]:

@@ -4,26 +4,14 @@ guessed; checked on the real build against the curation, and on a few rows made 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import duckdb
 import pytest
 
+from conftest import rows
+
 from flows.schema.ddl import field_kind, figure_ranges, question_views_sql, schema_sql
 from flows.schema.definition import RECORD_TABLES, SUPPORTING_STANCES
-
-
-@pytest.fixture(scope="module")
-def con(built: Path):
-    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con, sql: str, *params) -> list[dict]:
-    result = con.execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r)) for r in result.fetchall()]
 
 
 def empty_views() -> duckdb.DuckDBPyConnection:

@@ -10,23 +10,9 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from conftest import run_cli
+from conftest import rows, run_cli
 from flows.schema.ddl import question_views_sql, schema_sql
-
-
-@pytest.fixture(scope="module")
-def con(built: Path):
-    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con, sql: str, *params) -> list[dict]:
-    result = con.execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r)) for r in result.fetchall()]
 
 
 def rolled_up(actors: list[dict]) -> dict[str, tuple[str | None, str]]:

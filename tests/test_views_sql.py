@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from conftest import run_cli
+from conftest import rows, run_cli
 from flows.schema.ddl import question_views_sql
 from flows.publish.release import MATERIALISED_ORDER
 from flows.views.query import list_views
@@ -19,19 +18,6 @@ from flows.schema.definition import TABLES
 DRONES = "transfer/iran-russia-armed-drones-2022"
 SU35 = "transfer/russia-iran-su-35-request"
 KYIV = "event/kyiv-drone-strike-2022-10-17"
-
-
-@pytest.fixture(scope="module")
-def con(built: Path):
-    con = duckdb.connect(str(built / "data/processed/flows.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con, sql: str, *params) -> list[dict]:
-    result = con.execute(sql, list(params))
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, r)) for r in result.fetchall()]
 
 
 def designations(curated: dict, **match: str) -> list[dict]:
