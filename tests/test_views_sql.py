@@ -165,10 +165,16 @@ def test_uk_designations_of_20_october_2022_and_their_eu_and_ofac_counterparts(c
     assert {r["value"] for r in birth} >= {"1964-09-27"}
 
 
-def test_ofac_designations_have_no_listed_date(con, curated):
-    ofac = rows(con, "SELECT listed, program_tags FROM designations_by_authority WHERE authority LIKE '%OFAC%'")
+def test_ofac_designations_take_no_listed_date_from_the_list(con, curated):
+    """OFAC's CSV carries no designation dates: an OFAC designation has a listed date only where a
+    source that is not a list (a page reporting the action) gives it, in a claim about `listed`."""
+    ofac = rows(con, "SELECT designation_id, listed FROM designations_by_authority WHERE authority LIKE '%OFAC%'")
     assert len(ofac) == len(designations(curated, authority_id="actor/us-treasury-ofac")) >= 17
-    assert all(r["listed"] is None for r in ofac)
+    dated = {r["designation_id"] for r in ofac if r["listed"] is not None}
+    backed = {r["record_id"] for r in rows(con, "SELECT c.record_id FROM claims c JOIN sources s USING (source_id) "
+                                                "WHERE c.field = 'listed' AND s.source_type <> 'official_list'")}
+    assert dated <= backed
+    assert any(r["listed"] is None for r in ofac)
     tags = one(con, "SELECT program_tags FROM designations WHERE list_reference = '39096'")["program_tags"]
     assert tags == "NPWMD; IFSR; IRAN-CON-ARMS-EO"
 

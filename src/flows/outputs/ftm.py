@@ -25,6 +25,7 @@ ACTOR_SCHEMATA = {
     "international_org": "Organization",
     "armed_group": "Organization",
     "state": "LegalEntity",
+    "vessel": "Vessel",  # ships listed for carrying North Korean munitions (Lady R, Angara ...)
 }
 ALIAS_PROPS = {"former_name": "previousName", "acronym": "abbreviation"}  # others: alias
 DATE_PROPS = {"birthDate", "incorporationDate"}

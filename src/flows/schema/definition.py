@@ -20,6 +20,9 @@ SLUG = r"[a-z0-9][a-z0-9._-]*"
 ACTOR_TYPES = (
     "state", "government_body", "armed_force", "company", "research_institute", "person",
     "international_org", "armed_group", "collective",
+    # h20-sanctions: ships listed by South Korea, the US and the UK for carrying North Korean
+    # munitions to Russia (Lady R, Angara, MAIA-1, MARIA; pointers-2024-2026-dprk-russia-sanctions).
+    "vessel",
 )
 ITEM_CATEGORIES = (
     "uav", "loitering_munition", "ballistic_missile", "cruise_missile", "fighter_aircraft",
@@ -46,11 +49,18 @@ EVENT_TYPES = ("strike", "interception", "meeting", "visit", "phone_call", "stat
                "speech", "summit", "warning", "briefing", "protest", "death", "other",
                # North Korean troops' fighting in Kursk, a satellite launch, KCNA's ceremonies,
                # and the signature, ratifications and entry into force of the June 2024 treaty.
-               "combat", "launch", "ceremony", "treaty")  # also the Russia-Iran treaty (h20-belarus)
+               "combat", "launch", "ceremony", "treaty",  # also the Russia-Iran treaty (h20-belarus)
+               # h20-sanctions: the Security Council vote that Russia vetoed (28 March 2024) and the
+               # monitoring reports of the UN Panel of Experts and the MSMT.
+               "vote", "report")
 EVENT_ROLES = ("attacker", "target", "participant", "host", "visitor", "speaker", "audience",
                "caller", "organiser", "subject")
 RELATIONS = ("responds_to", "in_exchange_for", "uses", "enables", "follows", "part_of",
-             "linked_to", "produced_by", "accused_in")
+             "linked_to", "produced_by", "accused_in",
+             # h20-sanctions: `targets`, a sanction naming a target for which no archived list row
+             # gives a reference (a designation needs one); `violates`, a transfer said to breach a
+             # UN Security Council resolution (resolutions 1718, 1874, 2270 in the DPRK pointers).
+             "targets", "violates")
 STANCES = ("asserts", "denies", "confirms", "admits", "neither_confirms_nor_denies",
            "expects", "warns", "condemns", "threatens", "lists",
            # h20-belarus: a hedged statement ("U.S. officials say [the missiles] may also be going
