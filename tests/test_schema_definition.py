@@ -113,8 +113,9 @@ def test_every_attribute_has_a_followthemoney_property():
         entity = model.get(name)
         assert entity is not None and not entity.abstract, (attribute, name)
         assert prop in entity.properties and holder in entity.properties, (attribute, name)
-        # the actor can hold it: the holder property accepts every schema an actor becomes
-        assert all(model.get(s).is_a(entity.properties[holder].range) for s in set(ACTOR_SCHEMATA.values()))
+        # the actors that are legal entities can hold it (the export leaves it out, counted, on a Vessel)
+        holders = {s for s in ACTOR_SCHEMATA.values() if model.get(s).is_a("LegalEntity")}
+        assert holders and all(model.get(s).is_a(entity.properties[holder].range) for s in holders)
 
 
 def test_the_importer_writes_the_schemas_alias_kinds():

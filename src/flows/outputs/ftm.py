@@ -145,7 +145,10 @@ class _FtmBuilder:
             if p is None:
                 continue
             if r["attribute"] in ATTRIBUTE_FTM_ENTITIES:
-                if (entity := _held_entity(model, p, r["attribute"], r["value"])) is None:
+                name, _, holder_prop = ATTRIBUTE_FTM_ENTITIES[r["attribute"]]
+                if not p.schema.is_a(model.get(name).properties[holder_prop].range):  # a Vessel holds no wallet
+                    self.skip(f"attribute {r['attribute']} on a {p.schema.name}")
+                elif (entity := _held_entity(model, p, r["attribute"], r["value"])) is None:
                     self.skip(f"attribute {r['attribute']}: not a valid {ATTRIBUTE_FTM_ENTITIES[r['attribute']][0]}")
                 else:
                     self.held.append(entity)
