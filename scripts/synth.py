@@ -335,7 +335,6 @@ class Synth:
             source.evidence.append(evidence)
 
     def text(self, source: Source) -> str:
-        r = self.rng
         paragraphs = []
         for ev in source.evidence:
             if source.text_kind == "pointer":

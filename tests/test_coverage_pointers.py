@@ -14,7 +14,7 @@ import yaml
 from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
 from flows.build.load import load_curation
 from flows.errors import CurationError
-from flows.rules.coverage import pointer_coverage, pointer_files, report
+from flows.rules.coverage import pointer_coverage, pointer_files
 from flows.rules.pointers import named_pointer, parse_pointers
 
 TIMELINE = "shared/pointers-2022-2025-iran-russia-timeline.txt"

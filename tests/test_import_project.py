@@ -4,7 +4,6 @@ designations, provenance checked by the build, re-imports, newer releases, and
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd

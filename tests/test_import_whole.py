@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from conftest import ROOT, copy_project, run_cli
-from flows.importers.select import norm
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021 = FULL / "ofac-2021-04"

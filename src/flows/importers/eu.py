@@ -160,7 +160,6 @@ class EuRelease:
         return Row(self.path.name, node.line, node.raw if text is None else text, within=True)
 
     def _entry(self, node: Node, ref: str) -> Entry:
-        where = f"{self.path}:{node.line}"
         subject = node.find("subjectType")
         code = subject.get("code") if subject is not None else None
         primary, name = self._primary(node, ref)

@@ -27,7 +27,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from flows.outputs.words import edtf_words, enum_words, quoted_already
+from flows.outputs.words import edtf_words, enum_words, quoted_already, web_address
 from flows.schema.definition import TABLES
 from flows.publish.targets import OutputRefused, check_file_target, write_replacing
 
@@ -247,7 +247,7 @@ class Link:
 
 
 def link(url: Any, label: Any) -> Link:
-    return Link(text(label), url if isinstance(url, str) and url.startswith(("http://", "https://")) else None)
+    return Link(text(label), web_address(url))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from flows.outputs.words import edtf_words, enum_words, quoted_already
+from flows.outputs.words import edtf_words, enum_words, quoted_already, web_address
 from flows.publish.targets import OutputRefused, StagedFiles
 from flows.schema.definition import RECORD_TABLES, TABLES, table_fields
 
@@ -67,13 +67,6 @@ def page_path(page_id: str) -> str:
         return f"{m[1]}/{m[2]}.html"
     kind = re.sub(r"[^a-z_]", "", page_id.split("/", 1)[0]) or "page"
     return f"{kind}/_{hashlib.sha256(page_id.encode('utf-8')).hexdigest()[:16]}.html"
-
-
-def web_address(url: Any) -> str | None:
-    """A web address (http, https) a page may link to; never javascript:, data:, file:."""
-    if isinstance(url, str) and url.lower().startswith(("http://", "https://")) and url == url.strip():
-        return url
-    return None
 
 
 @dataclass(frozen=True)

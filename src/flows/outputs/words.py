@@ -1,11 +1,13 @@
 """Values as people read them: an EDTF date in words ("summer 2024", "about September 2024",
-"August to October 2022") and an enum value as words ("list_row" → "list row"). The report and
+"August to October 2022") an enum value as words ("list_row" → "list row"), and the web addresses a page may link to. The report and
 the site show these beside the stored value, never instead of it."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from flows.build.dates import EDTFError, edtf_bounds
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -48,11 +50,9 @@ def edtf_words(value: str | None) -> str:
     "up to October 2022, start unknown"."""
     if not value:
         return ""
-    from edtf import parse_edtf  # slow to import: only when a date is shown
-
     try:
-        parse_edtf(value)
-    except Exception:  # the library raises its own and ValueError: any refusal means "not EDTF"
+        edtf_bounds(value)  # the build's own EDTF rules (flows.build.dates): what it refuses is not EDTF
+    except EDTFError:
         return value
     if "/" not in value:
         parts = _point_parts(value)
@@ -83,3 +83,10 @@ def quoted_already(evidence: str) -> bool:
     said"): a page then sets no marks of its own around it, which would double them."""
     s = evidence.strip()
     return bool(s) and s[0] in _OPENING_MARKS
+
+
+def web_address(url: object) -> str | None:
+    """A web address (http, https) a page may link to; never javascript:, data:, file:."""
+    if isinstance(url, str) and url.lower().startswith(("http://", "https://")) and url == url.strip():
+        return url
+    return None
