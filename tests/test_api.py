@@ -20,7 +20,7 @@ from flows.publish.release import JOURNAL, PublishError
 from flows.schema.definition import TABLES, table_fields
 from flows.views.show import AmbiguousRecord, RecordNotFound
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, copy_release, run_cli
 
 
 def test_import_flows_loads_neither_pandas_nor_duckdb() -> None:
@@ -57,9 +57,16 @@ def test_read_a_view_and_refuse_an_unknown_name() -> None:
         flows.read("transfer", root=ROOT)
 
 
-def test_connect_is_read_only_with_the_views() -> None:
-    with flows.connect(root=ROOT) as con:
-        names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+@pytest.fixture(params=[True, False], ids=["with flows.duckdb", "parquet only (a fresh clone)"])
+def release(request: pytest.FixtureRequest, built: Path, tmp_path: Path) -> Path:
+    """The built release as a build leaves it, and as a clone has it: the committed Parquet
+    files without flows.duckdb (git ignores it), which connect and `flows show` read too."""
+    return copy_release(built, tmp_path, with_duckdb=request.param)
+
+
+def test_connect_is_read_only_with_the_views(release: Path) -> None:
+    with flows.connect(root=release) as con:
+        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert {"transfers", "claim_details", "record_evidence"} <= names
         assert con.execute("SELECT label FROM records WHERE record_id = 'item/shahed-136'").fetchone() == (
             "Shahed-136 (Iranian-designed attack drone)",)
@@ -99,10 +106,10 @@ def test_a_name_of_several_records_or_of_none_is_refused() -> None:
     assert flows.record("kn-23/24", root=ROOT).record_id == "item/kn-23-kn-24"  # an alias with a slash
 
 
-def test_flows_show_finds_a_record_by_alias() -> None:
-    code, out, _ = run_cli("show", "Geran-2", "--root", str(ROOT))
+def test_flows_show_finds_a_record_by_alias(release: Path) -> None:
+    code, out, _ = run_cli("show", "Geran-2", "--root", str(release))
     assert code == 0 and "item/shahed-136" in out
-    code, _, err = run_cli("show", "shahed", "--root", str(ROOT))
+    code, _, err = run_cli("show", "shahed", "--root", str(release))
     assert code == 1 and "names" in err and "item/shahed-136" in err
 
 

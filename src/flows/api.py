@@ -96,16 +96,13 @@ def _view_names(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def connect(root: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only DuckDB connection to the release, with its tables and views (`flows views`
     lists them); no query can change a file or reach a network. Close it when done (or use it
-    in a `with` block). A clone's flows.duckdb is opened; a release without one (a wheel) is
-    loaded into memory from its Parquet files."""
-    from flows.publish.release import DUCKDB_FILE
-    from flows.views.query import connect_from_parquet, connect_read_only
+    in a `with` block). A clone's flows.duckdb is opened; a release without one (a fresh clone,
+    a wheel) is loaded into memory from its Parquet files."""
+    from flows.views.query import connect_from_parquet, connect_release
 
     folder = data_root(root)
     with _held(folder):
-        if folder != PACKAGED and (folder / PROCESSED / DUCKDB_FILE).is_file():
-            return connect_read_only(folder)
-        return connect_from_parquet(folder)
+        return connect_from_parquet(folder) if folder == PACKAGED else connect_release(folder)
 
 
 def find(text: str, root: str | Path | None = None) -> list[Match]:

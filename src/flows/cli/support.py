@@ -70,10 +70,10 @@ def published_db(root: Path) -> Iterator["duckdb.DuckDBPyConnection"]:
     No publish replaces a file while it is open, and a half-published release is finished
     first or refused (`reading_release`)."""
     with reading_published(root) as root:
-        from flows.views.query import connect_read_only
+        from flows.views.query import connect_release
 
         with failing_on(FileNotFoundError):
-            con = connect_read_only(root)
+            con = connect_release(root)
         try:
             yield con
         finally:

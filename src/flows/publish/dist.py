@@ -169,8 +169,7 @@ def _write_parts(root: Path, work: Path, version: str, descriptor: dict[str, Any
     from flows.outputs.ftm import export_ftm
     from flows.outputs.report import write_report
     from flows.outputs.site import write_site
-    from flows.publish.release import DUCKDB_FILE
-    from flows.views.query import connect_from_parquet, connect_read_only
+    from flows.views.query import connect_release
 
     notify("the published package")
     (work / PROCESSED).mkdir(parents=True)
@@ -178,7 +177,7 @@ def _write_parts(root: Path, work: Path, version: str, descriptor: dict[str, Any
         shutil.copy2(root / rel, work / rel)
     notify("the CSV package")
     export_csv(root, work / "csv")
-    con = (connect_read_only if (root / PROCESSED / DUCKDB_FILE).is_file() else connect_from_parquet)(root)
+    con = connect_release(root)
     try:
         notify("the FollowTheMoney file")
         export_ftm(con, work / "flows.ftm.json")

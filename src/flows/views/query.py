@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -9,6 +11,19 @@ import duckdb
 from flows.publish.descriptor import PROCESSED
 from flows.publish.release import DUCKDB_FILE, recover
 from flows.schema.definition import TABLES
+
+
+def connect_release(root: Path) -> duckdb.DuckDBPyConnection:
+    """The release at root, read-only: its `flows.duckdb` when a build made one (views
+    precomputed), else its committed Parquet files loaded into memory (a fresh clone, a wheel)."""
+    if (root / PROCESSED / DUCKDB_FILE).is_file():
+        return connect_read_only(root)
+    recover(root)
+    missing = [name for name in TABLES if not (root / PROCESSED / f"{name}.parquet").is_file()]
+    if missing:
+        raise FileNotFoundError(f"{root / PROCESSED} has no {missing[0]}.parquet: "
+                                "run `flows build` (or `make build`) first")
+    return connect_from_parquet(root)
 
 
 def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
@@ -23,17 +38,29 @@ def connect_read_only(root: Path) -> duckdb.DuckDBPyConnection:
 
 
 def connect_from_parquet(root: Path) -> duckdb.DuckDBPyConnection:
-    """The release at root loaded into an in-memory database: the typed tables from its Parquet
-    files, then the views of `sql/views.sql`; locked down as `connect_read_only` is. For a release
-    without `flows.duckdb` (an installed wheel ships only the Parquet files)."""
+    """The release at root loaded from its Parquet files: the typed tables, then the views of
+    `sql/views.sql`, in a temporary database reopened read-only and locked down as
+    `connect_read_only` is (an in-memory database would accept DELETE). For a release without
+    `flows.duckdb`: a fresh clone, an installed wheel."""
     from flows.schema.ddl import question_views_sql, schema_sql
 
     processed = root / PROCESSED
-    con = duckdb.connect(":memory:")
-    con.execute(schema_sql())
-    for name in TABLES:
-        con.execute(f'INSERT INTO "{name}" SELECT * FROM read_parquet(?)', [str(processed / f"{name}.parquet")])
-    con.execute(question_views_sql())
+    folder = Path(tempfile.mkdtemp(prefix="flows-release-"))
+    path = folder / DUCKDB_FILE
+    try:
+        with duckdb.connect(str(path)) as loading:
+            loading.execute(schema_sql())
+            for name in TABLES:
+                loading.execute(f'INSERT INTO "{name}" SELECT * FROM read_parquet(?)',
+                                [str(processed / f"{name}.parquet")])
+            loading.execute(question_views_sql())
+        con = duckdb.connect(str(path), read_only=True)
+    finally:
+        # The open connection keeps the file; where the system refuses to remove an open file,
+        # it stays in the temporary folder.
+        with contextlib.suppress(OSError):
+            path.unlink()
+            folder.rmdir()
     return _locked_down(con)
 
 
