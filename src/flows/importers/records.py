@@ -1,0 +1,130 @@
+"""The records an import writes: actors, designations and links, each file a list of records
+(the curation form of `data/raw/<table>/`), read back at the next import.
+
+Per list the import owns `actors/import-<list>.yaml`, `designations/import-<list>.yaml` and
+`links/import-<list>.yaml`. A record may carry a comment (a delisting), written above it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.importers.model import Entry, Value
+
+RECORD_TABLES = ("actors", "designations", "links")
+_TAG = re.compile(r"^[A-Z0-9-]+$")
+
+
+def slug(text: str) -> str:
+    """`GHOREISHI, Seyed Hojatollah` -> `ghoreishi-seyed-hojatollah` (ASCII, for ids)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return s or "x"
+
+
+def own_files(list_key: str) -> dict[str, str]:
+    """The record file of each table an import of the list owns, relative to data/raw."""
+    return {t: f"{t}/import-{list_key}.yaml" for t in RECORD_TABLES}
+
+
+def program_tags(programs: list[str]) -> str | None:
+    """Programme tags as the schema stores them (`NPWMD; IFSR`); UN list types upper-cased.
+    None when a tag cannot be written in that form (the tag then stays in a claim)."""
+    tags = [p.upper().replace(" ", "-") for p in programs]
+    if tags and all(_TAG.match(t) for t in tags):
+        return "; ".join(tags)
+    return None
+
+
+def distinct(values: list[Value]) -> list[Value]:
+    """Each (kind, value) once, in order."""
+    seen, out = set(), []
+    for v in values:
+        key = (v.kind, v.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def load_records(raw: Path, rel: str) -> list[dict]:
+    """The records of one of the import's files (none when it is missing)."""
+    path = raw / rel
+    if not path.is_file():
+        return []
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+
+
+@dataclass
+class RecordSet:
+    """The records of one file, by id, each with an optional comment written above it."""
+
+    records: dict[str, tuple[str | None, dict]] = field(default_factory=dict)
+
+    def put(self, record_id: str, record: dict, comment: str | None = None) -> None:
+        self.records[record_id] = (comment, record)
+
+    def get(self, record_id: str) -> dict | None:
+        found = self.records.get(record_id)
+        return found[1] if found else None
+
+    def keep(self, record_id: str, record: dict, comment: str | None = None) -> None:
+        """A record of an earlier import, unless this import wrote one with its id."""
+        if record_id not in self.records:
+            self.records[record_id] = (comment, record)
+
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self.records
+
+    def dump(self, header: str, order) -> str:
+        """The file's text: the header, then each record in `order` (a sort key of a record)."""
+        out = [header]
+        for comment, record in sorted(self.records.values(), key=lambda cr: order(cr[1])):
+            if comment:
+                out.append(f"# {comment}\n")
+            out.append(yaml.dump([record], Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
+                                 width=1_000_000, default_flow_style=False))
+        return "".join(out)
+
+
+def actor_record(entry: Entry, actor_id: str, source_id: str, publisher: str, ref_label: str,
+                 aliases: list[Value], attributes: list[Value]) -> dict[str, Any]:
+    """A new actor, with the list's names and details as its aliases and attributes."""
+    record: dict[str, Any] = {"actor_id": actor_id, "name": entry.name, "actor_type": entry.actor_type}
+    if entry.position:
+        record["position"] = entry.position
+    placeholder = "" if entry.actor_type == "person" else (
+        f"; the list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} {entry.list_type}: "
+        "`company` is a placeholder type")
+    record["description"] = f"Imported from {publisher} list, {ref_label} {entry.ref}{placeholder}."
+    record["aliases"] = [{"alias": entry.name, "alias_type": "primary", "source_id": source_id}] + [
+        {"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases if v.value != entry.name]
+    if attributes:
+        record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
+    return record
+
+
+def designation_record(entry: Entry, designation_id: str, authority_id: str, actor_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = {"designation_id": designation_id, "authority_id": authority_id,
+                              "target_actor_id": actor_id, "list_reference": entry.ref}
+    if tags := program_tags(entry.programs):
+        record["program_tags"] = tags
+    if entry.listed:
+        record["listed"] = entry.listed
+    return record
+
+
+def link_record(link_id: str, from_id: str, to_id: str, description: str) -> dict[str, Any]:
+    return {"link_id": link_id, "from_record_id": from_id, "relation": "linked_to", "to_record_id": to_id,
+            "description": description}
+
+
+def reference_order(ref: str) -> tuple:
+    """Numbers in numeric order, then the other references in text order."""
+    return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
