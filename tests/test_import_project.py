@@ -211,3 +211,62 @@ def test_against_list_changed_name_and_tags(tmp_path: Path):
                     encoding="utf-8")
     kinds = {(f.designation_id, f.kind) for f in compare(root, OFAC).findings if f.reference in IN_EXCERPT}
     assert kinds == {("designation/ofac-40417", "program_tags_changed"), ("designation/ofac-40417", "name_changed")}
+
+
+def _kinds(report) -> set[tuple[str, str]]:
+    return {(f.designation_id, f.kind) for f in report.findings}
+
+
+def test_a_merged_actor_gets_the_lists_name_as_an_alias(tmp_path: Path):
+    """Right after an import, --against-list finds every merged target by the list's name."""
+    root = copy_project(tmp_path / "project")
+    path = root / "data" / "raw" / "actors" / "listed-iran-uav.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("alias: KHAKI, Reza", "alias: KHAKI, R.")
+                    .replace("name: Reza KHAKI", "name: R. KHAKI"), encoding="utf-8")
+    assert ("designation/ofac-40417", "name_changed") in _kinds(compare(root, OFAC))
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "40417 -> actor/reza-khaki: same list reference" in out
+    source = _yaml(root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml")
+    assert {"actor_id": "actor/reza-khaki", "alias": "KHAKI, Reza", "alias_type": "primary"} in source["actor_aliases"]
+    assert not [k for k in _kinds(compare(root, OFAC)) if k[1] == "name_changed"]
+    code, out, err = run_cli("check", "--against-list", str(OFAC), "--root", str(root))
+    assert "designation/ofac-40417" not in out
+    build(root, with_duckdb=False)  # the aliases of the source file hold
+    aliases = pd.read_parquet(root / "data" / "processed" / "actor_aliases.parquet")
+    mine = aliases[(aliases.actor_id == "actor/reza-khaki") & (aliases.source_id == "source/ofac-sdn-2023-12-28")]
+    assert mine.alias.tolist() == ["KHAKI, Reza"]
+
+
+def test_links_dropped_by_a_newer_release_are_marked(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-01", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    links = root / "data" / "raw" / "links" / "import-ofac-sdn.yaml"
+    assert "link/ofac-45696-linked-to-qods-aviation-industries" in links.read_text(encoding="utf-8")
+    # a newer release: 45696 listed without its "Linked To: QODS AVIATION INDUSTRIES"
+    newer = tmp_path / "newer"
+    shutil.copytree(OFAC, newer)
+    sdn = (newer / "sdn.csv").read_bytes()
+    row = next(line for line in sdn.split(b"\r\n") if line.startswith(b"45696,"))
+    assert b"; Linked To: QODS AVIATION INDUSTRIES." in row
+    (newer / "sdn.csv").write_bytes(sdn.replace(row, row.replace(b"; Linked To: QODS AVIATION INDUSTRIES.", b".")))
+    out = _import_ofac(root, newer, "2023-12-28", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    assert "  changed 45696: links" in out
+    assert "links dropped (no longer on the list; kept, noted): 1" in out
+    assert "# link dropped: not on the release of 2023-12-28 (source/ofac-sdn-2023-12-28)\n" \
+           "- link_id: link/ofac-45696-linked-to-qods-aviation-industries" in links.read_text(encoding="utf-8")
+    # the next release that does not give it either: nothing changed, the note keeps its release
+    again = _import_ofac(root, newer, "2024-01-08", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    assert "changed 0" in again and "links dropped" not in again
+    assert "not on the release of 2023-12-28" in links.read_text(encoding="utf-8")
+    build(root, with_duckdb=False)
+
+
+def test_a_delisting_is_reported_once(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
+    assert "  delisted 45696" in _import_ofac(root, newest, "2024-01-08", *SEEDS)
+    again = _import_ofac(root, newest, "2024-01-09", *SEEDS)
+    assert "delisted 0" in again and "delisted by an earlier release and still not listed: 1" in again
+    designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
+    assert "# delisted: not on the release of 2024-01-08 (source/ofac-sdn-2024-01-08)" in designations

@@ -3,6 +3,7 @@
 Layout of `data/raw/`:
   package.yaml            the package's metadata (title, version, licences, contributors)
   sources/<slug>.yaml     one file per source document: `source:` (its metadata) and `claims:`
+                          (and `actor_aliases:`, names it gives to actors curated elsewhere)
   <table>/<any>.yaml      records by kind (actors/, items/, transfers/, sanctions/,
                           designations/, events/, links/): a list of records per file
   texts/<file>.txt        archived texts of official documents that may be copied whole
@@ -44,6 +45,7 @@ from flows.schema.definition import TABLES, Field, Table, curated_fields, table_
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
 CLAIM_ID_KEY = "id"
 UNCITED_KEY = "uncited_paragraphs"  # paragraphs of a full text that state no fact  # claims carry a short local id; the full claim_id is built from it
+ALIASES_KEY = "actor_aliases"  # names a source gives to actors curated in other files
 
 
 class LineDict(dict):
@@ -345,13 +347,14 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
 
 
 def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str,
-         line: int | None = None) -> tuple[dict[str, Any], RowSource]:
-    """Type one mapping as a row of `table`; keys in extra_keys are returned untyped."""
+         line: int | None = None, fields: dict[str, Field] | None = None) -> tuple[dict[str, Any], RowSource]:
+    """Type one mapping as a row of `table` (of `fields`, default the table's curated fields);
+    keys in extra_keys are returned untyped."""
     if not isinstance(mapping, LineDict):
         raise CurationError.at(Location(shown, line), None,
                                f"each {what} must be a mapping of field: value, got {type(mapping).__name__}", "curation_shape")
     origin = RowSource(shown, mapping.line, mapping.key_lines)
-    fields = _curated(table.name)
+    fields = fields if fields is not None else _curated(table.name)
     if not mapping.keys() <= fields.keys() | extra_keys:
         unknown = sorted(set(mapping) - set(fields) - extra_keys)
         key = unknown[0]
@@ -484,14 +487,26 @@ def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
     return out
 
 
+def _source_aliases(value: Any, source_id: str, shown: str, line: int, out: _Collector) -> None:
+    """`actor_aliases:` of a source file: names the source gives to actors curated elsewhere
+    (an import's list name for an actor it merged into), each row's source being the file's."""
+    table = TABLES["actor_aliases"]
+    fields = {f.name: f for f in table_fields(table) if f.name != "source_id"}
+    for item in _list(value, shown, line, ALIASES_KEY):
+        row, origin = _row(item, table, shown, set(), "actor alias", line, fields)
+        row["source_id"] = source_id
+        out.add("actor_aliases", row, origin)
+
+
 def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
                                "a source file is a mapping with `source:` and `claims:`", "curation_shape")
-    unknown = sorted(set(doc) - {"source", "claims", UNCITED_KEY})
+    unknown = sorted(set(doc) - {"source", "claims", UNCITED_KEY, ALIASES_KEY})
     if unknown:
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
-                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY})", "unknown_field")
+                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY}, "
+                               f"{ALIASES_KEY})", "unknown_field")
     if "source" not in doc:
         raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file", "required")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
@@ -502,6 +517,7 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
                                f"must be {expected!r}, after the file's name", "source_id_name")
     out.add("sources", source, origin)
     out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
+    _source_aliases(doc.get(ALIASES_KEY), source["source_id"], shown, doc.key_lines.get(ALIASES_KEY, 1), out)
     claims_table = TABLES["claims"]
     for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",

@@ -21,12 +21,15 @@ class Result:
     added: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
-    delisted: list[str] = field(default_factory=list)
+    delisted: list[str] = field(default_factory=list)  # newly: not on this release
+    still_delisted: int = 0  # delisted by an earlier release, and still not listed
+    links_dropped: list[str] = field(default_factory=list)  # earlier links this release no longer gives
     not_selected: list[str] = field(default_factory=list)
     merged: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (actor, basis)
     ambiguous: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
-    unresolved_links: list[tuple[str, str]] = field(default_factory=list)
+    unresolved_links: list[tuple[str, str]] = field(default_factory=list)  # (ref, party) not found
+    unselected_links: list[tuple[str, str]] = field(default_factory=list)  # ... on the release, not selected
     selection: Selection | None = None
     orphans: int = 0
 
@@ -37,6 +40,11 @@ class Result:
         lines += [f"  added {r}" for r in self.added]
         lines += [f"  changed {r}: {', '.join(v)}" for r, v in self.changed.items()]
         lines += [f"  delisted {r} (not on this release; its records are kept)" for r in self.delisted]
+        if self.still_delisted:
+            lines.append(f"delisted by an earlier release and still not listed: {self.still_delisted}")
+        if self.links_dropped:
+            lines.append(f"links dropped (no longer on the list; kept, noted): {len(self.links_dropped)}")
+            lines += [f"  dropped {lid}" for lid in self.links_dropped]
         if self.not_selected:
             lines.append(f"kept from earlier imports, not selected now: {len(self.not_selected)}")
         lines.append(f"merged into existing actors: {len(self.merged)}")
@@ -46,6 +54,8 @@ class Result:
             lines += [f"  {r}: {w}" for r, w in self.ambiguous.items()]
         lines += [f"skipped {r}: {w}" for r, w in self.skipped.items()]
         lines += [f"link not written, party not found: {r} -> {n}" for r, n in self.unresolved_links]
+        if self.unselected_links:
+            lines.append(f"links not written, party on the release but not selected: {len(self.unselected_links)}")
         lines.append("files changed: " + (", ".join(self.written) or "none"))
         return "\n".join(lines)
 
@@ -72,7 +82,7 @@ def differences(earlier_designation: dict, earlier_actor: dict | None, designati
             out.append("listed date")
     if earlier_actor is not None and actor is not None:
         out += _actor_differences(earlier_actor, actor)
-    if links and earlier_links != links:
+    if earlier_links != links:
         out.append("links")
     return out
 

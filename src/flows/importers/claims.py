@@ -19,6 +19,7 @@ class Claims:
     def __init__(self, authority_id: str, released: str, ref_label: str) -> None:
         self.authority_id, self.released, self.ref_label = authority_id, released, ref_label
         self.items: list[dict[str, Any]] = []
+        self.aliases: dict[tuple[str, str], dict[str, str]] = {}  # names of actors curated elsewhere
 
     def add(self, claim_id: str, record_id: str, row: Row, ref: str, field: str | None = None,
             value: str | None = None, what: str | None = None) -> None:
@@ -34,11 +35,17 @@ class Claims:
                      claimed=self.released)
         self.items.append(claim)
 
+    def alias(self, actor_id: str, alias: str, alias_type: str) -> None:
+        """A name the list gives an actor curated in another file (its `actor_aliases:`)."""
+        self.aliases.setdefault((actor_id, alias), {"actor_id": actor_id, "alias": alias, "alias_type": alias_type})
+
     def source_file(self, source: dict[str, Any], header: str) -> str:
-        """The source file: the header comment, `source:` and `claims:`."""
+        """The source file: the header comment, `source:`, `claims:` and `actor_aliases:`."""
         doc = _dump({"source": source})
         if self.items:
             doc += _dump({"claims": self.items})
+        if self.aliases:
+            doc += _dump({"actor_aliases": [self.aliases[k] for k in sorted(self.aliases)]})
         return header + doc
 
 

@@ -2,7 +2,9 @@
 (the curation form of `data/raw/<table>/`), read back at the next import.
 
 Per list the import owns `actors/import-<list>.yaml`, `designations/import-<list>.yaml` and
-`links/import-<list>.yaml`. A record may carry a comment (a delisting), written above it.
+`links/import-<list>.yaml`. A file starts with a header (comment lines, then a blank line); a
+record may carry a note (a delisting), one comment line written above it and read back with it,
+so that a note keeps the date it was first written.
 """
 
 from __future__ import annotations
@@ -53,12 +55,24 @@ def distinct(values: list[Value]) -> list[Value]:
     return out
 
 
-def load_records(raw: Path, rel: str) -> list[dict]:
-    """The records of one of the import's files (none when it is missing)."""
+def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
+    """The records of one of the import's files, each with its note (none when it is missing)."""
     path = raw / rel
     if not path.is_file():
         return []
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+    text = path.read_text(encoding="utf-8")
+    records = yaml.load(text, Loader=yaml.CSafeLoader) or []
+    notes: list[str | None] = []
+    previous, in_header = "", True
+    for line in text.splitlines():
+        if in_header:
+            in_header = line.startswith("#")
+        elif line.startswith("- "):
+            notes.append(previous[2:] if previous.startswith("# ") else None)
+        previous = line
+    if len(notes) != len(records):  # not as this module writes it (edited by hand): no notes
+        notes = [None] * len(records)
+    return list(zip(notes, records))
 
 
 @dataclass
@@ -74,6 +88,10 @@ class RecordSet:
         found = self.records.get(record_id)
         return found[1] if found else None
 
+    def note(self, record_id: str) -> str | None:
+        found = self.records.get(record_id)
+        return found[0] if found else None
+
     def keep(self, record_id: str, record: dict, comment: str | None = None) -> None:
         """A record of an earlier import, unless this import wrote one with its id."""
         if record_id not in self.records:
@@ -83,8 +101,9 @@ class RecordSet:
         return record_id in self.records
 
     def dump(self, header: str, order) -> str:
-        """The file's text: the header, then each record in `order` (a sort key of a record)."""
-        out = [header]
+        """The file's text: the header (comment lines) and a blank line, then each record in
+        `order` (a sort key of a record), its note above it."""
+        out = [header, "\n"]
         for comment, record in sorted(self.records.values(), key=lambda cr: order(cr[1])):
             if comment:
                 out.append(f"# {comment}\n")

@@ -38,23 +38,32 @@ _ALIAS_KINDS = set(ALIAS_TYPES)
 
 @dataclass
 class Earlier:
-    """The records the earlier imports of the list wrote."""
+    """The records the earlier imports of the list wrote, and their notes (by record id)."""
 
     actors: dict[str, dict]
     designations: dict[str, dict]
     links: dict[str, dict]
+    notes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, raw: Path, files: dict[str, str]) -> Earlier:
         keys = {"actors": "actor_id", "designations": "designation_id", "links": "link_id"}
-        return cls(*({r[keys[t]]: r for r in load_records(raw, files[t])} for t in ("actors", "designations", "links")))
+        tables = {t: load_records(raw, files[t]) for t in keys}
+        return cls(*({r[keys[t]]: r for _, r in tables[t]} for t in keys),
+                   notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note})
 
     @property
     def by_ref(self) -> dict[str, dict]:
         return {str(r["list_reference"]): r for r in self.designations.values()}
 
+    def delisted(self) -> set[str]:
+        """The references an earlier import found delisted."""
+        return {ref for ref, d in self.by_ref.items() if d["designation_id"] in self.notes}
+
     def linked_from(self, actor_id: str) -> set[str]:
-        return {r["to_record_id"] for r in self.links.values() if r["from_record_id"] == actor_id}
+        """What the actor is linked to by the earlier imports' links the lists still gave."""
+        return {r["to_record_id"] for lid, r in self.links.items()
+                if r["from_record_id"] == actor_id and lid not in self.notes}
 
 
 @dataclass
@@ -85,9 +94,12 @@ class Importer:
         return f"designation/{self.spec.designation_prefix}-{slug(ref)}"
 
     def run(self, selection: Selection, selection_note: str) -> Result:
+        if selection.unresolved_seeds:
+            raise ImportRefused(f"{self.release.main_file}: --around {', '.join(map(repr, selection.unresolved_seeds))}: "
+                                f"not on this release (no entry has that name, alias or {self.spec.ref_label}); "
+                                "nothing was written")
         result = Result(self.source_id, selection=selection)
-        index = Index(load_curation(self.root).rows, {f"data/raw/{f}" for f in self.files.values()},
-                      self.spec.authority_id)
+        index = self._index()
         earlier = Earlier.read(self.raw, self.files)
         entries = self._entries(selection, earlier, result)
         self._refuse_mass_delisting(len(result.delisted), len(earlier.by_ref))
@@ -99,10 +111,20 @@ class Importer:
         for e in entries:
             if (choice := decisions.chosen.get(e.ref)) is not None:
                 self._entry(e, choice, index, names, earlier, out, result)
-        self._keep_earlier(earlier, out, set(result.delisted))
+        read = {c.actor_id for c in decisions.chosen.values()} | {
+            earlier.by_ref[ref]["target_actor_id"] for ref in result.delisted}
+        self._keep_earlier(earlier, out, result, read)
+        self._not_selected_parties(selection, result)
         self._plan_files(out, entries, selection_note)
         result.written = self.plan.commit(self.force)
         return result
+
+    def _index(self) -> Index:
+        """The project as identity sees it: without the import's own records, nor the names the
+        release's own source file (which this import rewrites) gives."""
+        rows = load_curation(self.root).rows
+        rows["actor_aliases"] = [r for r in rows["actor_aliases"] if r["source_id"] != self.source_id]
+        return Index(rows, {f"data/raw/{f}" for f in self.files.values()}, self.spec.authority_id)
 
     def _entries(self, selection: Selection, earlier: Earlier, result: Result) -> list[Entry]:
         """The entries read: the selection, and the references of earlier imports the release
@@ -116,7 +138,9 @@ class Importer:
         entries = list(self.release.entries(wanted))
         result.entries = len(entries)
         result.orphans = getattr(self.release, "orphans", 0)
-        result.delisted = sorted(earlier_refs - {e.ref for e in entries} - set(result.not_selected))
+        absent = earlier_refs - {e.ref for e in entries} - set(result.not_selected)
+        result.delisted = sorted(absent - earlier.delisted())
+        result.still_delisted = len(absent & earlier.delisted())
         return entries
 
     def _entry(self, e: Entry, choice: Choice, index: Index, names: dict[str, list[str]], earlier: Earlier,
@@ -150,13 +174,18 @@ class Importer:
 
     def _merged_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], index: Index,
                       out: Output) -> None:
-        """An existing actor: the list's name and the values the actor lacks become claims on it."""
+        """An existing actor: the list's name and the values the actor lacks become claims on it,
+        and the names it lacks aliases of it (in the source file), so that the actor is found by
+        the list's names (`flows check --against-list`, the next import's identity)."""
         known = index.actors.get(actor_id)
         has = known.values if known else set()
         out.claims.add(f"{base}-name", actor_id, e.row, e.ref, "name",
                        None if known and known.name == e.name else e.name, what="name")
         new = [v for v in values if (_value_field(v), v.value.casefold()) not in has
                and ("name", v.value.casefold()) not in has]
+        names = [(e.name, "primary")] if not ({("name", e.name.casefold()), ("alias", e.name.casefold())} & has) else []
+        for alias, kind in names + [(v.value, v.kind) for v in new if v.kind in _ALIAS_KINDS]:
+            out.claims.alias(actor_id, alias, kind)
         self._value_claims(e, actor_id, base, new, out)
 
     def _value_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], out: Output) -> None:
@@ -195,6 +224,7 @@ class Importer:
                 result.added.append(e.ref)
             return
         links = {r["to_record_id"] for _, r in out.links.records.values() if r["from_record_id"] == actor_id}
+        # (the earlier imports' links are not in out.links yet: they are kept after every entry)
         found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.designations.get(designation_id),
                             out.actors.get(actor_id), earlier.linked_from(actor_id), links)
         if found:
@@ -202,16 +232,33 @@ class Importer:
         else:
             result.unchanged += 1
 
-    def _keep_earlier(self, earlier: Earlier, out: Output, delisted: set[str]) -> None:
-        """The records of earlier imports this release does not rewrite; delisted ones marked."""
+    def _keep_earlier(self, earlier: Earlier, out: Output, result: Result, read: set[str]) -> None:
+        """The records of earlier imports this release does not rewrite, with their notes.
+        Designations it delists, and the links of the entries read or delisted (`read`: their
+        actors) that it no longer gives, are noted so; a note keeps the release that wrote it."""
+        gone = f"not on the release of {self.released} ({self.source_id})"
+        delisted = set(result.delisted)
         for did, record in sorted(earlier.designations.items()):
-            note = (f"delisted: not on the release of {self.released} ({self.source_id})"
-                    if str(record["list_reference"]) in delisted else None)
+            note = earlier.notes.get(did) or (f"delisted: {gone}" if str(record["list_reference"]) in delisted else None)
             out.designations.keep(did, record, note)
         for actor_id, record in earlier.actors.items():
             out.actors.keep(actor_id, record)
         for link_id, record in earlier.links.items():
-            out.links.keep(link_id, record)
+            if link_id in out.links:
+                continue  # given again by this release
+            note = earlier.notes.get(link_id)
+            if note is None and record["from_record_id"] in read:
+                note = f"link dropped: {gone}"
+                result.links_dropped.append(link_id)
+            out.links.keep(link_id, record, note)
+
+    def _not_selected_parties(self, selection: Selection, result: Result) -> None:
+        """Links whose party is on the release but was not selected are not "not found"."""
+        if selection.refs is None or not result.unresolved_links:
+            return
+        names = {norm(s.name) for s in self.release.scan()}
+        result.unselected_links = [(r, n) for r, n in result.unresolved_links if norm(n) in names]
+        result.unresolved_links = [(r, n) for r, n in result.unresolved_links if norm(n) not in names]
 
     def _plan_files(self, out: Output, entries: list[Entry], selection_note: str) -> None:
         header = (f"# Written by `flows import {self.spec.command}` (list {self.spec.key}). Re-import a release "
