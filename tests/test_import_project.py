@@ -4,6 +4,7 @@ designations, provenance checked by the build, re-imports, newer releases, and
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
 from flows.build.load import load_curation
+from flows.errors import CurationError
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"
@@ -143,7 +145,7 @@ def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
     third = _import_ofac(root, newest, "2024-01-08", *SEEDS)
     assert "delisted 1" in third and "  delisted 45696" in third
     designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
-    assert "# delisted: not on the release of 2024-01-08 (source/ofac-sdn-2024-01-08)" in designations
+    assert "list_reference: '45696'\n  program_tags: NPWMD; IFSR\n  delisted: 2023-12-28/2024-01-08\n" in designations
     build(root, with_duckdb=False)  # the three releases' source files and their claims all hold
 
 
@@ -267,6 +269,48 @@ def test_a_delisting_is_reported_once(tmp_path: Path):
     newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
     assert "  delisted 45696" in _import_ofac(root, newest, "2024-01-08", *SEEDS)
     again = _import_ofac(root, newest, "2024-01-09", *SEEDS)
-    assert "delisted 0" in again and "delisted by an earlier release and still not listed: 1" in again
+    assert "delisted 0" in again and "delisted by an earlier import and still not listed: 1" in again
     designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
-    assert "# delisted: not on the release of 2024-01-08 (source/ofac-sdn-2024-01-08)" in designations
+    assert "delisted: 2023-12-28/2024-01-08\n" in designations  # the first release without it, kept
+    assert "ofac-45696-delisted" not in (root / "data" / "raw" / "sources" / "ofac-sdn-2024-01-09.yaml").read_text()
+
+
+def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Path):
+    """Listed from ... to ...: a designation a newer release lacks gets `delisted`, from the last
+    release that listed it to this one, claimed on the line of the archived text naming it."""
+    import duckdb
+
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
+    _import_ofac(root, newest, "2024-01-08", *SEEDS)
+    raw = root / "data" / "raw"
+    designations = {d["designation_id"]: d for d in _yaml(raw / "designations" / "import-ofac-sdn.yaml")}
+    assert designations["designation/ofac-45696"]["delisted"] == "2023-12-28/2024-01-08"
+    assert "delisted" not in designations["designation/ofac-16418"]
+    claims = {c["id"]: c for c in _yaml(raw / "sources" / "ofac-sdn-2024-01-08.yaml")["claims"]}
+    claim = claims["ofac-45696-delisted"]
+    assert (claim["record_id"], claim["field"], claim["claimed_value"]) == (
+        "designation/ofac-45696", "delisted", "2023-12-28/2024-01-08")
+    text = (raw / "texts" / "ofac-sdn-2024-01-08.txt").read_text(encoding="utf-8")
+    assert f"=== not on this release ===\n{claim['evidence_text']}\n" in text
+    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+    assert "files changed: none" in _import_ofac(root, newest, "2024-01-08", *SEEDS)  # the claim written again
+    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+    build(root)
+    code, _, err = run_cli("check", "--root", str(root))
+    assert code == 0, err  # the claim's evidence is found in the archived text
+    con = duckdb.connect(str(root / "data" / "processed" / "flows.duckdb"), read_only=True)
+    row = con.execute("SELECT listed, delisted_earliest, delisted_latest FROM designations_by_authority "
+                      "WHERE designation_id = 'designation/ofac-45696'").fetchone()
+    assert row[1:] == (datetime.date(2023, 12, 28), datetime.date(2024, 1, 8))
+    assert con.execute("SELECT count(*) FROM timeline WHERE record_id = 'designation/ofac-45696' "
+                       "AND date_field = 'delisted'").fetchone()[0] == 1
+    # the evidence is checked: a delisting claim whose line is not in the text is a problem
+    source = raw / "sources" / "ofac-sdn-2024-01-08.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "ent_num 45696 (designation/ofac-45696): listed by", "ent_num 45697 (designation/ofac-45696): listed by"),
+        encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    assert [p.code for p in e.value.problems] == ["quote_not_found"]

@@ -57,7 +57,7 @@ def test_a_newer_release_delists_what_it_lacks(imported):
         (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text(encoding="utf-8"))}
     assert f"delisted {len(gone & own)}" in reports["2023"]
     assert "delisted 0" in reports["2023 again"]
-    assert f"delisted by an earlier release and still not listed: {len(gone & own)}" in reports["2023 again"]
+    assert f"delisted by an earlier import and still not listed: {len(gone & own)}" in reports["2023 again"]
 
 
 @pytest.mark.parametrize("release", [OFAC_2023, UN_2020])

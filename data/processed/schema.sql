@@ -195,6 +195,9 @@ CREATE TABLE designations (
     listed VARCHAR,
     listed_earliest DATE,
     listed_latest DATE,
+    delisted VARCHAR,
+    delisted_earliest DATE,
+    delisted_latest DATE,
     PRIMARY KEY (designation_id)
 );
 COMMENT ON TABLE designations IS 'One target listed by one sanctioning authority, with its reference on the official list.';
@@ -207,6 +210,9 @@ COMMENT ON COLUMN designations.program_tags IS 'Programme tags of the listing, s
 COMMENT ON COLUMN designations.listed IS 'Date the target was listed, as an EDTF string at the precision the source gives.';
 COMMENT ON COLUMN designations.listed_earliest IS 'Earliest date date the target was listed can be (derived from `listed`).';
 COMMENT ON COLUMN designations.listed_latest IS 'Latest date date the target was listed can be (derived from `listed`; null for an open end).';
+COMMENT ON COLUMN designations.delisted IS 'Date the target was delisted, as an EDTF string at the precision the source gives.';
+COMMENT ON COLUMN designations.delisted_earliest IS 'Earliest date date the target was delisted can be (derived from `delisted`).';
+COMMENT ON COLUMN designations.delisted_latest IS 'Latest date date the target was delisted can be (derived from `delisted`; null for an open end).';
 
 CREATE TABLE events (
     event_id VARCHAR NOT NULL,

@@ -1,6 +1,7 @@
 """`flows check --against-list PATH`: the project's designations compared with an official release.
 
-The release is read by its list's parser (the list is named with `--list`, or recognised from
+Designations curated as delisted (`delisted`) are expected to be missing; one the release lists
+again is reported. The release is read by its list's parser (the list is named with `--list`, or recognised from
 the path: flows.importers.registry). For every designation whose authority publishes the list
 (the mapping file's authority_id) it reports: targets no longer listed (the reference is not on the
 release), changed names (the release's primary name is neither the target actor's name nor
@@ -27,7 +28,7 @@ from flows.importers.release import ListRelease
 class Finding:
     designation_id: str
     reference: str
-    kind: str  # no_longer_listed | name_changed | program_tags_changed | cannot_be_found
+    kind: str  # no_longer_listed | listed_again | name_changed | program_tags_changed | cannot_be_found
     detail: str
 
     def __str__(self) -> str:
@@ -70,7 +71,8 @@ def compare(root: Path, path: Path, list_key: str | None = None) -> Report:
     report = Report(spec.title, len(designations))
     listed = {e.ref: e for e in release.entries({str(d["list_reference"]) for d in designations})}
     elsewhere = _listed_elsewhere(release, [d for d in designations if str(d["list_reference"]) not in listed
-                                            and spec.well_formed(str(d["list_reference"]))], names)
+                                            and spec.well_formed(str(d["list_reference"])) and not d.get("delisted")],
+                                  names)
     for d in designations:
         found = _finding(spec, d, actors, names, listed, elsewhere)
         if found is not None:
@@ -103,6 +105,10 @@ def _finding(spec: ListSpec, d: dict, actors: dict[str, dict], names: dict[str, 
     if not spec.well_formed(ref):
         return Finding(did, ref, "cannot_be_found", f"{ref!r} is not a {spec.ref_label} of this list")
     e = listed.get(ref)
+    if e is None and d.get("delisted"):
+        return None  # delisted as curated
+    if e is not None and d.get("delisted"):
+        return Finding(did, ref, "listed_again", f"delisted {d['delisted']} in the curation, but the release lists it")
     if e is None:
         also = elsewhere.get(did)
         return Finding(did, ref, "no_longer_listed", f"{spec.ref_label} {ref} is not on the release"

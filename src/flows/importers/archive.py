@@ -10,8 +10,18 @@ from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 
 
+ABSENT_SECTION = "not on this release"
+
+
+def absent_line(spec: ListSpec, ref: str, designation_id: str) -> str:
+    """The line of the archived text that says an earlier import's reference is not on the release."""
+    return f"{spec.ref_label} {ref} ({designation_id}): listed by an earlier import, not on this release"
+
+
 def archive_text(spec: ListSpec, release: ListRelease, released: str, entries: list[Entry],
-                 selection_note: str) -> str:
+                 selection_note: str, absent: list[tuple[str, str]]) -> str:
+    """`absent`: (reference, designation id) of the earlier imports' designations the release
+    does not list, in a section of their own after the rows."""
     lines = [*_header(spec, release, released, selection_note), ""]
     rows: dict[str, list[Row]] = {}
     for e in entries:
@@ -25,6 +35,10 @@ def archive_text(spec: ListSpec, release: ListRelease, released: str, entries: l
             if (r.line, r.text) not in seen:
                 seen.add((r.line, r.text))
                 lines.append(r.text)
+        lines.append("")
+    if absent:
+        lines.append(f"=== {ABSENT_SECTION} ===")
+        lines += [absent_line(spec, ref, did) for ref, did in absent]
         lines.append("")
     return "\n".join(lines)
 
@@ -43,4 +57,5 @@ def _header(spec: ListSpec, release: ListRelease, released: str, selection_note:
     return lines + [f"SELECTION: {selection_note}",
                     "NOTE: every row below is verbatim from the file named above it (decoded as stated, "
                     "line ends and the 0x1A terminator removed), in the file's order; a claim's locator "
-                    "gives the row's line in the original file."]
+                    "gives the row's line in the original file. The last section, if any, names the "
+                    f"designations of earlier imports whose {spec.ref_label} is not on this release."]

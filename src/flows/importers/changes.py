@@ -22,7 +22,7 @@ class Result:
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     delisted: list[str] = field(default_factory=list)  # newly: not on this release
-    still_delisted: int = 0  # delisted by an earlier release, and still not listed
+    still_delisted: int = 0  # delisted before (by an earlier import), and still not listed
     links_dropped: list[str] = field(default_factory=list)  # earlier links this release no longer gives
     not_selected: list[str] = field(default_factory=list)
     merged: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (actor, basis)
@@ -39,9 +39,10 @@ class Result:
                  f"delisted {len(self.delisted)}"]
         lines += [f"  added {r}" for r in self.added]
         lines += [f"  changed {r}: {', '.join(v)}" for r, v in self.changed.items()]
-        lines += [f"  delisted {r} (not on this release; its records are kept)" for r in self.delisted]
+        lines += [f"  delisted {r} (not on this release; its records are kept, with the delisting date)"
+                  for r in self.delisted]
         if self.still_delisted:
-            lines.append(f"delisted by an earlier release and still not listed: {self.still_delisted}")
+            lines.append(f"delisted by an earlier import and still not listed: {self.still_delisted}")
         if self.links_dropped:
             lines.append(f"links dropped (no longer on the list; kept, noted): {len(self.links_dropped)}")
             lines += [f"  dropped {lid}" for lid in self.links_dropped]

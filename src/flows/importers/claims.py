@@ -35,6 +35,14 @@ class Claims:
                      claimed=self.released)
         self.items.append(claim)
 
+    def statement(self, claim_id: str, record_id: str, field: str, value: str, evidence: str, locator: str,
+                  date_basis: str) -> None:
+        """A claim resting on a line the import wrote into the archived text (what the release lacks)."""
+        self.items.append({"id": claim_id, "record_id": record_id, "field": field, "claimed_value": value,
+                           "claimant_id": self.authority_id, "stance": "lists", "evidence_type": "list_row",
+                           "evidence_text": evidence, "locator": locator, "claimed": self.released,
+                           "date_basis": date_basis})
+
     def alias(self, actor_id: str, alias: str, alias_type: str) -> None:
         """A name the list gives an actor curated in another file (its `actor_aliases:`)."""
         self.aliases.setdefault((actor_id, alias), {"actor_id": actor_id, "alias": alias, "alias_type": alias_type})

@@ -3,7 +3,9 @@
 For each selected entry: the actor it is (decisions.py), its records (records.py: a new actor,
 its designation, its links), the claims that rest on its rows (claims.py), and what changed
 since the last import (changes.py). Records of earlier imports stay (older source files cite
-them): a target missing from the new release is kept and marked delisted in a comment.
+them): a target missing from the new release is kept, with its delisting date (between the
+last release that listed it and this one) and a claim resting on the archived text's list of
+the references this release lacks.
 Targets that are already actors of the project are merged into them: no actor record is
 written, the designation and links point to the existing actor, and the values the list adds
 are claims on that actor. The release's source file and archived text (archive.py) are
@@ -13,11 +15,12 @@ overwrite a curator's uncommitted edits. The same release imported twice writes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.build.load import load_curation
-from flows.importers.archive import archive_text
+from flows.importers.archive import ABSENT_SECTION, absent_line, archive_text
 from flows.importers.changes import Result, differences
 from flows.importers.claims import Claims
 from flows.importers.decisions import Choice, decide
@@ -56,9 +59,9 @@ class Earlier:
     def by_ref(self) -> dict[str, dict]:
         return {str(r["list_reference"]): r for r in self.designations.values()}
 
-    def delisted(self) -> set[str]:
-        """The references an earlier import found delisted."""
-        return {ref for ref, d in self.by_ref.items() if d["designation_id"] in self.notes}
+    def delisted(self) -> dict[str, str]:
+        """The references an earlier import found delisted, and their delisting dates."""
+        return {ref: d["delisted"] for ref, d in self.by_ref.items() if d.get("delisted")}
 
     def linked_from(self, actor_id: str) -> set[str]:
         """What the actor is linked to by the earlier imports' links the lists still gave."""
@@ -89,6 +92,8 @@ class Importer:
         self.source_slug = f"{spec.key}-{released}"
         self.source_id = f"source/{self.source_slug}"
         self.text_path = f"texts/{self.source_slug}.txt"
+        self.absent: list[tuple[str, str]] = []  # (ref, designation id) of earlier imports not on the release
+        self.delisted_here: dict[str, str] = {}  # ref -> delisting date, of those this release delists
 
     def designation_id(self, ref: str) -> str:
         return f"designation/{self.spec.designation_prefix}-{slug(ref)}"
@@ -139,8 +144,13 @@ class Importer:
         result.entries = len(entries)
         result.orphans = getattr(self.release, "orphans", 0)
         absent = earlier_refs - {e.ref for e in entries} - set(result.not_selected)
-        result.delisted = sorted(absent - earlier.delisted())
-        result.still_delisted = len(absent & earlier.delisted())
+        known = earlier.delisted()
+        result.delisted = sorted(absent - set(known))
+        result.still_delisted = len(absent & set(known))
+        self.absent = [(ref, earlier.by_ref[ref]["designation_id"]) for ref in sorted(absent, key=reference_order)]
+        # delisted by this release (now, or by an import of it before): its source file claims them
+        self.delisted_here = {ref: known.get(ref) or self._delisting_date() for ref in absent
+                              if ref not in known or known[ref].split("/")[-1] == self.released}
         return entries
 
     def _entry(self, e: Entry, choice: Choice, index: Index, names: dict[str, list[str]], earlier: Earlier,
@@ -233,14 +243,16 @@ class Importer:
             result.unchanged += 1
 
     def _keep_earlier(self, earlier: Earlier, out: Output, result: Result, read: set[str]) -> None:
-        """The records of earlier imports this release does not rewrite, with their notes.
-        Designations it delists, and the links of the entries read or delisted (`read`: their
-        actors) that it no longer gives, are noted so; a note keeps the release that wrote it."""
+        """The records of earlier imports this release does not rewrite. Designations it delists
+        get their delisting date and its claim; the links of the entries read or delisted
+        (`read`: their actors) that it no longer gives are noted so, a note keeping the release
+        that wrote it."""
         gone = f"not on the release of {self.released} ({self.source_id})"
-        delisted = set(result.delisted)
         for did, record in sorted(earlier.designations.items()):
-            note = earlier.notes.get(did) or (f"delisted: {gone}" if str(record["list_reference"]) in delisted else None)
-            out.designations.keep(did, record, note)
+            ref = str(record["list_reference"])
+            if ref in self.delisted_here and did not in out.designations:
+                record = self._delisted(record, self.delisted_here[ref], out.claims)
+            out.designations.keep(did, record, earlier.notes.get(did))
         for actor_id, record in earlier.actors.items():
             out.actors.keep(actor_id, record)
         for link_id, record in earlier.links.items():
@@ -251,6 +263,25 @@ class Importer:
                 note = f"link dropped: {gone}"
                 result.links_dropped.append(link_id)
             out.links.keep(link_id, record, note)
+
+    def _delisted(self, record: dict, date: str, claims: Claims) -> dict:
+        """The designation with its delisting date, claimed by the list on the line of the
+        archived text that names its reference among those this release lacks."""
+        record = {**record, "delisted": date}
+        record.pop("delisted_earliest", None)
+        ref = str(record["list_reference"])
+        base = f"{self.spec.designation_prefix}-{slug(ref)}"
+        since = date.split("/")[0] if "/" in date else None
+        claims.statement(f"{base}-delisted", record["designation_id"], "delisted", date,
+                         absent_line(self.spec, ref, record["designation_id"]), f"{ABSENT_SECTION}: {self.spec.ref_label} {ref}",
+                         f"not on the release of {self.released}" + (f"; the release of {since} listed it" if since else ""))
+        return record
+
+    def _delisting_date(self) -> str:
+        """EDTF: from the last earlier release of the list (its source file) to this one, when known."""
+        earlier = sorted(p.stem[len(self.spec.key) + 1:] for p in (self.raw / "sources").glob(f"{self.spec.key}-*.yaml"))
+        before = [d for d in earlier if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) and d < self.released]
+        return f"{before[-1]}/{self.released}" if before else self.released
 
     def _not_selected_parties(self, selection: Selection, result: Result) -> None:
         """Links whose party is on the release but was not selected are not "not found"."""
@@ -276,7 +307,7 @@ class Importer:
             self._source(), f"# Written by `flows import {self.spec.command}`: one claim per list row read, "
                             "with its line.\n").encode("utf-8"))
         self.plan.put(self.raw / self.text_path, archive_text(self.spec, self.release, self.released, entries,
-                                                              selection_note).encode("utf-8"))
+                                                              selection_note, self.absent).encode("utf-8"))
 
     def _source(self) -> dict[str, str]:
         spec = self.spec

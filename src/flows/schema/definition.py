@@ -238,6 +238,7 @@ _FIELD_LIST: list[Field] = [
     Field("program_tags", "string", "Programme tags of the listing, separated by `; ` "
           "(e.g. `NPWMD; IFSR`).", pattern=r"^[A-Z0-9-]+(; [A-Z0-9-]+)*$"),
     *_edtf("listed", "Date the target was listed"),
+    *_edtf("delisted", "Date the target was delisted"),
     # events
     Field("event_type", "string", "Kind of event.", required=True, enum=EVENT_TYPES),
     *_edtf("date", "Date of the event", required=True),
@@ -336,7 +337,7 @@ _TABLE_LIST = [
     Table("designations", "One target listed by one sanctioning authority, with its reference "
           "on the official list.",
           _with_edtf("designation_id", "sanction_id", "authority_id", "target_actor_id",
-                     "list_reference", "program_tags", "listed"),
+                     "list_reference", "program_tags", "listed", "delisted"),
           ("designation_id",),
           {"sanction_id": "sanctions", "authority_id": "actors", "target_actor_id": "actors"},
           record_type="designation"),
