@@ -555,12 +555,20 @@ def main() -> None:
         results[str(n)] = bench_size(n, args.work, args.frictionless_faults_max,
                                      args.frictionless_timeout, args.view_runs, args.keep)
         store.write_text(json.dumps(results, indent=2) + "\n")
-        (args.out / "results.md").write_text(render(results))
+        _write_results(args.out / "results.md", render(results))
         if not args.keep:
             shutil.rmtree(args.work / f"synth-{n}", ignore_errors=True)
     text = render(results)
-    (args.out / "results.md").write_text(text)
+    _write_results(args.out / "results.md", text)
     print(text)
+
+
+def _write_results(path: Path, text: str) -> None:
+    """results.md, keeping the section `make bench-lists` wrote (scripts/bench_lists.py)."""
+    from bench_lists import kept_section  # beside this script
+
+    kept = kept_section(path.read_text(encoding="utf-8")) if path.exists() else None
+    path.write_text(text + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ designations, provenance checked by the build, re-imports, newer releases, and
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 from pathlib import Path
 
@@ -96,16 +97,19 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
     mine = claims[claims.source_id == "source/ofac-sdn-2023-12-28"]
     assert set(mine.evidence_type) == {"list_row"} and set(mine.stance) == {"lists"}
     row = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-listing"].iloc[0]
-    assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52, ent_num 39096, listing"
-    assert row.evidence_text.startswith('39096,"GHOREISHI, Seyed Hojatollah","individual","NPWMD] [IFSR] [IRAN-CON-ARMS-EO"')
-    alias = mine[mine.locator == "alt.csv line 70, ent_num 39096, alias: QUREISHI, Seyed Hojjatollah"]
-    assert alias.record_id.tolist() == ["actor/seyed-hojatollah-ghoreishi"]
+    # evidence by reference: the row's line, and the pieces of it that hold the reference and tags
+    assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52"
+    assert row.evidence_text == "39096 … NPWMD … IFSR … IRAN-CON-ARMS-EO"
+    # one claim for the actor, on its rows: the name, and the aliases and details the actor lacked
+    actor = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-name"].iloc[0]
+    assert actor.record_id == "actor/seyed-hojatollah-ghoreishi"
+    assert actor.locator.split("; ")[:3] == ["sdn.csv line 52", "alt.csv line 69", "alt.csv line 70"]
+    assert "QUREISHI, Seyed Hojjatollah" in actor.evidence_text.split(" … ")
     # the curated link gains the 2023-12-28 row as a second piece of evidence
     assert "link/ofac-39096-linked-to-qods-aviation-industries" in set(mine.record_id)
     aliases = pd.read_parquet(processed / "actor_aliases.parquet")
     sarmad = aliases[aliases.actor_id == "actor/sarmad-electronic-sepahan-company"]
-    assert set(sarmad.alias) == {"SARMAD ELECTRONIC SEPAHAN COMPANY", "SEPAHAN SARMAD ELECTRONIC",
-                                 "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
+    assert set(sarmad.alias) == {"SEPAHAN SARMAD ELECTRONIC", "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
     attrs = pd.read_parquet(processed / "actor_attributes.parquet")
     un = attrs[attrs.source_id == "source/un-consolidated-2026-02-27"]
     assert ("actor/fereidoun-abbasi-davani", "birth_date", "1959") in set(
@@ -124,12 +128,46 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
 def test_reimport_same_release_changes_nothing(imported):
     root, _, _ = imported
     raw = root / "data" / "raw"
-    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+
+    def files() -> dict[Path, bytes]:  # the manifests aside: they record what each import read
+        return {p: p.read_bytes() for p in raw.rglob("*") if p.is_file() and p.suffix != ".sha256"}
+
+    before = files()
+    # the UN import came after the OFAC import: OFAC's inputs (the curation) changed, so it runs again
     out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
-    assert "files changed: none" in out
+    assert "changed 0, unchanged 11" in out and "files changed: none" in out
     code, out, _ = run_cli("import", "un", str(UN), "--root", str(root))
     assert "files changed: none" in out
-    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+    assert files() == before
+    # now nothing changed since: the import stops before reading the release
+    manifest = (raw / "imported-ofac-sdn.sha256").read_bytes()
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "are those of the last import" in out and "changed 0, nothing read" in out
+    assert files() == before and (raw / "imported-ofac-sdn.sha256").read_bytes() == manifest
+
+
+def test_an_unchanged_reimport_runs_again_when_anything_it_reads_changes(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    raw = root / "data" / "raw"
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "nothing read" in _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # other options
+    assert "nothing read" not in _import_ofac(root, OFAC, "2023-12-28", *SEEDS, "--depth", "0")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # another release's files
+    other = _subset(tmp_path / "other", {"alt.csv": "45696,70588,"})
+    assert "nothing read" not in _import_ofac(root, other, "2023-12-28", *SEEDS)
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # the curation outside the import's files (identity may decide otherwise)
+    states = raw / "actors" / "states.yaml"
+    states.write_text(states.read_text(encoding="utf-8") + "# a curator's note\n", encoding="utf-8")
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "nothing read" not in out and "changed 0," in out
+    # a file the import wrote, edited since: the import runs (and refuses to overwrite the edit)
+    designations = raw / "designations" / "import-ofac-sdn.yaml"
+    designations.write_text(designations.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    code, out, err = run_cli("import", "ofac", str(OFAC), "--released", "2023-12-28", *SEEDS, "--root", str(root))
+    assert code == 1 and "changed since the last import and not committed" in err
 
 
 def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
@@ -144,8 +182,8 @@ def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
     newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
     third = _import_ofac(root, newest, "2024-01-08", *SEEDS)
     assert "delisted 1" in third and "  delisted 45696" in third
-    designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
-    assert "list_reference: '45696'\n  program_tags: NPWMD; IFSR\n  delisted: 2023-12-28/2024-01-08\n" in designations
+    designations = {d["list_reference"]: d for d in _yaml(root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml")}
+    assert designations["45696"]["delisted"] == "2023-12-28/2024-01-08"
     build(root, with_duckdb=False)  # the three releases' source files and their claims all hold
 
 
@@ -255,7 +293,7 @@ def test_links_dropped_by_a_newer_release_are_marked(tmp_path: Path):
     assert "  changed 45696: links" in out
     assert "links dropped (no longer on the list; kept, noted): 1" in out
     assert "# link dropped: not on the release of 2023-12-28 (source/ofac-sdn-2023-12-28)\n" \
-           "- link_id: link/ofac-45696-linked-to-qods-aviation-industries" in links.read_text(encoding="utf-8")
+           "- {link_id: link/ofac-45696-linked-to-qods-aviation-industries," in links.read_text(encoding="utf-8")
     # the next release that does not give it either: nothing changed, the note keeps its release
     again = _import_ofac(root, newer, "2024-01-08", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
     assert "changed 0" in again and "links dropped" not in again
@@ -271,7 +309,7 @@ def test_a_delisting_is_reported_once(tmp_path: Path):
     again = _import_ofac(root, newest, "2024-01-09", *SEEDS)
     assert "delisted 0" in again and "delisted by an earlier import and still not listed: 1" in again
     designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
-    assert "delisted: 2023-12-28/2024-01-08\n" in designations  # the first release without it, kept
+    assert 'delisted: "2023-12-28/2024-01-08"}\n' in designations  # the first release without it, kept
     assert "ofac-45696-delisted" not in (root / "data" / "raw" / "sources" / "ofac-sdn-2024-01-09.yaml").read_text()
 
 
@@ -293,7 +331,8 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
     assert (claim["record_id"], claim["field"], claim["claimed_value"]) == (
         "designation/ofac-45696", "delisted", "2023-12-28/2024-01-08")
     text = (raw / "texts" / "ofac-sdn-2024-01-08.txt").read_text(encoding="utf-8")
-    assert f"=== not on this release ===\n{claim['evidence_text']}\n" in text
+    assert claim["locator"] == "not on this release line 1"
+    assert f"=== not on this release ===\n1\t{claim['evidence_text']}\n" in text
     before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     assert "files changed: none" in _import_ofac(root, newest, "2024-01-08", *SEEDS)  # the claim written again
     assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
@@ -313,4 +352,32 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
         encoding="utf-8")
     with pytest.raises(CurationError) as e:
         build(root, with_duckdb=False)
-    assert [p.code for p in e.value.problems] == ["quote_not_found"]
+    assert [p.code for p in e.value.problems] == ["list_row_not_found"]
+
+
+def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: Path):
+    """The rule list_row_not_found: a claim on an import's archived rows quotes pieces of the row
+    its locator names; found elsewhere in the text is not enough (a quote search would pass it)."""
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    source = root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml"
+    text = source.read_text(encoding="utf-8")
+    claim = "locator: sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110}"  # SARMAD, 45696
+    assert claim in text and "Isfahan City, Isfahan Province 8138961456 … Iran" in text  # add.csv line 110
+    for locator, message in (("add.csv line 77", "not found in the rows it names of texts/ofac-sdn-2023-12-28.txt"),
+                             ("add.csv line 7000", 'no row "add.csv line 7000" in texts/ofac-sdn-2023-12-28.txt')):
+        source.write_text(text.replace(claim, claim.replace("add.csv line 110", locator)), encoding="utf-8")
+        with pytest.raises(CurationError) as e:
+            build(root, with_duckdb=False)
+        assert [(p.code, p.field) for p in e.value.problems] == [("list_row_not_found", "evidence_text")]
+        assert message in e.value.problems[0].message
+    source.write_text(text, encoding="utf-8")
+    build(root, with_duckdb=False)
+    # `flows check` reads the rows again: a row changed in the archived text is found out
+    archived = root / "data" / "raw" / "texts" / "ofac-sdn-2023-12-28.txt"
+    archived.write_text(archived.read_text(encoding="utf-8").replace('"Isfahan City, Isfahan Province 8138961456"', '"Isfahan"'),
+                        encoding="utf-8")
+    code, out, _ = run_cli("check", "--root", str(root), "--format", "json")
+    assert code == 1
+    codes = {p["code"] for p in json.loads(out)["problems"]}
+    assert {"list_row_not_found", "text_changed"} <= codes

@@ -27,7 +27,7 @@ COMMENT ON COLUMN sources.published_latest IS 'Latest date publication date can 
 COMMENT ON COLUMN sources.date_basis IS 'How a date was established when the source does not state it outright (e.g. a weekday resolved against the source''s date).';
 COMMENT ON COLUMN sources.url IS 'Web address of the document.';
 COMMENT ON COLUMN sources.text_path IS 'Archived text of the document: `texts/<file>` under `data/raw/`, or `shared/<file>` in the shared source archive beside the project.';
-COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, or a pointer file that holds only a paraphrase of the document.';
+COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, a pointer file that holds only a paraphrase of the document, or the rows of an official list an import read (`list_rows`: each claim names its row, file and line, and quotes pieces of it).';
 COMMENT ON COLUMN sources.text_sha256 IS 'SHA-256 of the archived text when the build read it; null when the text was not available.';
 COMMENT ON COLUMN sources.licence IS 'Terms under which the document may be reused.';
 COMMENT ON COLUMN sources.accessed IS 'When the document was read for this dataset.';

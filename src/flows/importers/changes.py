@@ -32,8 +32,12 @@ class Result:
     unselected_links: list[tuple[str, str]] = field(default_factory=list)  # ... on the release, not selected
     selection: Selection | None = None
     orphans: int = 0
+    up_to_date: bool = False  # the last import's inputs and files: nothing read
 
     def report(self) -> str:
+        if self.up_to_date:
+            return (f"{self.source_id}: the release's files, the options and the rest of the curation are those of "
+                    "the last import, whose files are as it wrote them: changed 0, nothing read\nfiles changed: none")
         lines = [f"{self.source_id}: {self.entries} entries read", *self._selection_lines(),
                  f"added {len(self.added)}, changed {len(self.changed)}, unchanged {self.unchanged}, "
                  f"delisted {len(self.delisted)}"]

@@ -41,7 +41,7 @@ def decide(entries: list[Entry], index: Index, same_as: dict[str, str], earlier_
     """`earlier_targets`: ref -> target actor of the earlier imports' designations;
     `own_actor_ids`: the actors those imports created."""
     out = Decisions()
-    taken = set(index.all_actor_ids)
+    taken = set(index.all_actor_ids) | own_actor_ids
     for e in entries:
         if e.actor_type is None:
             out.skipped[e.ref] = f"{e.list_type} {e.name!r} is not an actor (not imported)"

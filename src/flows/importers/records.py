@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from flows.importers.model import Entry, Value
+from flows.importers.yaml_lines import items
 
 RECORD_TABLES = ("actors", "designations", "links")
 _TAG = re.compile(r"^[A-Z0-9-]+$")
@@ -107,23 +108,23 @@ class RecordSet:
         for comment, record in sorted(self.records.values(), key=lambda cr: order(cr[1])):
             if comment:
                 out.append(f"# {comment}\n")
-            out.append(yaml.dump([record], Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
-                                 width=1_000_000, default_flow_style=False))
+            out.append(items([record]))
         return "".join(out)
 
 
-def actor_record(entry: Entry, actor_id: str, source_id: str, publisher: str, ref_label: str,
-                 aliases: list[Value], attributes: list[Value]) -> dict[str, Any]:
-    """A new actor, with the list's names and details as its aliases and attributes."""
+def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Value],
+                 attributes: list[Value]) -> dict[str, Any]:
+    """A new actor, with the list's other names and its details as aliases and attributes (its
+    name, and where it comes from, are the claims')."""
     record: dict[str, Any] = {"actor_id": actor_id, "name": entry.name, "actor_type": entry.actor_type}
     if entry.position:
         record["position"] = entry.position
-    placeholder = "" if entry.actor_type == "person" else (
-        f"; the list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} {entry.list_type}: "
-        "`company` is a placeholder type")
-    record["description"] = f"Imported from {publisher} list, {ref_label} {entry.ref}{placeholder}."
-    record["aliases"] = [{"alias": entry.name, "alias_type": "primary", "source_id": source_id}] + [
-        {"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases if v.value != entry.name]
+    if entry.actor_type != "person":
+        record["description"] = (f"The list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} "
+                                 f"{entry.list_type}: `{entry.actor_type}` is a placeholder type.")
+    if names := [{"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases
+                 if v.value != entry.name]:
+        record["aliases"] = names
     if attributes:
         record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
     return record

@@ -20,19 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.build.load import load_curation
-from flows.importers.archive import ABSENT_SECTION, absent_line, archive_text
+from flows.importers.archive import absent_line, absent_locator, archive_text
 from flows.importers.changes import Result, differences
 from flows.importers.claims import Claims
 from flows.importers.decisions import Choice, decide
 from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
-from flows.importers.model import Entry, Value
+from flows.importers.inputs import inputs_digest
+from flows.importers.model import Entry, Row, Value
 from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, link_record,
                                      load_records, own_files, reference_order, slug)
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 from flows.importers.select import Selection, norm, present
-from flows.schema.definition import ALIAS_TYPES
+from flows.schema.definition import ALIAS_TYPES, LIST_ROWS
 
 DELIST_SHARE = 0.25  # of the designations of earlier imports
 DELIST_FLOOR = 10  # a few delistings in a small import are ordinary
@@ -55,9 +56,12 @@ class Earlier:
         return cls(*({r[keys[t]]: r for _, r in tables[t]} for t in keys),
                    notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note})
 
-    @property
-    def by_ref(self) -> dict[str, dict]:
-        return {str(r["list_reference"]): r for r in self.designations.values()}
+    def __post_init__(self) -> None:
+        self.by_ref = {str(r["list_reference"]): r for r in self.designations.values()}
+        self._linked: dict[str, set[str]] = {}
+        for lid, r in self.links.items():
+            if lid not in self.notes:
+                self._linked.setdefault(r["from_record_id"], set()).add(r["to_record_id"])
 
     def delisted(self) -> dict[str, str]:
         """The references an earlier import found delisted, and their delisting dates."""
@@ -65,8 +69,7 @@ class Earlier:
 
     def linked_from(self, actor_id: str) -> set[str]:
         """What the actor is linked to by the earlier imports' links the lists still gave."""
-        return {r["to_record_id"] for lid, r in self.links.items()
-                if r["from_record_id"] == actor_id and lid not in self.notes}
+        return self._linked.get(actor_id, set())
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Output:
     actors: RecordSet = field(default_factory=RecordSet)
     designations: RecordSet = field(default_factory=RecordSet)
     links: RecordSet = field(default_factory=RecordSet)
+    linked: dict[str, set[str]] = field(default_factory=dict)  # actor -> what this import links it to
 
 
 class Importer:
@@ -98,7 +102,23 @@ class Importer:
     def designation_id(self, ref: str) -> str:
         return f"designation/{self.spec.designation_prefix}-{slug(ref)}"
 
-    def run(self, selection: Selection, selection_note: str) -> Result:
+    def outputs(self) -> list[Path]:
+        """The files an import of this release writes (a record file without records is removed)."""
+        return [self.raw / "sources" / f"{self.source_slug}.yaml", self.raw / self.text_path]
+
+    def inputs(self, path: Path, options: dict) -> str:
+        """The digest of what this import reads (flows.importers.inputs)."""
+        written = {self.raw / f for f in self.files.values()} | set(self.outputs())
+        return inputs_digest(path, {"list": self.spec.key, "released": self.released, **options}, self.raw, written)
+
+    def up_to_date(self, inputs: str) -> Result | None:
+        """The result of an import with the last import's inputs and files (nothing read, nothing
+        written), or None when the import has to run."""
+        if not self.plan.up_to_date(inputs, self.outputs()):
+            return None
+        return Result(self.source_id, up_to_date=True)
+
+    def run(self, selection: Selection, selection_note: str, inputs: str | None = None) -> Result:
         if selection.unresolved_seeds:
             raise ImportRefused(f"{self.release.main_file}: --around {', '.join(map(repr, selection.unresolved_seeds))}: "
                                 f"not on this release (no entry has that name, alias or {self.spec.ref_label}); "
@@ -111,7 +131,7 @@ class Importer:
         decisions = decide(entries, index, self.same_as, {r: d["target_actor_id"] for r, d in earlier.by_ref.items()},
                            set(earlier.actors), self.spec.designation_prefix, self.files["designations"])
         result.merged, result.ambiguous, result.skipped = decisions.merged, decisions.ambiguous, decisions.skipped
-        out = Output(Claims(self.spec.authority_id, self.released, self.spec.ref_label))
+        out = Output(Claims(self.spec.authority_id, self.released))
         names = _names(entries, decisions.chosen)
         for e in entries:
             if (choice := decisions.chosen.get(e.ref)) is not None:
@@ -121,15 +141,15 @@ class Importer:
         self._keep_earlier(earlier, out, result, read)
         self._not_selected_parties(selection, result)
         self._plan_files(out, entries, selection_note)
-        result.written = self.plan.commit(self.force)
+        result.written = self.plan.commit(self.force, inputs)
         return result
 
     def _index(self) -> Index:
-        """The project as identity sees it: without the import's own records, nor the names the
-        release's own source file (which this import rewrites) gives."""
-        rows = load_curation(self.root).rows
-        rows["actor_aliases"] = [r for r in rows["actor_aliases"] if r["source_id"] != self.source_id]
-        return Index(rows, {f"data/raw/{f}" for f in self.files.values()}, self.spec.authority_id)
+        """The project as identity sees it: without the files this import rewrites (its own
+        records, and the release's source file with the names and details it gives)."""
+        own = {f"data/raw/{f}" for f in self.files.values()}
+        rows = load_curation(self.root, frozenset(own | {f"data/raw/sources/{self.source_slug}.yaml"})).rows
+        return Index(rows, own, self.spec.authority_id)
 
     def _entries(self, selection: Selection, earlier: Earlier, result: Result) -> list[Entry]:
         """The entries read: the selection, and the references of earlier imports the release
@@ -168,45 +188,45 @@ class Importer:
         if curated is None:
             out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
             if out.designations.get(did).get("program_tags") is None and e.programs:
-                out.claims.add(f"{base}-programme", did, e.row, e.ref, "program_tags", "; ".join(e.programs))
-        out.claims.add(f"{base}-listing", did, e.row, e.ref, what="listing")
+                out.claims.add(f"{base}-programme", did, [(e.row, e.programs)], "program_tags", "; ".join(e.programs))
+        out.claims.add(f"{base}-listing", did, [(e.row, [e.ref, *e.programs, *([e.listed] if e.listed else [])])])
         self._links(e, choice.actor_id, base, index, names, out, result)
         self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
     def _new_actor(self, e: Entry, actor_id: str, base: str, aliases: list[Value], attributes: list[Value],
                    out: Output) -> None:
-        """An actor record of the import's own; values read from other rows than the entry's main
-        row get a claim each (the main row's claim covers its own)."""
-        out.actors.put(actor_id, actor_record(e, actor_id, self.source_id, self.spec.publisher, self.spec.ref_label,
-                                              aliases, attributes))
-        out.claims.add(f"{base}-name", actor_id, e.row, e.ref, "name", what="name")
-        self._value_claims(e, actor_id, base, [v for v in aliases + attributes if v.row != e.row], out)
+        """An actor record of the import's own, with the list's other names and its details."""
+        out.actors.put(actor_id, actor_record(e, actor_id, self.source_id, aliases, attributes))
+        self._actor_claims(e, actor_id, base, aliases + attributes, None, out)
 
     def _merged_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], index: Index,
                       out: Output) -> None:
-        """An existing actor: the list's name and the values the actor lacks become claims on it,
-        and the names it lacks aliases of it (in the source file), so that the actor is found by
-        the list's names (`flows check --against-list`, the next import's identity)."""
+        """An existing actor: the list's name and the names and details the actor lacks are given
+        it in the source file (`actor_aliases:`, `actor_attributes:`), so that it is found by the
+        list's names (`flows check --against-list`, the next import's identity)."""
         known = index.actors.get(actor_id)
         has = known.values if known else set()
-        out.claims.add(f"{base}-name", actor_id, e.row, e.ref, "name",
-                       None if known and known.name == e.name else e.name, what="name")
         new = [v for v in values if (_value_field(v), v.value.casefold()) not in has
                and ("name", v.value.casefold()) not in has]
-        names = [(e.name, "primary")] if not ({("name", e.name.casefold()), ("alias", e.name.casefold())} & has) else []
-        for alias, kind in names + [(v.value, v.kind) for v in new if v.kind in _ALIAS_KINDS]:
-            out.claims.alias(actor_id, alias, kind)
-        self._value_claims(e, actor_id, base, new, out)
+        if not ({("name", e.name.casefold()), ("alias", e.name.casefold())} & has):
+            out.claims.name(actor_id, e.name, "primary")
+        for v in new:
+            if v.kind in _ALIAS_KINDS:
+                out.claims.name(actor_id, v.value, v.kind)
+            else:
+                out.claims.detail(actor_id, v.kind, v.value)
+        self._actor_claims(e, actor_id, base, new, None if known and known.name == e.name else e.name, out)
 
-    def _value_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], out: Output) -> None:
-        # `field` may only name a field of the record itself: the alias or attribute is named in
-        # the locator, and its row is the evidence.
-        counters: dict[str, int] = {}
+    def _actor_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], claimed_name: str | None,
+                      out: Output) -> None:
+        """The actor's claim: on the entry's main row (its name, `claimed_name` when it differs
+        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), the
+        evidence the pieces of those rows that hold the name and the values."""
+        rows: dict[tuple[str, int], tuple[Row, list[str]]] = {(e.row.file, e.row.line): (e.row, [e.name])}
         for v in values:
-            name = _value_field(v)
-            counters[name] = counters.get(name, 0) + 1
-            out.claims.add(f"{base}-{name.replace('_', '-')}-{counters[name]}", actor_id, v.row, e.ref,
-                           what=f"{name.replace('_', ' ')}: {v.value}")
+            row = e.row if (v.row.file, v.row.line) == (e.row.file, e.row.line) else v.row  # a UN child: its element
+            rows.setdefault((row.file, row.line), (row, []))[1].append(v.value)
+        out.claims.add(f"{base}-name", actor_id, list(rows.values()), "name", claimed_name)
 
     def _links(self, e: Entry, actor_id: str, base: str, index: Index, names: dict[str, list[str]],
                out: Output, result: Result) -> None:
@@ -220,9 +240,10 @@ class Importer:
             link_id = f"link/{base}-linked-to-{to.split('/', 1)[1]}"
             existing = index.link_triples.get((actor_id, "linked_to", to)) or (link_id if link_id in index.links else None)
             if existing is None:
-                out.links.put(link_id, link_record(link_id, actor_id, to, f"{self.spec.publisher} list, "
-                                                   f"{self.spec.ref_label} {e.ref}: \"Linked To: {v.value}\"."))
-            out.claims.add(f"{base}-link-{i}", existing or link_id, v.row, e.ref, what=f"Linked To: {v.value}")
+                out.links.put(link_id, link_record(link_id, actor_id, to, f"{self.spec.key} {self.spec.ref_label} "
+                                                   f"{e.ref}: linked to {v.value}"))
+                out.linked.setdefault(actor_id, set()).add(to)
+            out.claims.add(f"{base}-link-{i}", existing or link_id, [(v.row, [v.value])])
 
     def _change(self, e: Entry, designation_id: str, actor_id: str, curated: bool, earlier: Earlier,
                 out: Output, result: Result) -> None:
@@ -233,8 +254,7 @@ class Importer:
             else:
                 result.added.append(e.ref)
             return
-        links = {r["to_record_id"] for _, r in out.links.records.values() if r["from_record_id"] == actor_id}
-        # (the earlier imports' links are not in out.links yet: they are kept after every entry)
+        links = out.linked.get(actor_id, set())
         found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.designations.get(designation_id),
                             out.actors.get(actor_id), earlier.linked_from(actor_id), links)
         if found:
@@ -268,12 +288,11 @@ class Importer:
         """The designation with its delisting date, claimed by the list on the line of the
         archived text that names its reference among those this release lacks."""
         record = {**record, "delisted": date}
-        record.pop("delisted_earliest", None)
-        ref = str(record["list_reference"])
-        base = f"{self.spec.designation_prefix}-{slug(ref)}"
+        ref, did = str(record["list_reference"]), record["designation_id"]
+        number = self.absent.index((ref, did)) + 1
         since = date.split("/")[0] if "/" in date else None
-        claims.statement(f"{base}-delisted", record["designation_id"], "delisted", date,
-                         absent_line(self.spec, ref, record["designation_id"]), f"{ABSENT_SECTION}: {self.spec.ref_label} {ref}",
+        claims.statement(f"{self.spec.designation_prefix}-{slug(ref)}-delisted", did, "delisted", date,
+                         absent_line(self.spec, ref, did), absent_locator(number),
                          f"not on the release of {self.released}" + (f"; the release of {since} listed it" if since else ""))
         return record
 
@@ -304,8 +323,8 @@ class Importer:
             else:
                 self.plan.remove(path)
         self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml", out.claims.source_file(
-            self._source(), f"# Written by `flows import {self.spec.command}`: one claim per list row read, "
-                            "with its line.\n").encode("utf-8"))
+            self._source(), f"# Written by `flows import {self.spec.command}`: the claims of the release, each "
+                            "citing its row of the archived text.\n").encode("utf-8"))
         self.plan.put(self.raw / self.text_path, archive_text(self.spec, self.release, self.released, entries,
                                                               selection_note, self.absent).encode("utf-8"))
 
@@ -315,7 +334,7 @@ class Importer:
                 "title": f"{spec.title}, release of {self.released} – rows imported by `flows import {spec.command}`",
                 "publisher": spec.publisher, "source_type": "official_list", "published": self.released,
                 "date_basis": spec.date_basis, "url": spec.url, "text_path": self.text_path,
-                "text_kind": "extract", "licence": spec.licence}
+                "text_kind": LIST_ROWS, "licence": spec.licence}
 
     def _refuse_mass_delisting(self, delisted: int, earlier: int) -> None:
         """A release that drops a large share of what earlier imports listed is more likely cut

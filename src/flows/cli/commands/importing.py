@@ -85,14 +85,18 @@ def run_import(spec: ListSpec, path: Path, released: str | None, root: Path, pro
 
     same = _same_as(same_as)
     release, date = _open(spec, path, released, flags)
+    importer = Importer(root.resolve(), spec, release, date, same, force, accept_delistings)
+    inputs = importer.inputs(path, {"program": program, "around": around, "depth": depth, "same_as": same,
+                                    "flags": flags, "accept_delistings": accept_delistings})
+    result = importer.up_to_date(inputs)
     with failing_on(ListError, ImportRefused):
-        selection = select(release, program or [], around or [], depth)
-        note = _selection_note(selection, program, around, depth)
-        try:
-            result = Importer(root.resolve(), spec, release, date, same, force, accept_delistings).run(selection, note)
-        except CurationError as e:
-            report_problems(e.problems, "import failed: the curation must build first")
-            raise typer.Exit(1)
+        if result is None:
+            selection = select(release, program or [], around or [], depth)
+            try:
+                result = importer.run(selection, _selection_note(selection, program, around, depth), inputs)
+            except CurationError as e:
+                report_problems(e.problems, "import failed: the curation must build first")
+                raise typer.Exit(1)
     out.print(result.report(), markup=False)
 
 
