@@ -90,8 +90,9 @@ def render(m: dict) -> str:
              f"Written by `scripts/bench_lists.py` on {platform.node()}: {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, {dt.datetime.now().isoformat(timespec='seconds')}. Each step is one "
              "`flows` process on a temporary copy of the project; whole releases from `../shared/fixtures/lists/full`.",
-             f"Load average when written: {load:.1f} (other work on the machine stretches wall times; CPU "
+             "", f"Load average when written: {load:.1f} (other work on the machine stretches wall times; CPU "
              "seconds, user and system, are the process's own).",
+             *([] if not m.get("note") else ["", m["note"]]),
              "", "| step | wall seconds | CPU seconds | peak memory MB | exit |", "|---|---|---|---|---|"]
     lines += [f"| {label} | {seconds:.1f} | {cpu_s:.1f} | {mb:.0f} | {code} |"
               for label, seconds, cpu_s, mb, code, _ in m["steps"]]
@@ -133,8 +134,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", type=Path, default=ROOT.parent / "shared" / "fixtures" / "lists" / "full")
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    parser.add_argument("--note", default="", help="a paragraph the section carries (how it was measured)")
     args = parser.parse_args()
     m = measure(args.full.resolve())
+    m["note"] = args.note
     for label, seconds, cpu, mb, code, output in m["steps"]:
         print(f"{label:<70} {seconds:7.1f} s {cpu:7.1f} s CPU {mb:7.0f} MB  exit {code}")
         if code != 0:
