@@ -401,7 +401,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def render(results: dict[str, dict]) -> str:
-    sizes = sorted(results.values(), key=lambda r: r["claims"])
+    from bench_lists import KEY, render as render_lists  # beside this script: `make bench-lists`
+
+    sizes = sorted((r for k, r in results.items() if k != KEY), key=lambda r: r["claims"])
     by = {r["claims"]: r for r in sizes}
     # The machine each size ran on, as recorded then: rendering elsewhere changes nothing.
     machines = "; ".join(dict.fromkeys(r.get("machine", "a machine not recorded") for r in sizes))
@@ -491,7 +493,7 @@ def render(results: dict[str, dict]) -> str:
         L.append(f"| `{name}` | " + " | ".join(cells) + " |")
     L += ["", "## Targets", ""]
     L += targets(by)
-    return "\n".join(L) + "\n"
+    return "\n".join(L) + "\n" + ("\n" + render_lists(results[KEY]) if KEY in results else "")
 
 
 def targets(by: dict[int, dict]) -> list[str]:
@@ -555,20 +557,12 @@ def main() -> None:
         results[str(n)] = bench_size(n, args.work, args.frictionless_faults_max,
                                      args.frictionless_timeout, args.view_runs, args.keep)
         store.write_text(json.dumps(results, indent=2) + "\n")
-        _write_results(args.out / "results.md", render(results))
+        (args.out / "results.md").write_text(render(results))
         if not args.keep:
             shutil.rmtree(args.work / f"synth-{n}", ignore_errors=True)
     text = render(results)
-    _write_results(args.out / "results.md", text)
+    (args.out / "results.md").write_text(text)
     print(text)
-
-
-def _write_results(path: Path, text: str) -> None:
-    """results.md, keeping the section `make bench-lists` wrote (scripts/bench_lists.py)."""
-    from bench_lists import kept_section  # beside this script
-
-    kept = kept_section(path.read_text(encoding="utf-8")) if path.exists() else None
-    path.write_text(text + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":

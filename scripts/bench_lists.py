@@ -5,8 +5,9 @@ turn as its own `flows` process, then the last one again unchanged (it should st
 reading the release), then `flows build` and `flows check`. For each step: wall seconds and
 peak resident memory (os.wait4, the process's own rusage; the peak over all of them is
 resource.getrusage(RUSAGE_CHILDREN)); for each import, the size of the list files it read
-and of what it added under data/raw. Prints a table and writes it into bench/results.md as a
-section of its own (between BEGIN and END; `make bench` keeps it). Nothing is asserted.
+and of what it added under data/raw. Prints a table; the figures go into bench/results.json
+(under KEY) and bench/results.md is rendered again from it, the lists a section of its own
+after bench.py's (`make bench` keeps them). Nothing is asserted.
 
     .venv/bin/python scripts/bench_lists.py [--full ../shared/fixtures/lists/full] [--out bench]
 
@@ -30,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = Path(sys.executable).parent / "flows"
-BEGIN, END = "<!-- bench-lists: begin -->", "<!-- bench-lists: end -->"
+KEY = "official_lists"  # the figures' key in bench/results.json (the other keys are bench.py's sizes)
 
 # label, `flows import` arguments ({full}: the folder of whole releases)
 IMPORTS: list[tuple[str, list[str]]] = [
@@ -58,96 +59,90 @@ def size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def measure(full: Path) -> dict:
+def measure(full: Path, note: str) -> dict:
+    """The figures of one run, as JSON-able values (the text is rendered from them alone)."""
     env = {**os.environ, "FLOWS_SHARED_SOURCES": str((ROOT / ".." / "shared" / "sources").resolve())}
-    steps, imports = [], []
+    steps, imports, outputs = [], [], {}
     with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp:
         root = Path(tmp)
         shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
         shutil.copy(ROOT / "README.md", root / "README.md")
         raw = root / "data" / "raw"
         start_size = size(raw)
-        for label, template in IMPORTS:
-            args = [a.replace("{full}", str(full)) for a in template]
+        runs = [(f"import: {label}", ["import", *(a.replace("{full}", str(full)) for a in args), "--root", str(root)])
+                for label, args in IMPORTS]
+        runs.append((f"import again, unchanged: {IMPORTS[-1][0]}", runs[-1][1]))
+        runs += [(f"flows {step}", [step, "--root", str(root)]) for step in ("build", "check")]
+        for label, args in runs:
             before = size(raw)
-            steps.append((f"import: {label}", *run(["import", *args, "--root", str(root)], env)))
-            imports.append((label, size(Path(args[1])), size(raw) - before))
-        label, template = IMPORTS[-1]
-        args = [a.replace("{full}", str(full)) for a in template]
-        steps.append((f"import again, unchanged: {label}", *run(["import", *args, "--root", str(root)], env)))
-        for step in (["build", "--root", str(root)], ["check", "--root", str(root)]):
-            steps.append((f"flows {step[0]}", *run(step, env)))
+            seconds, cpu, mb, code, outputs[label] = run(args, env)
+            steps.append([label, round(seconds, 2), round(cpu, 2), round(mb), code])
+            if label.startswith("import: "):
+                imports.append([label[len("import: "):], size(Path(args[2])), size(raw) - before])
         end_size = size(raw)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"steps": steps, "imports": imports, "raw_before": start_size, "raw_after": end_size, "peak_mb": peak}
+    return {"machine": f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}",
+            "when": dt.datetime.now().isoformat(timespec="seconds"), "load": round(os.getloadavg()[0], 1),
+            "note": note, "steps": steps, "imports": imports, "raw_before": start_size, "raw_after": end_size,
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024), "outputs": outputs}
 
 
 def render(m: dict) -> str:
-    total = sum(s[1] for s in m["steps"] if "unchanged" not in s[0])
-    cpu = sum(s[2] for s in m["steps"] if "unchanged" not in s[0])
-    load = os.getloadavg()[0]
-    lines = [BEGIN, "## Official lists at full scale (`make bench-lists`)", "",
-             f"Written by `scripts/bench_lists.py` on {platform.node()}: {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}, {dt.datetime.now().isoformat(timespec='seconds')}. Each step is one "
-             "`flows` process on a temporary copy of the project; whole releases from `../shared/fixtures/lists/full`.",
-             "", f"Load average when written: {load:.1f} (other work on the machine stretches wall times; CPU "
-             "seconds, user and system, are the process's own).",
-             *([] if not m.get("note") else ["", m["note"]]),
+    """The section of bench/results.md, from the figures of a run (bench.render appends it)."""
+    steps = [s for s in m["steps"] if "unchanged" not in s[0]]
+    total, cpu = sum(s[1] for s in steps), sum(s[2] for s in steps)
+    lines = ["## Official lists at full scale (`make bench-lists`)", "",
+             f"Written by `scripts/bench_lists.py` on {m['machine']}, {m['when']}, load average {m['load']} "
+             "(other work on the machine stretches wall times; CPU seconds, user and system, are each "
+             "process's own). Each step is one `flows` process on a temporary copy of the project; whole "
+             "releases from `../shared/fixtures/lists/full`.",
+             *([] if not m["note"] else ["", m["note"]]),
              "", "| step | wall seconds | CPU seconds | peak memory MB | exit |", "|---|---|---|---|---|"]
-    lines += [f"| {label} | {seconds:.1f} | {cpu_s:.1f} | {mb:.0f} | {code} |"
-              for label, seconds, cpu_s, mb, code, _ in m["steps"]]
+    lines += [f"| {label} | {seconds:.1f} | {cpu_s:.1f} | {mb} | {code} |" for label, seconds, cpu_s, mb, code in m["steps"]]
     lines += ["", "| import | list files MB | added under data/raw MB | ratio |", "|---|---|---|---|"]
     lines += [f"| {label} | {listed / 1e6:.2f} | {added / 1e6:.2f} | {added / listed:.1f}× |"
               for label, listed, added in m["imports"]]
-    first_ratio = m["imports"][0][2] / m["imports"][0][1]
+    first_label, first_listed, first_added = m["imports"][0]
+    ratio = first_added / first_listed
     reimport = next(s[1] for s in m["steps"] if "unchanged" in s[0])
     failed = [s[0] for s in m["steps"] if s[4] != 0]
     lines += ["", f"data/raw: {m['raw_before'] / 1e6:.1f} MB before, {m['raw_after'] / 1e6:.1f} MB after.", "",
               "Targets (2 cores):", "",
               f"- every import, the build and the check under {TARGET_SECONDS} s together: {total:.1f} s wall "
               f"({cpu:.1f} s CPU) — " + ("met." if total < TARGET_SECONDS else "NOT met."),
-              f"- peak memory under {TARGET_MB} MB: {m['peak_mb']:.0f} MB — " + ("met." if m["peak_mb"] < TARGET_MB else "NOT met."),
-              f"- the curation files of a whole list within {TARGET_RATIO:.0f}× the list files: {first_ratio:.1f}× "
-              f"({IMPORTS[0][0]}) — " + ("met." if first_ratio <= TARGET_RATIO else "NOT met."),
+              f"- peak memory under {TARGET_MB} MB: {m['peak_mb']} MB — " + ("met." if m["peak_mb"] < TARGET_MB else "NOT met."),
+              f"- the curation files of a whole list within {TARGET_RATIO:.0f}× the list files: {ratio:.1f}× "
+              f"({first_label}) — " + ("met." if ratio <= TARGET_RATIO else "NOT met."),
               f"- an unchanged re-import under {TARGET_REIMPORT} s: {reimport:.1f} s — "
               + ("met." if reimport < TARGET_REIMPORT else "NOT met.")]
     if failed:
         lines.append(f"- steps that failed (exit code not 0): {', '.join(failed)}")
-    return "\n".join(lines + [END]) + "\n"
-
-
-def put_section(text: str, section: str) -> str:
-    """`text` with its bench-lists section replaced by `section` (appended when it has none)."""
-    if BEGIN in text and END in text:
-        return text[:text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1:]
-    return text.rstrip("\n") + "\n\n" + section
-
-
-def kept_section(old: str) -> str | None:
-    """The bench-lists section of an earlier results.md, for `make bench` to keep."""
-    if BEGIN in old and END in old:
-        return old[old.index(BEGIN):old.index(END) + len(END)] + "\n"
-    return None
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
+    import json
+
+    import bench  # beside this script: results.md is rendered whole, from results.json
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", type=Path, default=ROOT.parent / "shared" / "fixtures" / "lists" / "full")
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
     parser.add_argument("--note", default="", help="a paragraph the section carries (how it was measured)")
     args = parser.parse_args()
-    m = measure(args.full.resolve())
-    m["note"] = args.note
-    for label, seconds, cpu, mb, code, output in m["steps"]:
-        print(f"{label:<70} {seconds:7.1f} s {cpu:7.1f} s CPU {mb:7.0f} MB  exit {code}")
+    m = measure(args.full.resolve(), args.note)
+    outputs = m.pop("outputs")
+    for label, seconds, cpu, mb, code in m["steps"]:
+        print(f"{label:<70} {seconds:7.1f} s {cpu:7.1f} s CPU {mb:7} MB  exit {code}")
         if code != 0:
-            print("    " + "\n    ".join(output.strip().splitlines()[-5:]))
-    section = render(m)
-    print(section)
+            print("    " + "\n    ".join(outputs[label].strip().splitlines()[-5:]))
+    print(render(m))
     args.out.mkdir(parents=True, exist_ok=True)
-    results = args.out / "results.md"
-    results.write_text(put_section(results.read_text(encoding="utf-8") if results.exists() else "", section),
-                       encoding="utf-8")
+    store = args.out / "results.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    results[KEY] = m
+    store.write_text(json.dumps(results, indent=2) + "\n")
+    sizes = [k for k in results if k != KEY]
+    (args.out / "results.md").write_text(bench.render(results) if sizes else render(m))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,9 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
     sarmad = aliases[aliases.actor_id == "actor/sarmad-electronic-sepahan-company"]
     assert set(sarmad.alias) == {"SEPAHAN SARMAD ELECTRONIC", "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
     attrs = pd.read_parquet(processed / "actor_attributes.parquet")
+    # a merged actor gets the details it lacked from the release's source file
+    assert ("actor/irgc-air-force", "address", "Syria") in set(
+        zip(*(attrs[attrs.source_id == "source/ofac-sdn-2023-12-28"][c] for c in ("actor_id", "attribute", "value"))))
     un = attrs[attrs.source_id == "source/un-consolidated-2026-02-27"]
     assert ("actor/fereidoun-abbasi-davani", "birth_date", "1959") in set(
         zip(un.actor_id, un.attribute, un.value))

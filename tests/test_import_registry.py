@@ -97,11 +97,20 @@ def test_a_release_is_recognised_by_its_list(tmp_path: Path):
     assert list_of(UN.parent).key == "un-consolidated"  # a folder holding the one XML file
     assert list_of(OFAC / "sdn.csv", "ofac-sdn").key == "ofac-sdn"  # named with --list
     other = tmp_path / "other.xml"
-    other.write_text("<?xml version='1.0'?>\n<export><sanctionEntity/></export>\n", encoding="utf-8")
+    other.write_text("<?xml version='1.0'?>\n<NO_LIST_OF_SANCTIONS/>\n", encoding="utf-8")
     with pytest.raises(FileNotFoundError, match="not a release of any list the importers read"):
         list_of(other)
-    with pytest.raises(FileNotFoundError, match="--list 'uk': no such list"):
-        list_of(other, "uk")
+    with pytest.raises(FileNotFoundError, match="--list 'no-such-list': no such list"):
+        list_of(other, "no-such-list")
+
+
+def test_against_list_names_the_list_when_the_path_does_not_tell(tmp_path: Path):
+    from conftest import ROOT
+
+    code, out, err = run_cli("check", "--against-list", str(UN), "--list", "un-consolidated", "--root", str(ROOT))
+    assert "United Nations Security Council Consolidated List (XML): " in out and "designations checked" in out
+    code, out, err = run_cli("check", "--against-list", str(UN), "--list", "no-such-list", "--root", str(ROOT))
+    assert code == 1 and err.startswith("error: --list 'no-such-list': no such list (lists: ") and "ofac-sdn" in err
 
 
 def test_the_import_commands_are_the_registrys():

@@ -169,7 +169,8 @@ class Importer:
         result.still_delisted = len(absent & set(known))
         self.absent = [(ref, earlier.by_ref[ref]["designation_id"]) for ref in sorted(absent, key=reference_order)]
         # delisted by this release (now, or by an import of it before): its source file claims them
-        self.delisted_here = {ref: known.get(ref) or self._delisting_date() for ref in absent
+        date = self._delisting_date() if result.delisted else None
+        self.delisted_here = {ref: known.get(ref) or date for ref in absent
                               if ref not in known or known[ref].split("/")[-1] == self.released}
         return entries
 
