@@ -12,10 +12,12 @@ One job per module:
   identity.py   whether an entry is an actor the project already has (and on what basis)
   decisions.py  the actor of every entry: a curator's decision, identity, or a new actor
   records.py    the actor, designation and link records an import writes
-  claims.py     the claims on them, each resting on a list row
+  claims.py     the claims on them, each citing the list rows it rests on
+  yaml_lines.py the import's files written fast, one record a line
   changes.py    what changed since the last import, and the import's report
   archive.py    the archived text of a release: the rows read, verbatim
   write.py      an import from entries to files: the orchestrator
   files.py      writing them all or none, never over a curator's uncommitted edits
+  inputs.py     what an import reads, as one digest: an unchanged re-import has nothing to do
   against.py    `flows check --against-list`: the designations compared with a release
 """

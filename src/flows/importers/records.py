@@ -2,9 +2,10 @@
 (the curation form of `data/raw/<table>/`), read back at the next import.
 
 Per list the import owns `actors/import-<list>.yaml`, `designations/import-<list>.yaml` and
-`links/import-<list>.yaml`. A file starts with a header (comment lines, then a blank line); a
-record may carry a note (a delisting), one comment line written above it and read back with it,
-so that a note keeps the date it was first written.
+`links/import-<list>.yaml`. A file starts with a header (comment lines, then a blank line), then
+one record a line (flows.importers.yaml_lines); a record may carry a note (a link a newer
+release dropped), one comment line written above it and read back with it, so that a note
+keeps the release that first wrote it.
 """
 
 from __future__ import annotations

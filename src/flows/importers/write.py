@@ -5,10 +5,10 @@ its designation, its links), the claims that rest on its rows (claims.py), and w
 since the last import (changes.py). Records of earlier imports stay (older source files cite
 them): a target missing from the new release is kept, with its delisting date (between the
 last release that listed it and this one) and a claim resting on the archived text's list of
-the references this release lacks.
+the references this release lacks; a link the release no longer gives is kept and noted.
 Targets that are already actors of the project are merged into them: no actor record is
-written, the designation and links point to the existing actor, and the values the list adds
-are claims on that actor. The release's source file and archived text (archive.py) are
+written, the designation and links point to the existing actor, and the names and details the
+list adds are the source file's rows for that actor, with their claim. The release's source file and archived text (archive.py) are
 written last; every file is written at the end, all together, by files.Plan, which refuses to
 overwrite a curator's uncommitted edits. The same release imported twice writes the same bytes.
 """
