@@ -47,3 +47,10 @@ SIZES ?= 10000 100000 1000000
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --sizes "$(SIZES)"
+
+# Whole official lists (../shared/fixtures/lists/full) imported, built and checked in a temporary
+# copy of the project (scripts/bench_lists.py): seconds, peak memory and sizes, a section of
+# bench/results.md of its own.
+.PHONY: bench-lists
+bench-lists: $(STAMP)
+	$(BIN)/python scripts/bench_lists.py

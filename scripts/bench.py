@@ -401,7 +401,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def render(results: dict[str, dict]) -> str:
-    sizes = sorted(results.values(), key=lambda r: r["claims"])
+    from bench_lists import KEY, render as render_lists  # beside this script: `make bench-lists`
+
+    sizes = sorted((r for k, r in results.items() if k != KEY), key=lambda r: r["claims"])
     by = {r["claims"]: r for r in sizes}
     # The machine each size ran on, as recorded then: rendering elsewhere changes nothing.
     machines = "; ".join(dict.fromkeys(r.get("machine", "a machine not recorded") for r in sizes))
@@ -491,7 +493,7 @@ def render(results: dict[str, dict]) -> str:
         L.append(f"| `{name}` | " + " | ".join(cells) + " |")
     L += ["", "## Targets", ""]
     L += targets(by)
-    return "\n".join(L) + "\n"
+    return "\n".join(L) + "\n" + ("\n" + render_lists(results[KEY]) if KEY in results else "")
 
 
 def targets(by: dict[int, dict]) -> list[str]:

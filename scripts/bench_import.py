@@ -83,10 +83,11 @@ elif what == "select":
     s = select(OfacRelease(folder), [], ["QODS AVIATION INDUSTRIES", "IRGC Air Force"], depth=1)
     detail = f"{{len(s.refs)}} entries selected in {{s.passes}} passes"
 else:
+    from flows.importers.registry import registry
     from flows.importers.write import Importer
     release = OfacRelease(folder)
     s = select(release, [], ["QODS AVIATION INDUSTRIES", "IRGC Air Force"], depth=1)
-    r = Importer(Path({project!r}), release, "2023-12-28", "ofac", "import ofac", "benchmark").run(s, "benchmark")
+    r = Importer(Path({project!r}), registry()["ofac-sdn"], release, "2023-12-28").run(s, "benchmark")
     detail = f"{{r.entries}} entries imported, {{len(r.written)}} files written"
 elapsed = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -337,12 +337,15 @@ def test_import_build_and_check_in_a_copy_of_the_project(tmp_path: Path):
     mine = claims[claims.source_id == "source/eu-fsf-2020-04-15"]
     assert set(mine.evidence_type) == {"list_row"} and set(mine.stance) == {"lists"}
     listing = mine[mine.record_id == "designation/eu-eu-27-28"].iloc[0]
-    assert listing.locator == ("fsf-excerpt-2020-04-15.xml line 3, EU reference number EU.27.28, listing "
-                               "(no designationDate: the publication date of regulation 1210/2003 (OJ L169))")
-    birth = mine[mine.locator == "fsf-excerpt-2020-04-15.xml line 21, EU reference number EU.27.28, "
-                                 "birth date: 1937-04-28"].iloc[0]
-    assert birth.evidence_text.startswith('<birthdate circa="false" calendarType="GREGORIAN" '
-                                          'city="al-Awja, near Tikrit"')
+    # no designationDate: the claim says where its date comes from
+    assert (listing.locator, listing.date_basis) == (
+        "fsf-excerpt-2020-04-15.xml line 3", "no designationDate: the publication date of regulation 1210/2003 (OJ L169)")
+    assert listing.evidence_text == "EU.27.28 … IRQ … 2003-07-08"
+    # one claim for the actor, citing its entry's element, quoting the pieces that hold its values
+    name = mine[mine.record_id == "actor/saddam-hussein-al-tikriti"].iloc[0]
+    assert name.locator == "fsf-excerpt-2020-04-15.xml line 3"
+    assert {"Saddam Hussein Al-Tikriti", "Abu Ali", "1937-04-28", "al-Awja, near Tikrit", 'gender="M"'} <= set(
+        name.evidence_text.split(" … "))
     text = (root / "data" / "raw" / "texts" / "eu-fsf-2020-04-15.txt").read_text(encoding="utf-8")
     assert f"{EU.name}: {EU.stat().st_size} bytes, sha256 {hashlib.sha256(EU.read_bytes()).hexdigest()}, 7 rows" in text
     assert normalise(EU_TEXT.splitlines()[2]) in normalise(text)

@@ -4,6 +4,9 @@ designations, provenance checked by the build, re-imports, newer releases, and
 
 from __future__ import annotations
 
+import datetime
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +19,7 @@ from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
 from flows.build.load import load_curation
+from flows.errors import CurationError
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"
@@ -93,17 +97,23 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
     mine = claims[claims.source_id == "source/ofac-sdn-2023-12-28"]
     assert set(mine.evidence_type) == {"list_row"} and set(mine.stance) == {"lists"}
     row = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-listing"].iloc[0]
-    assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52, ent_num 39096, listing"
-    assert row.evidence_text.startswith('39096,"GHOREISHI, Seyed Hojatollah","individual","NPWMD] [IFSR] [IRAN-CON-ARMS-EO"')
-    alias = mine[mine.locator == "alt.csv line 70, ent_num 39096, alias: QUREISHI, Seyed Hojjatollah"]
-    assert alias.record_id.tolist() == ["actor/seyed-hojatollah-ghoreishi"]
+    # evidence by reference: the row's line, and the pieces of it that hold the reference and tags
+    assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52"
+    assert row.evidence_text == "39096 … NPWMD … IFSR … IRAN-CON-ARMS-EO"
+    # one claim for the actor, on its rows: the name, and the aliases and details the actor lacked
+    actor = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-name"].iloc[0]
+    assert actor.record_id == "actor/seyed-hojatollah-ghoreishi"
+    assert actor.locator.split("; ")[:3] == ["sdn.csv line 52", "alt.csv line 69", "alt.csv line 70"]
+    assert "QUREISHI, Seyed Hojjatollah" in actor.evidence_text.split(" … ")
     # the curated link gains the 2023-12-28 row as a second piece of evidence
     assert "link/ofac-39096-linked-to-qods-aviation-industries" in set(mine.record_id)
     aliases = pd.read_parquet(processed / "actor_aliases.parquet")
     sarmad = aliases[aliases.actor_id == "actor/sarmad-electronic-sepahan-company"]
-    assert set(sarmad.alias) == {"SARMAD ELECTRONIC SEPAHAN COMPANY", "SEPAHAN SARMAD ELECTRONIC",
-                                 "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
+    assert set(sarmad.alias) == {"SEPAHAN SARMAD ELECTRONIC", "SARMAD ELECTRONICS SEPAHAN PRIVATE LIMITED COMPANY"}
     attrs = pd.read_parquet(processed / "actor_attributes.parquet")
+    # a merged actor gets the details it lacked from the release's source file
+    assert ("actor/irgc-air-force", "address", "Syria") in set(
+        zip(*(attrs[attrs.source_id == "source/ofac-sdn-2023-12-28"][c] for c in ("actor_id", "attribute", "value"))))
     un = attrs[attrs.source_id == "source/un-consolidated-2026-02-27"]
     assert ("actor/fereidoun-abbasi-davani", "birth_date", "1959") in set(
         zip(un.actor_id, un.attribute, un.value))
@@ -121,12 +131,46 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
 def test_reimport_same_release_changes_nothing(imported):
     root, _, _ = imported
     raw = root / "data" / "raw"
-    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+
+    def files() -> dict[Path, bytes]:  # the manifests aside: they record what each import read
+        return {p: p.read_bytes() for p in raw.rglob("*") if p.is_file() and p.suffix != ".sha256"}
+
+    before = files()
+    # the UN import came after the OFAC import: OFAC's inputs (the curation) changed, so it runs again
     out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
-    assert "files changed: none" in out
+    assert "changed 0, unchanged 11" in out and "files changed: none" in out
     code, out, _ = run_cli("import", "un", str(UN), "--root", str(root))
     assert "files changed: none" in out
-    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+    assert files() == before
+    # now nothing changed since: the import stops before reading the release
+    manifest = (raw / "imported-ofac-sdn.sha256").read_bytes()
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "are those of the last import" in out and "changed 0, nothing read" in out
+    assert files() == before and (raw / "imported-ofac-sdn.sha256").read_bytes() == manifest
+
+
+def test_an_unchanged_reimport_runs_again_when_anything_it_reads_changes(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    raw = root / "data" / "raw"
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "nothing read" in _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # other options
+    assert "nothing read" not in _import_ofac(root, OFAC, "2023-12-28", *SEEDS, "--depth", "0")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # another release's files
+    other = _subset(tmp_path / "other", {"alt.csv": "45696,70588,"})
+    assert "nothing read" not in _import_ofac(root, other, "2023-12-28", *SEEDS)
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    # the curation outside the import's files (identity may decide otherwise)
+    states = raw / "actors" / "states.yaml"
+    states.write_text(states.read_text(encoding="utf-8") + "# a curator's note\n", encoding="utf-8")
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "nothing read" not in out and "changed 0," in out
+    # a file the import wrote, edited since: the import runs (and refuses to overwrite the edit)
+    designations = raw / "designations" / "import-ofac-sdn.yaml"
+    designations.write_text(designations.read_text(encoding="utf-8") + "# a note\n", encoding="utf-8")
+    code, out, err = run_cli("import", "ofac", str(OFAC), "--released", "2023-12-28", *SEEDS, "--root", str(root))
+    assert code == 1 and "changed since the last import and not committed" in err
 
 
 def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
@@ -141,8 +185,8 @@ def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
     newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
     third = _import_ofac(root, newest, "2024-01-08", *SEEDS)
     assert "delisted 1" in third and "  delisted 45696" in third
-    designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
-    assert "# delisted: not on the release of 2024-01-08 (source/ofac-sdn-2024-01-08)" in designations
+    designations = {d["list_reference"]: d for d in _yaml(root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml")}
+    assert designations["45696"]["delisted"] == "2023-12-28/2024-01-08"
     build(root, with_duckdb=False)  # the three releases' source files and their claims all hold
 
 
@@ -210,3 +254,133 @@ def test_against_list_changed_name_and_tags(tmp_path: Path):
                     encoding="utf-8")
     kinds = {(f.designation_id, f.kind) for f in compare(root, OFAC).findings if f.reference in IN_EXCERPT}
     assert kinds == {("designation/ofac-40417", "program_tags_changed"), ("designation/ofac-40417", "name_changed")}
+
+
+def _kinds(report) -> set[tuple[str, str]]:
+    return {(f.designation_id, f.kind) for f in report.findings}
+
+
+def test_a_merged_actor_gets_the_lists_name_as_an_alias(tmp_path: Path):
+    """Right after an import, --against-list finds every merged target by the list's name."""
+    root = copy_project(tmp_path / "project")
+    path = root / "data" / "raw" / "actors" / "listed-iran-uav.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("alias: KHAKI, Reza", "alias: KHAKI, R.")
+                    .replace("name: Reza KHAKI", "name: R. KHAKI"), encoding="utf-8")
+    assert ("designation/ofac-40417", "name_changed") in _kinds(compare(root, OFAC))
+    out = _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    assert "40417 -> actor/reza-khaki: same list reference" in out
+    source = _yaml(root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml")
+    assert {"actor_id": "actor/reza-khaki", "alias": "KHAKI, Reza", "alias_type": "primary"} in source["actor_aliases"]
+    assert not [k for k in _kinds(compare(root, OFAC)) if k[1] == "name_changed"]
+    code, out, err = run_cli("check", "--against-list", str(OFAC), "--root", str(root))
+    assert "designation/ofac-40417" not in out
+    build(root, with_duckdb=False)  # the aliases of the source file hold
+    aliases = pd.read_parquet(root / "data" / "processed" / "actor_aliases.parquet")
+    mine = aliases[(aliases.actor_id == "actor/reza-khaki") & (aliases.source_id == "source/ofac-sdn-2023-12-28")]
+    assert mine.alias.tolist() == ["KHAKI, Reza"]
+
+
+def test_links_dropped_by_a_newer_release_are_marked(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-01", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    links = root / "data" / "raw" / "links" / "import-ofac-sdn.yaml"
+    assert "link/ofac-45696-linked-to-qods-aviation-industries" in links.read_text(encoding="utf-8")
+    # a newer release: 45696 listed without its "Linked To: QODS AVIATION INDUSTRIES"
+    newer = tmp_path / "newer"
+    shutil.copytree(OFAC, newer)
+    sdn = (newer / "sdn.csv").read_bytes()
+    row = next(line for line in sdn.split(b"\r\n") if line.startswith(b"45696,"))
+    assert b"; Linked To: QODS AVIATION INDUSTRIES." in row
+    (newer / "sdn.csv").write_bytes(sdn.replace(row, row.replace(b"; Linked To: QODS AVIATION INDUSTRIES.", b".")))
+    out = _import_ofac(root, newer, "2023-12-28", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    assert "  changed 45696: links" in out
+    assert "links dropped (no longer on the list; kept, noted): 1" in out
+    assert "# link dropped: not on the release of 2023-12-28 (source/ofac-sdn-2023-12-28)\n" \
+           "- {link_id: link/ofac-45696-linked-to-qods-aviation-industries," in links.read_text(encoding="utf-8")
+    # the next release that does not give it either: nothing changed, the note keeps its release
+    again = _import_ofac(root, newer, "2024-01-08", "--around", "SARMAD ELECTRONIC SEPAHAN COMPANY", "--depth", "0")
+    assert "changed 0" in again and "links dropped" not in again
+    assert "not on the release of 2023-12-28" in links.read_text(encoding="utf-8")
+    build(root, with_duckdb=False)
+
+
+def test_a_delisting_is_reported_once(tmp_path: Path):
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
+    assert "  delisted 45696" in _import_ofac(root, newest, "2024-01-08", *SEEDS)
+    again = _import_ofac(root, newest, "2024-01-09", *SEEDS)
+    assert "delisted 0" in again and "delisted by an earlier import and still not listed: 1" in again
+    designations = (root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml").read_text()
+    assert 'delisted: "2023-12-28/2024-01-08"}\n' in designations  # the first release without it, kept
+    assert "ofac-45696-delisted" not in (root / "data" / "raw" / "sources" / "ofac-sdn-2024-01-09.yaml").read_text()
+
+
+def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Path):
+    """Listed from ... to ...: a designation a newer release lacks gets `delisted`, from the last
+    release that listed it to this one, claimed on the line of the archived text naming it."""
+    import duckdb
+
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
+    _import_ofac(root, newest, "2024-01-08", *SEEDS)
+    raw = root / "data" / "raw"
+    designations = {d["designation_id"]: d for d in _yaml(raw / "designations" / "import-ofac-sdn.yaml")}
+    assert designations["designation/ofac-45696"]["delisted"] == "2023-12-28/2024-01-08"
+    assert "delisted" not in designations["designation/ofac-16418"]
+    claims = {c["id"]: c for c in _yaml(raw / "sources" / "ofac-sdn-2024-01-08.yaml")["claims"]}
+    claim = claims["ofac-45696-delisted"]
+    assert (claim["record_id"], claim["field"], claim["claimed_value"]) == (
+        "designation/ofac-45696", "delisted", "2023-12-28/2024-01-08")
+    text = (raw / "texts" / "ofac-sdn-2024-01-08.txt").read_text(encoding="utf-8")
+    assert claim["locator"] == "not on this release line 1"
+    assert f"=== not on this release ===\n1\t{claim['evidence_text']}\n" in text
+    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
+    assert "files changed: none" in _import_ofac(root, newest, "2024-01-08", *SEEDS)  # the claim written again
+    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
+    build(root)
+    code, _, err = run_cli("check", "--root", str(root))
+    assert code == 0, err  # the claim's evidence is found in the archived text
+    con = duckdb.connect(str(root / "data" / "processed" / "flows.duckdb"), read_only=True)
+    row = con.execute("SELECT listed, delisted_earliest, delisted_latest FROM designations_by_authority "
+                      "WHERE designation_id = 'designation/ofac-45696'").fetchone()
+    assert row[1:] == (datetime.date(2023, 12, 28), datetime.date(2024, 1, 8))
+    assert con.execute("SELECT count(*) FROM timeline WHERE record_id = 'designation/ofac-45696' "
+                       "AND date_field = 'delisted'").fetchone()[0] == 1
+    # the evidence is checked: a delisting claim whose line is not in the text is a problem
+    source = raw / "sources" / "ofac-sdn-2024-01-08.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "ent_num 45696 (designation/ofac-45696): listed by", "ent_num 45697 (designation/ofac-45696): listed by"),
+        encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    assert [p.code for p in e.value.problems] == ["list_row_not_found"]
+
+
+def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: Path):
+    """The rule list_row_not_found: a claim on an import's archived rows quotes pieces of the row
+    its locator names; found elsewhere in the text is not enough (a quote search would pass it)."""
+    root = copy_project(tmp_path / "project")
+    _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
+    source = root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml"
+    text = source.read_text(encoding="utf-8")
+    claim = "locator: sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110}"  # SARMAD, 45696
+    assert claim in text and "Isfahan City, Isfahan Province 8138961456 … Iran" in text  # add.csv line 110
+    for locator, message in (("add.csv line 77", "not found in the rows it names of texts/ofac-sdn-2023-12-28.txt"),
+                             ("add.csv line 7000", 'no row "add.csv line 7000" in texts/ofac-sdn-2023-12-28.txt')):
+        source.write_text(text.replace(claim, claim.replace("add.csv line 110", locator)), encoding="utf-8")
+        with pytest.raises(CurationError) as e:
+            build(root, with_duckdb=False)
+        assert [(p.code, p.field) for p in e.value.problems] == [("list_row_not_found", "evidence_text")]
+        assert message in e.value.problems[0].message
+    source.write_text(text, encoding="utf-8")
+    build(root, with_duckdb=False)
+    # `flows check` reads the rows again: a row changed in the archived text is found out
+    archived = root / "data" / "raw" / "texts" / "ofac-sdn-2023-12-28.txt"
+    archived.write_text(archived.read_text(encoding="utf-8").replace('"Isfahan City, Isfahan Province 8138961456"', '"Isfahan"'),
+                        encoding="utf-8")
+    code, out, _ = run_cli("check", "--root", str(root), "--format", "json")
+    assert code == 1
+    codes = {p["code"] for p in json.loads(out)["problems"]}
+    assert {"list_row_not_found", "text_changed"} <= codes

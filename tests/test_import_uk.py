@@ -170,7 +170,7 @@ def test_windows_1252_read_strictly(tmp_path):
 def test_cli_release_date(tmp_path):
     root = copy_project(tmp_path / "project")
     code, _, err = run_cli("import", "uk", str(EXCERPT), "--released", "2018-04-14", "--root", str(root))
-    assert code == 1 and "says it was last updated on 2018-04-13" in err
+    assert code == 1 and "gives its release date, 2018-04-13" in err
     csv = tmp_path / "fcdo.csv"  # the FCDO's short layout as CSV: no date in the file
     csv.write_text("Unique ID,OFSI Group ID,Name,Regime Name,Type,Designation source,Date Designated,"
                    "Sanctions Imposed\nRUS1655,15607,Shahed Aviation Industries,Russia,Entity,UK,20-10-2022,"
@@ -183,8 +183,9 @@ def test_cli_release_date(tmp_path):
     assert "RUS1655 -> actor/shahed-aviation-industries: same list reference: designation/uk-rus1655" in out
     source = yaml.safe_load((root / "data" / "raw" / "sources" / "uk-sanctions-list-2025-11-19.yaml").read_text(encoding="utf-8"))
     assert source["source"]["date_basis"].startswith("the file carries no date")
-    assert {c["locator"] for c in source["claims"]} == {"fcdo.csv line 2, Unique ID RUS1655, name",
-                                                         "fcdo.csv line 2, Unique ID RUS1655, listing"}
+    assert [(c["record_id"], c["locator"]) for c in source["claims"]] == [
+        ("actor/shahed-aviation-industries", "fcdo.csv line 2"), ("designation/uk-rus1655", "fcdo.csv line 2")]
+    assert source["claims"][1]["evidence_text"] == "RUS1655 … Russia … 20-10-2022"  # the date as the row writes it
 
 
 # -- whole releases ------------------------------------------------------------------------------

@@ -493,3 +493,12 @@ def test_number_set_finds_repeats_small_and_large():
     assert [seen.add(k) for k in keys] == [True] * len(keys)
     assert [seen.add(k) for k in keys] == [False] * len(keys)
     assert seen.add(6) and seen.add(4)  # neighbours of a key are not the key
+
+
+def test_an_around_seed_not_on_the_release_writes_nothing(project: Path):
+    message = _refused(project, "import", "ofac", str(OFAC), "--released", "2023-12-28",
+                       "--around", "QODS AVIATION INDUSTRIES", "--around", "NO SUCH COMPANY")
+    assert message == (f"error: {OFAC / 'sdn.csv'}: --around 'NO SUCH COMPANY': not on this release (no entry "
+                       "has that name, alias or ent_num); nothing was written")
+    message = _refused(project, "import", "un", str(UN), "--around", "IRe.999")
+    assert "--around 'IRe.999': not on this release (no entry has that name, alias or reference number)" in message

@@ -27,7 +27,7 @@ COMMENT ON COLUMN sources.published_latest IS 'Latest date publication date can 
 COMMENT ON COLUMN sources.date_basis IS 'How a date was established when the source does not state it outright (e.g. a weekday resolved against the source''s date).';
 COMMENT ON COLUMN sources.url IS 'Web address of the document.';
 COMMENT ON COLUMN sources.text_path IS 'Archived text of the document: `texts/<file>` under `data/raw/`, or `shared/<file>` in the shared source archive beside the project.';
-COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, or a pointer file that holds only a paraphrase of the document.';
+COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, a pointer file that holds only a paraphrase of the document, or the rows of an official list an import read (`list_rows`: each claim names its row, file and line, and quotes pieces of it).';
 COMMENT ON COLUMN sources.text_sha256 IS 'SHA-256 of the archived text when the build read it; null when the text was not available.';
 COMMENT ON COLUMN sources.licence IS 'Terms under which the document may be reused.';
 COMMENT ON COLUMN sources.accessed IS 'When the document was read for this dataset.';
@@ -195,6 +195,9 @@ CREATE TABLE designations (
     listed VARCHAR,
     listed_earliest DATE,
     listed_latest DATE,
+    delisted VARCHAR,
+    delisted_earliest DATE,
+    delisted_latest DATE,
     PRIMARY KEY (designation_id)
 );
 COMMENT ON TABLE designations IS 'One target listed by one sanctioning authority, with its reference on the official list.';
@@ -207,6 +210,9 @@ COMMENT ON COLUMN designations.program_tags IS 'Programme tags of the listing, s
 COMMENT ON COLUMN designations.listed IS 'Date the target was listed, as an EDTF string at the precision the source gives.';
 COMMENT ON COLUMN designations.listed_earliest IS 'Earliest date date the target was listed can be (derived from `listed`).';
 COMMENT ON COLUMN designations.listed_latest IS 'Latest date date the target was listed can be (derived from `listed`; null for an open end).';
+COMMENT ON COLUMN designations.delisted IS 'Date the target was delisted, as an EDTF string at the precision the source gives.';
+COMMENT ON COLUMN designations.delisted_earliest IS 'Earliest date date the target was delisted can be (derived from `delisted`).';
+COMMENT ON COLUMN designations.delisted_latest IS 'Latest date date the target was delisted can be (derived from `delisted`; null for an open end).';
 
 CREATE TABLE events (
     event_id VARCHAR NOT NULL,

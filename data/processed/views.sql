@@ -253,14 +253,15 @@ CREATE OR REPLACE VIEW designations_by_authority AS
 SELECT au.name AS authority, d.designation_id, d.list_reference, ta.name AS target,
        ta.actor_type AS target_type, d.program_tags, d.listed, d.listed_earliest, d.sanction_id,
        s.title AS sanction, d.target_actor_id, d.authority_id,
-       st.counts_under AS sanctioner, st.counts_under_id AS sanctioner_id
+       st.counts_under AS sanctioner, st.counts_under_id AS sanctioner_id,
+       d.delisted, d.delisted_earliest, d.delisted_latest
 FROM designations d
 JOIN actors au ON au.actor_id = d.authority_id
 JOIN actor_states st ON st.actor_id = d.authority_id
 JOIN actors ta ON ta.actor_id = d.target_actor_id
 LEFT JOIN sanctions s USING (sanction_id)
 ORDER BY authority, target, d.designation_id;
-COMMENT ON VIEW designations_by_authority IS 'Who is listed by whom: each designation with its authority, the state it counts under (sanctioner; see actor_states), target, official reference, programme tags and date.';
+COMMENT ON VIEW designations_by_authority IS 'Who is listed by whom: each designation with its authority, the state it counts under (sanctioner; see actor_states), target, official reference, programme tags, and the dates it was listed and (if so) delisted.';
 
 CREATE OR REPLACE VIEW multi_listed_targets AS
 SELECT target_actor_id, any_value(target) AS target, count(DISTINCT authority_id) AS n_authorities,
@@ -287,6 +288,9 @@ WITH dated AS (
     UNION ALL
     SELECT designation_id, 'designation', 'listed', listed, listed_earliest, listed_latest
     FROM designations WHERE listed IS NOT NULL
+    UNION ALL
+    SELECT designation_id, 'designation', 'delisted', delisted, delisted_earliest, delisted_latest
+    FROM designations WHERE delisted IS NOT NULL
 )
 SELECT d.earliest, d.latest, d.date_edtf, d.date_field,
        CASE WHEN d.earliest IS NULL OR d.latest IS NULL THEN 'open'
@@ -319,7 +323,7 @@ WITH estimates AS (
     UNION ALL
     SELECT 'event' AS record_type, event_id AS record_id, 'fatalities' AS estimate, NULL AS unit, fatalities_low AS record_low, fatalities_best AS record_best, fatalities_high AS record_high FROM events
 ), figure_fields AS (
-    SELECT field FROM (VALUES ('actor_id', 'code'), ('name', 'text'), ('actor_type', 'code'), ('country_code', 'code'), ('parent_actor_id', 'code'), ('position', 'text'), ('description', 'text'), ('item_id', 'code'), ('category', 'code'), ('transfer_id', 'code'), ('supplier_id', 'code'), ('recipient_id', 'code'), ('flow_type', 'code'), ('status', 'code'), ('quantity_low', 'figure'), ('quantity_best', 'figure'), ('quantity_high', 'figure'), ('quantity_unit', 'text'), ('period', 'date'), ('date_basis', 'text'), ('location', 'text'), ('end_use', 'text'), ('intermediary_id', 'code'), ('sanction_id', 'code'), ('title', 'text'), ('authority_id', 'code'), ('announced', 'date'), ('effective', 'date'), ('legal_act', 'text'), ('program', 'text'), ('target_country_code', 'code'), ('reason', 'text'), ('measures', 'text'), ('designation_id', 'code'), ('target_actor_id', 'code'), ('list_reference', 'text'), ('program_tags', 'text'), ('listed', 'date'), ('event_id', 'code'), ('event_type', 'code'), ('date', 'date'), ('fatalities_low', 'figure'), ('fatalities_best', 'figure'), ('fatalities_high', 'figure'), ('link_id', 'code'), ('from_record_id', 'code'), ('relation', 'code'), ('to_record_id', 'code')) AS k(field, kind) WHERE kind = 'figure'
+    SELECT field FROM (VALUES ('actor_id', 'code'), ('name', 'text'), ('actor_type', 'code'), ('country_code', 'code'), ('parent_actor_id', 'code'), ('position', 'text'), ('description', 'text'), ('item_id', 'code'), ('category', 'code'), ('transfer_id', 'code'), ('supplier_id', 'code'), ('recipient_id', 'code'), ('flow_type', 'code'), ('status', 'code'), ('quantity_low', 'figure'), ('quantity_best', 'figure'), ('quantity_high', 'figure'), ('quantity_unit', 'text'), ('period', 'date'), ('date_basis', 'text'), ('location', 'text'), ('end_use', 'text'), ('intermediary_id', 'code'), ('sanction_id', 'code'), ('title', 'text'), ('authority_id', 'code'), ('announced', 'date'), ('effective', 'date'), ('legal_act', 'text'), ('program', 'text'), ('target_country_code', 'code'), ('reason', 'text'), ('measures', 'text'), ('designation_id', 'code'), ('target_actor_id', 'code'), ('list_reference', 'text'), ('program_tags', 'text'), ('listed', 'date'), ('delisted', 'date'), ('event_id', 'code'), ('event_type', 'code'), ('date', 'date'), ('fatalities_low', 'figure'), ('fatalities_best', 'figure'), ('fatalities_high', 'figure'), ('link_id', 'code'), ('from_record_id', 'code'), ('relation', 'code'), ('to_record_id', 'code')) AS k(field, kind) WHERE kind = 'figure'
 ), figure_claims AS (
     SELECT c.*, regexp_replace(c.field, '_(low|best|high)$', '') AS estimate,
            claimed_figure(c.claimed_value) AS figure,
@@ -371,7 +375,7 @@ WITH valued AS (
            claimed_date(c.claimed_value) AS dated,
            trim(regexp_extract(c.claimed_value, '^[^(;]*')) AS lead
     FROM claim_details c
-    JOIN (VALUES ('actor_id', 'code'), ('name', 'text'), ('actor_type', 'code'), ('country_code', 'code'), ('parent_actor_id', 'code'), ('position', 'text'), ('description', 'text'), ('item_id', 'code'), ('category', 'code'), ('transfer_id', 'code'), ('supplier_id', 'code'), ('recipient_id', 'code'), ('flow_type', 'code'), ('status', 'code'), ('quantity_low', 'figure'), ('quantity_best', 'figure'), ('quantity_high', 'figure'), ('quantity_unit', 'text'), ('period', 'date'), ('date_basis', 'text'), ('location', 'text'), ('end_use', 'text'), ('intermediary_id', 'code'), ('sanction_id', 'code'), ('title', 'text'), ('authority_id', 'code'), ('announced', 'date'), ('effective', 'date'), ('legal_act', 'text'), ('program', 'text'), ('target_country_code', 'code'), ('reason', 'text'), ('measures', 'text'), ('designation_id', 'code'), ('target_actor_id', 'code'), ('list_reference', 'text'), ('program_tags', 'text'), ('listed', 'date'), ('event_id', 'code'), ('event_type', 'code'), ('date', 'date'), ('fatalities_low', 'figure'), ('fatalities_best', 'figure'), ('fatalities_high', 'figure'), ('link_id', 'code'), ('from_record_id', 'code'), ('relation', 'code'), ('to_record_id', 'code')) AS k(field, kind) USING (field)
+    JOIN (VALUES ('actor_id', 'code'), ('name', 'text'), ('actor_type', 'code'), ('country_code', 'code'), ('parent_actor_id', 'code'), ('position', 'text'), ('description', 'text'), ('item_id', 'code'), ('category', 'code'), ('transfer_id', 'code'), ('supplier_id', 'code'), ('recipient_id', 'code'), ('flow_type', 'code'), ('status', 'code'), ('quantity_low', 'figure'), ('quantity_best', 'figure'), ('quantity_high', 'figure'), ('quantity_unit', 'text'), ('period', 'date'), ('date_basis', 'text'), ('location', 'text'), ('end_use', 'text'), ('intermediary_id', 'code'), ('sanction_id', 'code'), ('title', 'text'), ('authority_id', 'code'), ('announced', 'date'), ('effective', 'date'), ('legal_act', 'text'), ('program', 'text'), ('target_country_code', 'code'), ('reason', 'text'), ('measures', 'text'), ('designation_id', 'code'), ('target_actor_id', 'code'), ('list_reference', 'text'), ('program_tags', 'text'), ('listed', 'date'), ('delisted', 'date'), ('event_id', 'code'), ('event_type', 'code'), ('date', 'date'), ('fatalities_low', 'figure'), ('fatalities_best', 'figure'), ('fatalities_high', 'figure'), ('link_id', 'code'), ('from_record_id', 'code'), ('relation', 'code'), ('to_record_id', 'code')) AS k(field, kind) USING (field)
     WHERE c.supports AND c.claimed_value IS NOT NULL
 ), read AS (
     SELECT *,

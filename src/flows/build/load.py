@@ -3,6 +3,9 @@
 Layout of `data/raw/`:
   package.yaml            the package's metadata (title, version, licences, contributors)
   sources/<slug>.yaml     one file per source document: `source:` (its metadata) and `claims:`
+                          (and `claim_defaults:`, fields every claim takes unless it gives its
+                          own; `actor_aliases:` and `actor_attributes:`, names and details it
+                          gives to actors curated elsewhere)
   <table>/<any>.yaml      records by kind (actors/, items/, transfers/, sanctions/,
                           designations/, events/, links/): a list of records per file
   texts/<file>.txt        archived texts of official documents that may be copied whole
@@ -48,6 +51,9 @@ CLAIM_ID_KEY = "id"
 UNCITED_KEY = "uncited_paragraphs"  # paragraphs of a full text that state no fact  # claims carry a short local id; the full claim_id is built from it
 POINTERS_FOLDER = "pointers"  # declarations of uncited pointers, one file per pointer file
 UNCITED_POINTERS_KEY = "uncited_pointers"
+# Rows a source gives to actors curated in other files: their names and details.
+SOURCE_ROWS = ("actor_aliases", "actor_attributes")
+DEFAULTS_KEY = "claim_defaults"  # fields every claim of a source file takes unless it gives its own
 
 
 class LineDict(dict):
@@ -160,7 +166,8 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct
 # Where an anchor (&a), an alias (*a) or a tag (!!int, !x) could start a node: after a space, a
 # flow indicator, the colon of a quoted key in flow style (`{"k":&a ...}`) or at a line's
 # start. A cheap first look; the parser's events decide.
-_MAYBE_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[{,:])[&*!]", re.MULTILINE)
+# An anchor or an alias has a name right after its & or *: `A & B` in a name is neither.
+_MAYBE_ANCHOR_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[{,:])(?:[&*](?=\S)|!)", re.MULTILINE)
 
 
 def _refuse_anchors_aliases_and_tags(text: str) -> None:
@@ -361,13 +368,14 @@ def _typed_slow(value: Any, f: Field, where: Location) -> Any:
 
 
 def _row(mapping: Any, table: Table, shown: str, extra_keys: set[str], what: str,
-         line: int | None = None) -> tuple[dict[str, Any], RowSource]:
-    """Type one mapping as a row of `table`; keys in extra_keys are returned untyped."""
+         line: int | None = None, fields: dict[str, Field] | None = None) -> tuple[dict[str, Any], RowSource]:
+    """Type one mapping as a row of `table` (of `fields`, default the table's curated fields);
+    keys in extra_keys are returned untyped."""
     if not isinstance(mapping, LineDict):
         raise CurationError.at(Location(shown, line), None,
                                f"each {what} must be a mapping of field: value, got {type(mapping).__name__}", "curation_shape")
     origin = RowSource(shown, mapping.line, mapping.key_lines)
-    fields = _curated(table.name)
+    fields = fields if fields is not None else _curated(table.name)
     if not mapping.keys() <= fields.keys() | extra_keys:
         unknown = sorted(set(mapping) - set(fields) - extra_keys)
         key = unknown[0]
@@ -501,14 +509,51 @@ def _uncited(value: Any, shown: str, line: int) -> dict[int, str]:
     return out
 
 
+def _source_rows(doc: LineDict, source_id: str, shown: str, out: _Collector) -> None:
+    """`actor_aliases:` and `actor_attributes:` of a source file: names and details the source
+    gives to actors curated elsewhere (an import's, for an actor it merged into), each row's
+    source being the file's."""
+    for name in SOURCE_ROWS:
+        table = TABLES[name]
+        fields = {f.name: f for f in table_fields(table) if f.name != "source_id"}
+        line = doc.key_lines.get(name, 1)
+        for item in _list(doc.get(name), shown, line, name):
+            row, origin = _row(item, table, shown, set(), f"{name} entry", line, fields)
+            row["source_id"] = source_id
+            out.add(name, row, origin)
+
+
+def _claim_defaults(value: Any, shown: str, line: int) -> dict[str, Any]:
+    """`claim_defaults:` of a source file: claim fields (not the id) that every claim takes
+    unless it gives its own (an import's claimant, stance, evidence type and date)."""
+    if value is None:
+        return {}
+    if not isinstance(value, LineDict):
+        raise CurationError.at(Location(shown, line), DEFAULTS_KEY, "expected a mapping of claim field: value",
+                               "curation_shape")
+    unknown = sorted(set(value) - set(_curated("claims")))
+    if unknown:
+        raise CurationError.at(Location(shown, value.key_lines[unknown[0]]), unknown[0],
+                               f"unknown field in {DEFAULTS_KEY} (a claim takes: {', '.join(sorted(_curated('claims')))})",
+                               "unknown_field")
+    return dict(value)
+
+
+def _with_defaults(item: LineDict, defaults: dict[str, Any]) -> LineDict:
+    merged = LineDict({**defaults, **item})
+    merged.line, merged.key_lines = item.line, item.key_lines
+    return merged
+
+
 def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
                                "a source file is a mapping with `source:` and `claims:`", "curation_shape")
-    unknown = sorted(set(doc) - {"source", "claims", UNCITED_KEY})
+    unknown = sorted(set(doc) - {"source", "claims", DEFAULTS_KEY, UNCITED_KEY, *SOURCE_ROWS})
     if unknown:
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
-                               f"unknown top-level key in a source file (it takes: source, claims, {UNCITED_KEY})", "unknown_field")
+                               f"unknown top-level key in a source file (it takes: source, {DEFAULTS_KEY}, claims, "
+                               f"{UNCITED_KEY}, {', '.join(SOURCE_ROWS)})", "unknown_field")
     if "source" not in doc:
         raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file", "required")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
@@ -519,8 +564,12 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
                                f"must be {expected!r}, after the file's name", "source_id_name")
     out.add("sources", source, origin)
     out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
+    _source_rows(doc, source["source_id"], shown, out)
     claims_table = TABLES["claims"]
+    defaults = _claim_defaults(doc.get(DEFAULTS_KEY), shown, doc.key_lines.get(DEFAULTS_KEY, 1))
     for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
+        if defaults and isinstance(item, LineDict):
+            item = _with_defaults(item, defaults)
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
                                    doc.key_lines.get("claims"))
         local = claim.pop(CLAIM_ID_KEY, None)
@@ -661,19 +710,21 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_curation(root: Path) -> Curation:
-    """Read every curation file under root/data/raw. Raises CurationError on the first problem
-    of a file, after reading all files (one line per file with a problem)."""
+def load_curation(root: Path, skip: frozenset[str] = frozenset()) -> Curation:
+    """Read every curation file under root/data/raw (but those named in `skip`, as
+    `data/raw/<folder>/<file>`: an import leaves out the files it rewrites). Raises
+    CurationError on the first problem of a file, after reading all files (one line per file
+    with a problem)."""
     with _without_cyclic_gc():
-        return _load_curation(root)
+        return _load_curation(root, skip)
 
 
-def _load_curation(root: Path) -> Curation:
+def _load_curation(root: Path, skip: frozenset[str]) -> Curation:
     try:
         with folder_path(str(root), ("data", "raw")) as raw_fd:
             if raw_fd is None:
                 raise CurationError.at(Location(str(root / "data" / "raw")), None, "no data/raw folder here", "raw_missing")
-            return _load_raw(root, raw_fd)
+            return _load_raw(root, raw_fd, skip)
     except Refused as e:  # data or data/raw is a link, or not a folder
         raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder"), "file_refused") from None
 
@@ -702,7 +753,7 @@ def _package_mapping(data: bytes | None) -> dict[str, Any]:
     return dict(loaded)
 
 
-def _load_raw(root: Path, raw_fd: int) -> Curation:
+def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset()) -> Curation:
     """Every curation file in the folder raw_fd (data/raw under root)."""
     out = _Collector()
     problems: list[Problem] = []
@@ -716,12 +767,16 @@ def _load_raw(root: Path, raw_fd: int) -> Curation:
     except CurationError as e:
         problems += e.problems
     for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):
+        if shown in skip:
+            continue
         try:
             _source_file(parse_yaml(data, shown), stem, shown, out)
         except CurationError as e:
             problems += e.problems
     for name in RECORD_DIRS:
         for _, shown, data in _curation_files(raw_fd, entries, name, problems):
+            if shown in skip:
+                continue
             try:
                 _record_file(parse_yaml(data, shown), shown, TABLES[name], out)
             except CurationError as e:

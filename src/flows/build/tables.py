@@ -11,8 +11,8 @@ from flows.build.dates import EDTFError, edtf_bounds
 from flows.schema.dtypes import arrow_columns_frame, typed_frame
 from flows.errors import CurationError, Problem
 from flows.build.load import Curation, Origins, RowSource
-from flows.schema.definition import LABEL_FIELDS, RECORD_TABLES, TABLES, Table, table_fields
-from flows.build.texts import read_texts
+from flows.schema.definition import LABEL_FIELDS, LIST_ROWS, RECORD_TABLES, TABLES, Table, table_fields
+from flows.build.texts import read_list_rows, read_texts
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Frames:
     frames: dict[str, pd.DataFrame]
     origins: dict[str, Origins] | None
     texts: pa.Table  # the archived texts found: text_path, sha256, spaced (flows.build.texts)
-
+    list_rows: pa.Table | None = None  # the rows of archived lists: text_path, locator, row
 
 def _derive_dates(table: Table, df: pd.DataFrame, origins: Origins | list[RowSource]) -> list[Problem]:
     problems = []
@@ -89,6 +89,8 @@ def build_frames(curation: Curation) -> Frames:
         raise CurationError(problems)
 
     texts = read_texts(curation.root, frames["sources"]["text_path"].dropna().unique())
+    sources = frames["sources"]
+    list_rows = read_list_rows(curation.root, sources["text_path"][sources["text_kind"] == LIST_ROWS].dropna().unique())
     hashes = dict(zip(texts["text_path"].to_pylist(), texts["sha256"].to_pylist()))
     frames["sources"]["text_sha256"] = frames["sources"]["text_path"].map(hashes).astype(pd.StringDtype())
 
@@ -96,4 +98,4 @@ def build_frames(curation: Curation) -> Frames:
     frames["records"] = typed_frame(TABLES["records"], records)
     for table in RECORD_TABLES.values():
         frames[table.name] = frames[table.name].drop(columns="curated_in")
-    return Frames({name: frames[name] for name in TABLES}, origins, texts)
+    return Frames({name: frames[name] for name in TABLES}, origins, texts, list_rows)

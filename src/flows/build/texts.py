@@ -212,6 +212,41 @@ def read_texts(root: Path, text_paths: Iterable[str], stop: threading.Event | No
     return table
 
 
+def read_list_rows(root: Path, text_paths: Iterable[str], stop: threading.Event | None = None) -> pa.Table:
+    """The rows of the archived texts of official lists (`text_kind: list_rows`, see
+    flows.build.list_rows): text_path, locator and the row with its whitespace normalised. A
+    text not on this machine, refused or not UTF-8 has none (read_texts reports it)."""
+    from flows.build.list_rows import rows
+
+    paths: list[str] = []
+    locators: list[str] = []
+    texts: list[str] = []
+    with _stores(root) as stores:
+        for path in sorted(set(text_paths)):
+            Cancelled.unless_going_on(stop)
+            try:
+                found = _text_bytes(stores, path)
+                text = found[0].decode("utf-8") if found is not None else ""
+            except (CurationError, UnicodeDecodeError):
+                continue
+            for where, row in rows(text):
+                paths.append(path)
+                locators.append(where)
+                texts.append(normalise(row))
+    return list_rows_table(paths, locators, texts)
+
+
+def list_rows_table(paths: list[str], locators: list[str], rows: list[str]) -> pa.Table:
+    """The rows of archived lists as a table: text_path, locator, row."""
+    return pa.Table.from_arrays([_strings(paths), _strings(locators), _strings(rows)],
+                                names=["text_path", "locator", "row"])
+
+
+def int64_array(values: list[int]) -> pa.Array:
+    """Positions as an Arrow array (without pa.array, which imports pandas)."""
+    return _int64s(np.array(values, np.int64))
+
+
 def quote_texts(claims: pa.Table, sources: pa.Table, texts: pa.Table) -> pa.Table:
     """Each claim's evidence beside its source's archived text, for the quote search: _row (the
     claim's position in `claims`), evidence_text, and text_path and spaced as dictionary columns

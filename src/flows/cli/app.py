@@ -66,7 +66,8 @@ def build(root: RootOption = Path("."),
 @app.command()
 def check(root: RootOption = Path("."),
           texts_root: Annotated[Path | None, typer.Option(help="Project whose data/raw/texts hold the archived texts (default: root).")] = None,
-          against_list: Annotated[Path | None, typer.Option("--against-list", help="Instead, compare the designations with an official release (OFAC folder or UN XML).")] = None,
+          against_list: Annotated[Path | None, typer.Option("--against-list", help="Instead, compare the designations with an official release (a file or folder `flows import` reads).")] = None,
+          list_key: Annotated[str | None, typer.Option("--list", help="With --against-list: the list the release is of (e.g. ofac-sdn, un-consolidated), when the path does not tell.")] = None,
           report_format: Annotated[Literal["text", "json"], typer.Option(
               "--format", help="json: the problems, with their codes, and a summary on stdout.")] = "text",
           ) -> None:
@@ -88,7 +89,7 @@ def check(root: RootOption = Path("."),
             fail("--format json is not available with --against-list")
         from flows.cli.commands.against_list import check_against_list
 
-        raise typer.Exit(check_against_list(root.resolve(), against_list))
+        raise typer.Exit(check_against_list(root.resolve(), against_list, list_key))
     with reading_published(root, refused if report_format == "json" else fail) as root:
         try:
             problems, _ = run_check(root, (texts_root or root).resolve())

@@ -1,10 +1,13 @@
 """`flows check --against-list PATH`: the project's designations compared with an official release.
 
-For every designation whose authority publishes the list (OFAC: actor/us-treasury-ofac; UN:
-actor/un-security-council) it reports: targets no longer listed (the reference is not on the
+Designations curated as delisted (`delisted`) are expected to be missing; one the release lists
+again is reported. The release is read by its list's parser (the list is named with `--list`, or recognised from
+the path: flows.importers.registry). For every designation whose authority publishes the list
+(the mapping file's authority_id) it reports: targets no longer listed (the reference is not on the
 release), changed names (the release's primary name is neither the target actor's name nor
 one of its aliases) and changed programme tags, and designations that cannot be found (a
-reference that is not of the list's form, or a target actor the project lacks). The release
+reference that is not of the list's form, the mapping file's reference pattern, or a target
+actor the project lacks). The release
 is streamed; only the entries the designations name are kept.
 """
 
@@ -15,14 +18,17 @@ from pathlib import Path
 
 from flows.build.load import load_curation
 from flows.importers.identity import name_key
-from flows.importers.write import _tags
+from flows.importers.model import Entry
+from flows.importers.records import program_tags
+from flows.importers.registry import ListSpec, list_of, release_path
+from flows.importers.release import ListRelease
 
 
 @dataclass
 class Finding:
     designation_id: str
     reference: str
-    kind: str  # no_longer_listed | name_changed | program_tags_changed | cannot_be_found
+    kind: str  # no_longer_listed | listed_again | name_changed | program_tags_changed | cannot_be_found
     detail: str
 
     def __str__(self) -> str:
@@ -46,69 +52,77 @@ class Report:
         return "\n".join(lines)
 
 
-def open_release(path: Path):
-    from flows.importers.ofac import OfacRelease
-    from flows.importers.un import UnRelease
-
-    if path.is_dir() and (path / "sdn.csv").is_file():
-        return OfacRelease(path)
-    if path.is_file() and path.suffix.lower() == ".xml":
-        return UnRelease(path)
-    if path.is_dir():
-        xml = sorted(path.glob("*.xml"))
-        if len(xml) == 1:
-            return UnRelease(xml[0])
-    raise FileNotFoundError(f"{path}: neither a folder with OFAC's sdn.csv nor a UN consolidated list XML")
+def open_release(path: Path, list_key: str | None = None) -> tuple[ListSpec, ListRelease]:
+    """The list a path is a release of (named, or recognised: flows.importers.registry) and
+    the release, opened as a comparison needs it (the parser's defaults)."""
+    spec = list_of(path, list_key)
+    return spec, spec.open(release_path(spec, path))
 
 
-def compare(root: Path, path: Path) -> Report:
-    release = open_release(path)
-    curation = load_curation(root)
-    rows = curation.rows
+def compare(root: Path, path: Path, list_key: str | None = None) -> Report:
+    spec, release = open_release(path, list_key)
+    rows = load_curation(root).rows
     actors = {r["actor_id"]: r for r in rows["actors"]}
     names: dict[str, set[str]] = {a: {name_key(r["name"])} for a, r in actors.items()}
     for r in rows["actor_aliases"]:
         names.setdefault(r["actor_id"], set()).add(name_key(r["alias"]))
-    designations = sorted((r for r in rows["designations"] if r["authority_id"] == release.authority_id),
+    designations = sorted((r for r in rows["designations"] if r["authority_id"] == spec.authority_id),
                           key=lambda r: r["designation_id"])
-    report = Report(release.describe()["title"], len(designations))
-    well_formed = (lambda ref: ref.isdigit()) if release.list_key == "ofac-sdn" else (lambda ref: "." in ref)
-    wanted = {str(d["list_reference"]) for d in designations}
-    listed = {e.ref: e for e in release.entries(wanted)}
-    missing_names: dict[str, str] = {}
+    report = Report(spec.title, len(designations))
+    listed = {e.ref: e for e in release.entries({str(d["list_reference"]) for d in designations})}
+    elsewhere = _listed_elsewhere(release, [d for d in designations if str(d["list_reference"]) not in listed
+                                            and spec.well_formed(str(d["list_reference"])) and not d.get("delisted")],
+                                  names)
     for d in designations:
-        ref = str(d["list_reference"])
-        if ref not in listed and well_formed(ref):
-            for n in names.get(d["target_actor_id"], ()):
-                missing_names[n] = d["designation_id"]
-    elsewhere: dict[str, list[str]] = {}
-    if missing_names:
-        for s in release.scan():
-            if (d := missing_names.get(name_key(s.name))) is not None:
-                elsewhere.setdefault(d, []).append(f"{s.ref} {s.name!r}")
-    for d in designations:
-        did, ref, target = d["designation_id"], str(d["list_reference"]), d["target_actor_id"]
-
-        def add(kind: str, detail: str) -> None:
-            report.findings.append(Finding(did, ref, kind, detail))
-
-        if target not in actors:
-            add("cannot_be_found", f"its target {target} is not an actor of the project")
-            continue
-        if not well_formed(ref):
-            add("cannot_be_found", f"{ref!r} is not a {release.ref_label} of this list")
-            continue
-        e = listed.get(ref)
-        if e is None:
-            also = elsewhere.get(did)
-            add("no_longer_listed", f"{release.ref_label} {ref} is not on the release"
-                + (f"; an entry with the target's name is listed as {', '.join(also)}" if also else ""))
-            continue
-        if name_key(e.name) not in names.get(target, set()):
-            add("name_changed", f"the release names it {e.name!r}; {target} is {actors[target]['name']!r} "
-                "and carries no such alias")
-        tags = _tags(e.programs)
-        if d.get("program_tags") is not None and tags is not None and \
-                set(d["program_tags"].split("; ")) != set(tags.split("; ")):
-            add("program_tags_changed", f"curated {d['program_tags']!r}, the release gives {tags!r}")
+        found = _finding(spec, d, actors, names, listed, elsewhere)
+        if found is not None:
+            report.findings.append(found)
+        if found is None or found.kind == "name_changed":
+            if (tags := _tags_finding(d, listed.get(str(d["list_reference"])))) is not None:
+                report.findings.append(tags)
     return report
+
+
+def _listed_elsewhere(release: ListRelease, missing: list[dict], names: dict[str, set[str]]) -> dict[str, list[str]]:
+    """designation id -> the entries (`REF 'NAME'`) of the release that carry the name of the
+    target of a designation whose reference is not on it (one pass, only when there is one)."""
+    wanted = {n: d["designation_id"] for d in missing for n in names.get(d["target_actor_id"], ())}
+    found: dict[str, list[str]] = {}
+    if wanted:
+        for s in release.scan():
+            if (did := wanted.get(name_key(s.name))) is not None:
+                found.setdefault(did, []).append(f"{s.ref} {s.name!r}")
+    return found
+
+
+def _finding(spec: ListSpec, d: dict, actors: dict[str, dict], names: dict[str, set[str]], listed: dict,
+             elsewhere: dict[str, list[str]]) -> Finding | None:
+    """What is wrong with one designation, the first thing found: its target, its reference,
+    its listing, its name."""
+    did, ref, target = d["designation_id"], str(d["list_reference"]), d["target_actor_id"]
+    if target not in actors:
+        return Finding(did, ref, "cannot_be_found", f"its target {target} is not an actor of the project")
+    if not spec.well_formed(ref):
+        return Finding(did, ref, "cannot_be_found", f"{ref!r} is not a {spec.ref_label} of this list")
+    e = listed.get(ref)
+    if e is None and d.get("delisted"):
+        return None  # delisted as curated
+    if e is not None and d.get("delisted"):
+        return Finding(did, ref, "listed_again", f"delisted {d['delisted']} in the curation, but the release lists it")
+    if e is None:
+        also = elsewhere.get(did)
+        return Finding(did, ref, "no_longer_listed", f"{spec.ref_label} {ref} is not on the release"
+                       + (f"; an entry with the target's name is listed as {', '.join(also)}" if also else ""))
+    if name_key(e.name) not in names.get(target, set()):
+        return Finding(did, ref, "name_changed", f"the release names it {e.name!r}; {target} is "
+                       f"{actors[target]['name']!r} and carries no such alias")
+    return None
+
+
+def _tags_finding(d: dict, e: Entry | None) -> Finding | None:
+    tags = program_tags(e.programs) if e is not None else None
+    if d.get("program_tags") is not None and tags is not None and \
+            set(d["program_tags"].split("; ")) != set(tags.split("; ")):
+        return Finding(d["designation_id"], str(d["list_reference"]), "program_tags_changed",
+                       f"curated {d['program_tags']!r}, the release gives {tags!r}")
+    return None

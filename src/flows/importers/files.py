@@ -2,8 +2,9 @@
 
 An import must not overwrite a curator's work. A file it would change is safe to overwrite
 when its bytes are what the last import of the list wrote (recorded in
-`data/raw/imported-<list>.sha256`, `sha256sum` format, paths relative to data/raw) or, in a
-git work tree, when it is committed and unchanged. Anything else (uncommitted hand edits, or
+`data/raw/imported-<list>.sha256`, `sha256sum` format, paths relative to data/raw, with a
+`# inputs <sha256>` comment line: what the import read, flows.importers.inputs) or, in a git
+work tree, when it is committed and unchanged. Anything else (uncommitted hand edits, or
 a file the importer did not write in a folder that is not a git repository) is refused,
 listing the files, unless the import is forced.
 """
@@ -19,6 +20,9 @@ from flows.publish.targets import StagedFiles, sha256_file
 
 class ImportRefused(Exception):
     """An import that would lose something: one line saying what and how to proceed."""
+
+
+INPUTS = "# inputs "  # the manifest's line with the digest of what the import read
 
 
 def manifest_name(list_key: str) -> str:
@@ -44,9 +48,18 @@ class Plan:
     def shown(self, path: Path) -> str:
         return str(path.relative_to(self.root))
 
-    def commit(self, force: bool) -> list[str]:
-        """Write every change (after checking nothing of a curator's is lost); return the
-        files changed, relative to the root."""
+    def up_to_date(self, inputs: str, outputs: list[Path]) -> bool:
+        """Whether the last import read the same inputs, wrote every one of `outputs`, and every
+        file it wrote is still as it wrote it: then there is nothing to do."""
+        recorded = self.recorded()
+        if self.recorded_inputs() != inputs or not all(str(p.relative_to(self.raw)) in recorded for p in outputs):
+            return False
+        return all((self.raw / name).is_file() and sha256_file(self.raw / name) == digest
+                   for name, digest in recorded.items())
+
+    def commit(self, force: bool, inputs: str | None = None) -> list[str]:
+        """Write every change (after checking nothing of a curator's is lost), and the manifest
+        with `inputs`; return the files changed, relative to the root."""
         not_files = [p for p in self.changes if p.exists() and not p.is_file()]
         if not_files:
             raise ImportRefused(f"{', '.join(map(self.shown, not_files))}: not a file; the import would "
@@ -65,22 +78,29 @@ class Plan:
                 recorded.pop(key, None)
             else:
                 recorded[key] = hashlib.sha256(data).hexdigest()
-        if self.changes:
-            listing = "".join(f"{h}  {k}\n" for k, h in sorted(recorded.items()))
+        if self.changes or (inputs is not None and inputs != self.recorded_inputs()):
+            listing = (f"{INPUTS}{inputs}\n" if inputs else "") + "".join(f"{h}  {k}\n" for k, h in sorted(recorded.items()))
             self.put(self.manifest, listing.encode("utf-8"))
         _replace_all(self.changes)
         return [self.shown(p) for p in self.changes if p != self.manifest]
 
     def recorded(self) -> dict[str, str]:
         """Path (relative to data/raw) -> sha256 the last import wrote."""
-        if not self.manifest.is_file():
-            return {}
         out = {}
-        for line in self.manifest.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in self._manifest_lines():
             digest, sep, name = line.partition("  ")
-            if sep:
+            if sep and not line.startswith("#"):
                 out[name] = digest
         return out
+
+    def recorded_inputs(self) -> str | None:
+        """The digest of what the last import read (flows.importers.inputs), if recorded."""
+        return next((line[len(INPUTS):] for line in self._manifest_lines() if line.startswith(INPUTS)), None)
+
+    def _manifest_lines(self) -> list[str]:
+        if not self.manifest.is_file():
+            return []
+        return self.manifest.read_text(encoding="utf-8", errors="replace").splitlines()
 
     def hand_edited(self) -> list[Path]:
         """Existing files the import would change whose bytes neither the last import wrote

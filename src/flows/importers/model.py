@@ -56,6 +56,13 @@ class Value:
     kind: str
     value: str
     row: Row
+    # the value as the row writes it, when the value is written otherwise (`gender="M"` for Male,
+    # 01/08/1979 for 1979-08-01): what a claim quotes
+    verbatim: str | None = None
+
+    @property
+    def quoted(self) -> str:
+        return self.verbatim or self.value
 
 
 @dataclass
@@ -69,6 +76,7 @@ class Entry:
     programs: list[str]  # programme tags, verbatim
     row: Row  # the main row (sdn.csv row, the UN element)
     listed: str | None = None  # date listed, ISO, when the list gives it
+    listed_verbatim: str | None = None  # `listed` as the row writes it, when written otherwise
     listed_basis: str | None = None  # where `listed` comes from, when not the list's own listing date
     position: str | None = None
     aliases: list[Value] = field(default_factory=list)
@@ -81,6 +89,11 @@ class Entry:
     # What the list says that no field of the schema holds (a UK entry's title, UN reference,
     # OFSI Group ID, other information), kind = what it is: for identity across lists and claims.
     details: list[Value] = field(default_factory=list)
+
+    def cited(self, row: Row) -> Row:
+        """The archived row a claim on a value read from `row` cites: the entry's own row for a
+        part of it (a child element), which is not archived apart."""
+        return self.row if row.within else row
 
     def rows(self) -> list[Row]:
         """Every row this entry was read from, each once, in file and line order."""

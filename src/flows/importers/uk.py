@@ -388,12 +388,12 @@ class UkRelease:
             entry.actor_type, entry.list_type = None, f"{kind.casefold()} without a name on the list"
         seen: set[tuple[str, str, str]] = set()
 
-        def add(values: list[Value], what: str, value: str, row: Row) -> None:
+        def add(values: list[Value], what: str, value: str, row: Row, verbatim: str | None = None) -> None:
             if value and (id(values), what, value) not in seen:
                 seen.add((id(values), what, value))
-                values.append(Value(what, value, row))
+                values.append(Value(what, value, row, verbatim if verbatim != value else None))
 
-        listed: list[str] = []
+        listed: list[tuple[str, str]] = []  # (ISO date, as the row writes it)
         positions: list[str] = []
         for row, record, name, alias_kind in names:
             where = self._where(getattr(row, "sheet", None), row.line)
@@ -402,18 +402,19 @@ class UkRelease:
                 if p not in entry.programs:
                     entry.programs.append(p)
             if fcdo:
-                listed.append(self._date(record["Date Designated"], where, "Date Designated", full=True))
+                listed.append((self._date(record["Date Designated"], where, "Date Designated", full=True),
+                               record["Date Designated"].strip()))
                 add(entry.details, "ofsi_group_id", record["OFSI Group ID"].strip(), row)
                 add(entry.details, "designation_source", record["Designation source"].strip(), row)
                 add(entry.details, "sanctions_imposed", record["Sanctions Imposed"].strip(), row)
                 continue
-            listed.append(self._date(record["Listed On"], where, "Listed On", full=True))
+            listed.append((self._date(record["Listed On"], where, "Listed On", full=True), record["Listed On"].strip()))
             add(entry.details, "ofsi_group_id", key, row)
             if script := _native(record):
                 add(entry.aliases, "native_script", script, row)
             add(entry.details, "title", _clean(record["Title"]), row)
             if dob := record["DOB"].strip():
-                add(entry.attributes, "birth_date", day_first_date(dob) or dob, row)
+                add(entry.attributes, "birth_date", day_first_date(dob) or dob, row, dob)
             for place in paired(record["Town of Birth"], record["Country of Birth"], "{}, {}"):
                 add(entry.attributes, "place_of_birth", place, row)
             for nationality in items(record["Nationality"]):
@@ -442,7 +443,9 @@ class UkRelease:
             add(entry.attributes, "address", address, row)
             if (position := _clean(record["Position"])) and position not in positions:
                 positions.append(position)
-        entry.listed = min(listed) if listed else None
+        if listed:
+            entry.listed, entry.listed_verbatim = min(listed)
+            entry.listed_verbatim = None if entry.listed_verbatim == entry.listed else entry.listed_verbatim
         entry.position = "; ".join(positions) or None
         return entry
 

@@ -1,352 +1,342 @@
-"""What an import writes under `data/raw/`, and what it changed.
+"""An import, from a release's entries to the files under `data/raw/`: the orchestrator.
 
-Per list (`ofac-sdn`, `un-consolidated`) the import owns three record files,
-`actors/import-<list>.yaml`, `designations/import-<list>.yaml` and `links/import-<list>.yaml`,
-and per release one source file `sources/<list>-<date>.yaml` (the claims, each a `list_row`
-with the verbatim row and its line) and its archived text `texts/<list>-<date>.txt` (the rows
-read, verbatim, under a header naming the files, their sha256 and the selection).
-
-Records of earlier imports stay (older source files cite them): a target missing from the new
-release is kept and marked delisted in a comment. Targets that are already actors of the
-project are merged into them (identity.py): no actor record is written, the designation and
-links point to the existing actor, and the values the list adds are claims on that actor.
-The same release imported twice writes the same bytes. Every file is written at the end, all
-together, by files.Plan, which refuses to overwrite a curator's uncommitted edits; a release that
-would delist a large share of earlier imports is refused before that.
+For each selected entry: the actor it is (decisions.py), its records (records.py: a new actor,
+its designation, its links), the claims that rest on its rows (claims.py), and what changed
+since the last import (changes.py). Records of earlier imports stay (older source files cite
+them): a target missing from the new release is kept, with its delisting date (between the
+last release that listed it and this one) and a claim resting on the archived text's list of
+the references this release lacks; a link the release no longer gives is kept and noted.
+Targets that are already actors of the project are merged into them: no actor record is
+written, the designation and links point to the existing actor, and the names and details the
+list adds are the source file's rows for that actor, with their claim. The release's source file and archived text (archive.py) are
+written last; every file is written at the end, all together, by files.Plan, which refuses to
+overwrite a curator's uncommitted edits. The same release imported twice writes the same bytes.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from flows.build.load import load_curation
-from flows.schema.definition import ALIAS_TYPES
-from flows.build.texts import normalise
+from flows.importers.archive import absent_line, absent_locator, archive_text
+from flows.importers.changes import Result, differences
+from flows.importers.claims import Claims
+from flows.importers.decisions import Choice, decide
 from flows.importers.files import ImportRefused, Plan
-from flows.importers.identity import Index, Match
+from flows.importers.identity import Index
+from flows.importers.inputs import inputs_digest
 from flows.importers.model import Entry, Row, Value
-from flows.importers.select import Selection, norm
+from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, link_record,
+                                     load_records, own_files, reference_order, slug)
+from flows.importers.registry import ListSpec
+from flows.importers.release import ListRelease
+from flows.importers.select import Selection, norm, present
+from flows.schema.definition import ALIAS_TYPES, LIST_ROWS
 
-
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return s or "x"
-
-
-def own_files(list_key: str) -> dict[str, str]:
-    return {t: f"{t}/import-{list_key}.yaml" for t in ("actors", "designations", "links")}
+DELIST_SHARE = 0.25  # of the designations of earlier imports
+DELIST_FLOOR = 10  # a few delistings in a small import are ordinary
+_ALIAS_KINDS = set(ALIAS_TYPES)
 
 
 @dataclass
-class Result:
-    source_id: str
-    entries: int = 0
-    written: list[str] = field(default_factory=list)  # files whose bytes changed
-    added: list[str] = field(default_factory=list)
-    changed: dict[str, list[str]] = field(default_factory=dict)
-    unchanged: int = 0
-    delisted: list[str] = field(default_factory=list)
-    not_selected: list[str] = field(default_factory=list)
-    merged: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (actor, basis)
-    ambiguous: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    unresolved_links: list[tuple[str, str]] = field(default_factory=list)
-    selection: Selection | None = None
-    orphans: int = 0
+class Earlier:
+    """The records the earlier imports of the list wrote, and their notes (by record id)."""
 
-    def report(self) -> str:
-        lines = [f"{self.source_id}: {self.entries} entries read"]
-        if self.selection and self.selection.refs is not None:
-            whys: dict[str, int] = {}
-            for w in self.selection.why.values():
-                whys[w] = whys.get(w, 0) + 1
-            lines.append("selected: " + ", ".join(f"{n} by {w}" for w, n in sorted(whys.items())))
-            for s in self.selection.unresolved_seeds:
-                lines.append(f"  seed not found on the list: {s}")
-        lines.append(f"added {len(self.added)}, changed {len(self.changed)}, unchanged {self.unchanged}, "
-                     f"delisted {len(self.delisted)}")
-        lines += [f"  added {r}" for r in self.added]
-        lines += [f"  changed {r}: {', '.join(v)}" for r, v in self.changed.items()]
-        lines += [f"  delisted {r} (not on this release; its records are kept)" for r in self.delisted]
-        if self.not_selected:
-            lines.append(f"kept from earlier imports, not selected now: {len(self.not_selected)}")
-        lines.append(f"merged into existing actors: {len(self.merged)}")
-        lines += [f"  {r} -> {a}: {b}" for r, (a, b) in self.merged.items()]
-        if self.ambiguous:
-            lines.append(f"ambiguous, for a curator to decide (--same-as REF=actor/...): "
-                         f"{len(self.ambiguous)}")
-            lines += [f"  {r}: {w}" for r, w in self.ambiguous.items()]
-        lines += [f"skipped {r}: {w}" for r, w in self.skipped.items()]
-        lines += [f"link not written, party not found: {r} -> {n}" for r, n in self.unresolved_links]
-        lines.append("files changed: " + (", ".join(self.written) or "none"))
-        return "\n".join(lines)
+    actors: dict[str, dict]
+    designations: dict[str, dict]
+    links: dict[str, dict]
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, raw: Path, files: dict[str, str]) -> Earlier:
+        keys = {"actors": "actor_id", "designations": "designation_id", "links": "link_id"}
+        tables = {t: load_records(raw, files[t]) for t in keys}
+        return cls(*({r[keys[t]]: r for _, r in tables[t]} for t in keys),
+                   notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note})
+
+    def __post_init__(self) -> None:
+        self.by_ref = {str(r["list_reference"]): r for r in self.designations.values()}
+        self._linked: dict[str, set[str]] = {}
+        for lid, r in self.links.items():
+            if lid not in self.notes:
+                self._linked.setdefault(r["from_record_id"], set()).add(r["to_record_id"])
+
+    def delisted(self) -> dict[str, str]:
+        """The references an earlier import found delisted, and their delisting dates."""
+        return {ref: d["delisted"] for ref, d in self.by_ref.items() if d.get("delisted")}
+
+    def linked_from(self, actor_id: str) -> set[str]:
+        """What the actor is linked to by the earlier imports' links the lists still gave."""
+        return self._linked.get(actor_id, set())
 
 
-def _load_own(raw: Path, rel: str) -> list[dict]:
-    path = raw / rel
-    if not path.is_file():
-        return []
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    return doc or []
+@dataclass
+class Output:
+    """What the import writes: three record files and the release's claims."""
 
-
-def _dump(records: list[tuple[str | None, dict]], header: str) -> str:
-    out = [header]
-    for comment, rec in records:
-        if comment:
-            out.append(f"# {comment}\n")
-        out.append(yaml.dump([rec], Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
-                             width=1_000_000, default_flow_style=False))
-    return "".join(out)
-
-
-def _dedupe(values: list[Value]) -> list[Value]:
-    seen, out = set(), []
-    for v in values:
-        key = (v.kind, v.value)
-        if key not in seen:
-            seen.add(key)
-            out.append(v)
-    return out
+    claims: Claims
+    actors: RecordSet = field(default_factory=RecordSet)
+    designations: RecordSet = field(default_factory=RecordSet)
+    links: RecordSet = field(default_factory=RecordSet)
+    linked: dict[str, set[str]] = field(default_factory=dict)  # actor -> what this import links it to
 
 
 class Importer:
-    def __init__(self, root: Path, release: Any, released: str, prefix: str, command: str,
-                 date_basis: str, same_as: dict[str, str] | None = None, force: bool = False,
+    def __init__(self, root: Path, spec: ListSpec, release: ListRelease, released: str,
+                 same_as: dict[str, str] | None = None, force: bool = False,
                  accept_delistings: bool = False) -> None:
         self.root, self.raw = root, root / "data" / "raw"
-        self.force, self.accept_delistings = force, accept_delistings
-        self.plan = Plan(root, release.list_key)
-        self.release, self.released, self.prefix = release, released, prefix
-        self.command, self.date_basis = command, date_basis
+        self.spec, self.release, self.released = spec, release, released
         self.same_as = same_as or {}
-        self.key = release.list_key
-        self.files = own_files(self.key)
-        self.source_slug = f"{self.key}-{released}"
+        self.force, self.accept_delistings = force, accept_delistings
+        self.plan = Plan(root, spec.key)
+        self.files = own_files(spec.key)
+        self.source_slug = f"{spec.key}-{released}"
         self.source_id = f"source/{self.source_slug}"
         self.text_path = f"texts/{self.source_slug}.txt"
+        self.absent: list[tuple[str, str]] = []  # (ref, designation id) of earlier imports not on the release
+        self.delisted_here: dict[str, str] = {}  # ref -> delisting date, of those this release delists
 
     def designation_id(self, ref: str) -> str:
-        return f"designation/{self.prefix}-{slug(ref)}"
+        return f"designation/{self.spec.designation_prefix}-{slug(ref)}"
 
-    def run(self, selection: Selection, selection_note: str) -> Result:
-        from flows.importers.select import present
+    def outputs(self) -> list[Path]:
+        """The files an import of this release writes (a record file without records is removed)."""
+        return [self.raw / "sources" / f"{self.source_slug}.yaml", self.raw / self.text_path]
 
+    def inputs(self, path: Path, options: dict) -> str:
+        """The digest of what this import reads (flows.importers.inputs)."""
+        written = {self.raw / f for f in self.files.values()} | set(self.outputs())
+        return inputs_digest(path, {"list": self.spec.key, "released": self.released, **options}, self.raw, written)
+
+    def up_to_date(self, inputs: str) -> Result | None:
+        """The result of an import with the last import's inputs and files (nothing read, nothing
+        written), or None when the import has to run."""
+        if not self.plan.up_to_date(inputs, self.outputs()):
+            return None
+        return Result(self.source_id, up_to_date=True)
+
+    def run(self, selection: Selection, selection_note: str, inputs: str | None = None) -> Result:
+        if selection.unresolved_seeds:
+            raise ImportRefused(f"{self.release.main_file}: --around {', '.join(map(repr, selection.unresolved_seeds))}: "
+                                f"not on this release (no entry has that name, alias or {self.spec.ref_label}); "
+                                "nothing was written")
         result = Result(self.source_id, selection=selection)
-        curation = load_curation(self.root)
-        own = {f"data/raw/{f}" for f in self.files.values()}
-        index = Index(curation.rows, own, self.release.authority_id)
-        prev_actors = {r["actor_id"]: r for r in _load_own(self.raw, self.files["actors"])}
-        prev_des = {r["designation_id"]: r for r in _load_own(self.raw, self.files["designations"])}
-        prev_links = {r["link_id"]: r for r in _load_own(self.raw, self.files["links"])}
-        prev_by_ref = {str(r["list_reference"]): r for r in prev_des.values()}
+        index = self._index()
+        earlier = Earlier.read(self.raw, self.files)
+        entries = self._entries(selection, earlier, result)
+        self._refuse_mass_delisting(len(result.delisted), len(earlier.by_ref))
+        decisions = decide(entries, index, self.same_as, {r: d["target_actor_id"] for r, d in earlier.by_ref.items()},
+                           set(earlier.actors), self.spec.designation_prefix, self.files["designations"])
+        result.merged, result.ambiguous, result.skipped = decisions.merged, decisions.ambiguous, decisions.skipped
+        out = Output(Claims(self.spec.authority_id, self.released))
+        names = _names(entries, decisions.chosen)
+        for e in entries:
+            if (choice := decisions.chosen.get(e.ref)) is not None:
+                self._entry(e, choice, index, names, earlier, out, result)
+        read = {c.actor_id for c in decisions.chosen.values()} | {
+            earlier.by_ref[ref]["target_actor_id"] for ref in result.delisted}
+        self._keep_earlier(earlier, out, result, read)
+        self._not_selected_parties(selection, result)
+        self._plan_files(out, entries, selection_note)
+        result.written = self.plan.commit(self.force, inputs)
+        return result
 
+    def _index(self) -> Index:
+        """The project as identity sees it: without the files this import rewrites (its own
+        records, and the release's source file with the names and details it gives)."""
+        own = {f"data/raw/{f}" for f in self.files.values()}
+        rows = load_curation(self.root, frozenset(own | {f"data/raw/sources/{self.source_slug}.yaml"})).rows
+        return Index(rows, own, self.spec.authority_id)
+
+    def _entries(self, selection: Selection, earlier: Earlier, result: Result) -> list[Entry]:
+        """The entries read: the selection, and the references of earlier imports the release
+        still lists (kept up to date). Sets what the result says of both."""
+        earlier_refs = set(earlier.by_ref)
         wanted = None
         if selection.refs is not None:
-            on_list = present(self.release, set(prev_by_ref))
+            on_list = present(self.release, earlier_refs)
             wanted = set(selection.refs) | on_list
             result.not_selected = sorted(on_list - selection.refs)
-        entries = [e for e in self.release.entries(wanted)]
+        entries = list(self.release.entries(wanted))
         result.entries = len(entries)
         result.orphans = getattr(self.release, "orphans", 0)
-        seen_refs = {e.ref for e in entries}
-        if wanted is None:
-            result.delisted = sorted(set(prev_by_ref) - seen_refs)
+        absent = earlier_refs - {e.ref for e in entries} - set(result.not_selected)
+        known = earlier.delisted()
+        result.delisted = sorted(absent - set(known))
+        result.still_delisted = len(absent & set(known))
+        self.absent = [(ref, earlier.by_ref[ref]["designation_id"]) for ref in sorted(absent, key=reference_order)]
+        # delisted by this release (now, or by an import of it before): its source file claims them
+        date = self._delisting_date() if result.delisted else None
+        self.delisted_here = {ref: known.get(ref) or date for ref in absent
+                              if ref not in known or known[ref].split("/")[-1] == self.released}
+        return entries
+
+    def _entry(self, e: Entry, choice: Choice, index: Index, names: dict[str, list[str]], earlier: Earlier,
+               out: Output, result: Result) -> None:
+        """The records and claims of one entry, and how it changed."""
+        base = f"{self.spec.designation_prefix}-{slug(e.ref)}"
+        aliases = distinct([v for v in e.aliases if v.value != e.name])
+        attributes = distinct(e.attributes)
+        if choice.new:
+            self._new_actor(e, choice.actor_id, base, aliases, attributes, out)
         else:
-            result.delisted = sorted(set(prev_by_ref) - seen_refs - set(result.not_selected))
-        self._refuse_mass_delisting(len(result.delisted), len(prev_by_ref))
+            self._merged_actor(e, choice.actor_id, base, aliases + attributes, index, out)
+        curated = index.curated_designation(e)
+        did = curated["designation_id"] if curated is not None else self.designation_id(e.ref)
+        if curated is None:
+            out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
+            if out.designations.get(did).get("program_tags") is None and e.programs:
+                out.claims.add(f"{base}-programme", did, [(e.row, e.programs)], "program_tags", "; ".join(e.programs))
+        out.claims.add(f"{base}-listing", did, [(e.row, [e.ref, *e.programs, *([e.listed_verbatim or e.listed] if e.listed else [])])],
+                       date_basis=e.listed_basis if e.listed else None)
+        self._links(e, choice.actor_id, base, index, names, out, result)
+        self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
-        # -- identity: the actor of every entry --------------------------------------------
-        taken = set(index.all_actor_ids)
-        actor_of: dict[str, str] = {}
-        new_actor: dict[str, bool] = {}
-        for e in entries:
-            if e.actor_type is None:
-                result.skipped[e.ref] = f"{e.list_type} {e.name!r} is not an actor (not imported)"
+    def _new_actor(self, e: Entry, actor_id: str, base: str, aliases: list[Value], attributes: list[Value],
+                   out: Output) -> None:
+        """An actor record of the import's own, with the list's other names and its details."""
+        out.actors.put(actor_id, actor_record(e, actor_id, self.source_id, aliases, attributes))
+        self._actor_claims(e, actor_id, base, aliases + attributes, None, out)
+
+    def _merged_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], index: Index,
+                      out: Output) -> None:
+        """An existing actor: the list's name and the names and details the actor lacks are given
+        it in the source file (`actor_aliases:`, `actor_attributes:`), so that it is found by the
+        list's names (`flows check --against-list`, the next import's identity)."""
+        known = index.actors.get(actor_id)
+        has = known.values if known else set()
+        new = [v for v in values if (_value_field(v), v.value.casefold()) not in has
+               and ("name", v.value.casefold()) not in has]
+        if not ({("name", e.name.casefold()), ("alias", e.name.casefold())} & has):
+            out.claims.name(actor_id, e.name, "primary")
+        for v in new:
+            if v.kind in _ALIAS_KINDS:
+                out.claims.name(actor_id, v.value, v.kind)
+            else:
+                out.claims.detail(actor_id, v.kind, v.value)
+        self._actor_claims(e, actor_id, base, new, None if known and known.name == e.name else e.name, out)
+
+    def _actor_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], claimed_name: str | None,
+                      out: Output) -> None:
+        """The actor's claim: on the entry's main row (its name, `claimed_name` when it differs
+        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), the
+        evidence the pieces of those rows that hold the name and the values."""
+        rows: dict[tuple[str, int], tuple[Row, list[str]]] = {(e.row.file, e.row.line): (e.row, [e.name])}
+        for v in values:
+            row = e.cited(v.row)
+            rows.setdefault((row.file, row.line), (row, []))[1].append(v.quoted)
+        out.claims.add(f"{base}-name", actor_id, list(rows.values()), "name", claimed_name)
+
+    def _links(self, e: Entry, actor_id: str, base: str, index: Index, names: dict[str, list[str]],
+               out: Output, result: Result) -> None:
+        """A link to each party the entry is "Linked To", when that party is one known record."""
+        for i, v in enumerate(distinct(e.links), 1):
+            targets = set(names.get(norm(v.value)) or index.find_name(v.value))
+            if len(targets) != 1:
+                result.unresolved_links.append((e.ref, v.value))
                 continue
-            prev = prev_by_ref.get(e.ref)
-            if e.ref in self.same_as:
-                m = Match(self.same_as[e.ref], "curator decision (--same-as)")
-            elif prev is not None and prev["target_actor_id"] not in prev_actors:
-                m = Match(prev["target_actor_id"], f"curator decision in data/raw/{self.files['designations']}")
-            else:
-                m = index.match(e)
-                if m.actor_id is None and prev is not None:
-                    m = Match(None)
-                    actor_of[e.ref] = prev["target_actor_id"]
-            if m.ambiguous:
-                result.ambiguous[e.ref] = m.ambiguous
-            if m.actor_id is not None:
-                actor_of[e.ref] = m.actor_id
-                new_actor[e.ref] = False
-                result.merged[e.ref] = (m.actor_id, m.basis or "")
-                continue
-            if e.ref not in actor_of:
-                base = f"actor/{slug(e.name)}"
-                aid = base if base not in taken else f"{base}-{self.prefix}-{slug(e.ref)}"
-                actor_of[e.ref] = aid
-            taken.add(actor_of[e.ref])
-            new_actor[e.ref] = True
+            to = targets.pop()
+            link_id = f"link/{base}-linked-to-{to.split('/', 1)[1]}"
+            existing = index.link_triples.get((actor_id, "linked_to", to)) or (link_id if link_id in index.links else None)
+            if existing is None:
+                out.links.put(link_id, link_record(link_id, actor_id, to, f"{self.spec.key} {self.spec.ref_label} "
+                                                   f"{e.ref}: linked to {v.value}"))
+                out.linked.setdefault(actor_id, set()).add(to)
+            out.claims.add(f"{base}-link-{i}", existing or link_id, [(e.cited(v.row), [v.value])])
 
-        by_name: dict[str, list[str]] = {}
-        for e in entries:
-            if e.ref in actor_of:
-                by_name.setdefault(norm(e.name), []).append(actor_of[e.ref])
-
-        # -- records and claims ------------------------------------------------------------
-        actors: dict[str, tuple[str | None, dict]] = {}
-        designations: dict[str, tuple[str | None, dict]] = {}
-        links: dict[str, tuple[str | None, dict]] = {}
-        claims: list[dict] = []
-        for e in entries:
-            if e.ref not in actor_of:
-                continue
-            aid = actor_of[e.ref]
-            loc = lambda row, what=None: row.locator(f"{self.release.ref_label} {e.ref}", what)  # noqa: E731
-            aliases = _dedupe([v for v in e.aliases if v.value != e.name])
-            attributes = _dedupe(e.attributes)
-
-            def claim(cid: str, record_id: str, row: Row, field_: str | None = None,
-                      value: str | None = None, what: str | None = None) -> None:
-                c: dict[str, Any] = {"id": cid, "record_id": record_id}
-                if field_:
-                    c["field"] = field_
-                if value is not None:
-                    c["claimed_value"] = value
-                c.update(claimant_id=self.release.authority_id, stance="lists",
-                         evidence_type="list_row", evidence_text=normalise(row.text),
-                         locator=loc(row, what), claimed=self.released)
-                claims.append(c)
-
-            base = f"{self.prefix}-{slug(e.ref)}"
-            if new_actor[e.ref]:
-                rec: dict[str, Any] = {"actor_id": aid, "name": e.name, "actor_type": e.actor_type}
-                if e.position:
-                    rec["position"] = e.position
-                placeholder = "" if e.actor_type == "person" else \
-                    f"; the list calls it {'an' if e.list_type[0] in 'aeiou' else 'a'} {e.list_type}: `company` is a placeholder type"
-                rec["description"] = (f"Imported from {self.release.describe()['publisher']} list, "
-                                      f"{self.release.ref_label} {e.ref}{placeholder}.")
-                rec["aliases"] = [{"alias": e.name, "alias_type": "primary", "source_id": self.source_id}] + [
-                    {"alias": v.value, "alias_type": v.kind, "source_id": self.source_id}
-                    for v in aliases if v.value != e.name]
-                rec["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": self.source_id}
-                                     for v in attributes]
-                if not rec["attributes"]:
-                    del rec["attributes"]
-                actors[aid] = (None, rec)
-                claim(f"{base}-name", aid, e.row, "name", what="name")
-                extra = [v for v in aliases + attributes if v.row != e.row]
-            else:
-                known = index.actors.get(aid)
-                has = known.values if known else set()
-                name_value = None if known and known.name == e.name else e.name
-                claim(f"{base}-name", aid, e.row, "name", name_value, what="name")
-                extra = [v for v in aliases + attributes
-                         if (("alias" if v.kind in _ALIAS_KINDS else v.kind), v.value.casefold()) not in has
-                         and ("name", v.value.casefold()) not in has]
-            counters: dict[str, int] = {}
-            for v in extra:
-                f = "alias" if v.kind in _ALIAS_KINDS else v.kind
-                counters[f] = counters.get(f, 0) + 1
-                # `field` may only name a field of the record itself: the alias or attribute
-                # is named in the locator, and its row is the evidence.
-                claim(f"{base}-{f.replace('_', '-')}-{counters[f]}", aid, v.row,
-                      what=f"{f.replace('_', ' ')}: {v.value}")
-
-            did = self.designation_id(e.ref)
-            curated = index.curated_designation(e)
-            if curated is not None:
-                did = curated["designation_id"]
-            else:
-                d: dict[str, Any] = {"designation_id": did, "authority_id": self.release.authority_id,
-                                     "target_actor_id": aid, "list_reference": e.ref}
-                tags = _tags(e.programs)
-                if tags:
-                    d["program_tags"] = tags
-                if e.listed:
-                    d["listed"] = e.listed
-                designations[did] = (None, d)
-                if tags is None and e.programs:
-                    claim(f"{base}-programme", did, e.row, "program_tags", "; ".join(e.programs))
-            claim(f"{base}-listing", did, e.row,
-                  what=f"listing ({e.listed_basis})" if e.listed_basis and e.listed else "listing")
-
-            for i, v in enumerate(_dedupe(e.links), 1):
-                targets = by_name.get(norm(v.value)) or index.find_name(v.value)
-                if len(set(targets)) != 1:
-                    result.unresolved_links.append((e.ref, v.value))
-                    continue
-                to = targets[0]
-                lid = f"link/{base}-linked-to-{to.split('/', 1)[1]}"
-                existing = index.link_triples.get((aid, "linked_to", to)) or (lid if lid in index.links else None)
-                if existing is None:
-                    links[lid] = (None, {"link_id": lid, "from_record_id": aid, "relation": "linked_to",
-                                         "to_record_id": to,
-                                         "description": f"{self.release.describe()['publisher']} list, "
-                                                        f"{self.release.ref_label} {e.ref}: \"Linked To: {v.value}\"."})
-                else:
-                    lid = existing
-                claim(f"{base}-link-{i}", lid, v.row, what=f"Linked To: {v.value}")
-
-            # what changed since the last import
-            prev = prev_by_ref.get(e.ref)
-            if prev is None and curated is None:
-                result.added.append(e.ref)
-            elif prev is not None:
-                diffs = _diff(prev, prev_actors.get(prev["target_actor_id"]), designations.get(did, (None, None))[1],
-                              actors.get(aid, (None, None))[1], prev_links, links, aid)
-                if diffs:
-                    result.changed[e.ref] = diffs
-                else:
-                    result.unchanged += 1
-            else:
+    def _change(self, e: Entry, designation_id: str, actor_id: str, curated: bool, earlier: Earlier,
+                out: Output, result: Result) -> None:
+        prev = earlier.by_ref.get(e.ref)
+        if prev is None:
+            if curated:
                 result.unchanged += 1
+            else:
+                result.added.append(e.ref)
+            return
+        links = out.linked.get(actor_id, set())
+        found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.designations.get(designation_id),
+                            out.actors.get(actor_id), earlier.linked_from(actor_id), links)
+        if found:
+            result.changed[e.ref] = found
+        else:
+            result.unchanged += 1
 
-        # -- records of earlier imports that this release does not touch -------------------
-        delisted = set(result.delisted)
-        for did, rec in sorted(prev_des.items()):
-            if did not in designations:
-                ref = str(rec["list_reference"])
-                note = (f"delisted: not on the release of {self.released} ({self.source_id})"
-                        if ref in delisted else None)
-                designations[did] = (note, rec)
-        for aid, rec in prev_actors.items():
-            actors.setdefault(aid, (None, rec))
-        for lid, rec in prev_links.items():
-            links.setdefault(lid, (None, rec))
+    def _keep_earlier(self, earlier: Earlier, out: Output, result: Result, read: set[str]) -> None:
+        """The records of earlier imports this release does not rewrite. Designations it delists
+        get their delisting date and its claim; the links of the entries read or delisted
+        (`read`: their actors) that it no longer gives are noted so, a note keeping the release
+        that wrote it."""
+        gone = f"not on the release of {self.released} ({self.source_id})"
+        for did, record in sorted(earlier.designations.items()):
+            ref = str(record["list_reference"])
+            if ref in self.delisted_here and did not in out.designations:
+                record = self._delisted(record, self.delisted_here[ref], out.claims)
+            out.designations.keep(did, record, earlier.notes.get(did))
+        for actor_id, record in earlier.actors.items():
+            out.actors.keep(actor_id, record)
+        for link_id, record in earlier.links.items():
+            if link_id in out.links:
+                continue  # given again by this release
+            note = earlier.notes.get(link_id)
+            if note is None and record["from_record_id"] in read:
+                note = f"link dropped: {gone}"
+                result.links_dropped.append(link_id)
+            out.links.keep(link_id, record, note)
 
-        header = (f"# Written by `flows {self.command}` (list {self.key}). Re-import a release to update;\n"
-                  f"# a designation's target_actor_id pointing outside this file is kept as a curator's decision.\n")
-        order = self.release_sort
-        self._write_records("designations", designations, header,
-                            lambda r: order(str(r["list_reference"])), result)
-        self._write_records("actors", actors, header, lambda r: r["actor_id"], result)
-        self._write_records("links", links, header, lambda r: r["link_id"], result)
-        source = {"source_id": self.source_id}
-        d = self.release.describe()
-        source.update(title=f"{d['title']}, release of {self.released} – rows imported by `flows {self.command}`",
-                      publisher=d["publisher"], source_type="official_list", published=self.released,
-                      date_basis=self.date_basis, url=d["url"], text_path=self.text_path,
-                      text_kind="extract", licence=d["licence"])
-        doc = yaml.dump({"source": source}, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True,
-                        width=1_000_000, default_flow_style=False)
-        if claims:
-            doc += yaml.dump({"claims": claims}, Dumper=yaml.CSafeDumper, sort_keys=False,
-                             allow_unicode=True, width=1_000_000, default_flow_style=False)
-        self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml",
-                      (f"# Written by `flows {self.command}`: one claim per list row read, with its line.\n"
-                       + doc).encode("utf-8"))
-        self.plan.put(self.raw / self.text_path, self._archive(entries, selection_note).encode("utf-8"))
-        result.written = self.plan.commit(self.force)
-        return result
+    def _delisted(self, record: dict, date: str, claims: Claims) -> dict:
+        """The designation with its delisting date, claimed by the list on the line of the
+        archived text that names its reference among those this release lacks."""
+        record = {**record, "delisted": date}
+        ref, did = str(record["list_reference"]), record["designation_id"]
+        number = self.absent.index((ref, did)) + 1
+        since = date.split("/")[0] if "/" in date else None
+        claims.statement(f"{self.spec.designation_prefix}-{slug(ref)}-delisted", did, "delisted", date,
+                         absent_line(self.spec, ref, did), absent_locator(number),
+                         f"not on the release of {self.released}" + (f"; the release of {since} listed it" if since else ""))
+        return record
+
+    def _delisting_date(self) -> str:
+        """EDTF: from the last earlier release of the list (its source file) to this one, when known."""
+        earlier = sorted(p.stem[len(self.spec.key) + 1:] for p in (self.raw / "sources").glob(f"{self.spec.key}-*.yaml"))
+        before = [d for d in earlier if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) and d < self.released]
+        return f"{before[-1]}/{self.released}" if before else self.released
+
+    def _not_selected_parties(self, selection: Selection, result: Result) -> None:
+        """Links whose party is on the release but was not selected are not "not found"."""
+        if selection.refs is None or not result.unresolved_links:
+            return
+        names = {norm(s.name) for s in self.release.scan()}
+        result.unselected_links = [(r, n) for r, n in result.unresolved_links if norm(n) in names]
+        result.unresolved_links = [(r, n) for r, n in result.unresolved_links if norm(n) not in names]
+
+    def _plan_files(self, out: Output, entries: list[Entry], selection_note: str) -> None:
+        header = (f"# Written by `flows import {self.spec.command}` (list {self.spec.key}). Re-import a release "
+                  "to update;\n# a designation's target_actor_id pointing outside this file is kept as a "
+                  "curator's decision.\n")
+        for table, records, order in (("designations", out.designations, lambda r: reference_order(str(r["list_reference"]))),
+                                      ("actors", out.actors, lambda r: r["actor_id"]),
+                                      ("links", out.links, lambda r: r["link_id"])):
+            path = self.raw / self.files[table]
+            if records.records:
+                self.plan.put(path, records.dump(header, order).encode("utf-8"))
+            else:
+                self.plan.remove(path)
+        self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml", out.claims.source_file(
+            self._source(), f"# Written by `flows import {self.spec.command}`: the claims of the release, each "
+                            "citing its row of the archived text.\n").encode("utf-8"))
+        self.plan.put(self.raw / self.text_path, archive_text(self.spec, self.release, self.released, entries,
+                                                              selection_note, self.absent).encode("utf-8"))
+
+    def _source(self) -> dict[str, str]:
+        spec = self.spec
+        return {"source_id": self.source_id,
+                "title": f"{spec.title}, release of {self.released} – rows imported by `flows import {spec.command}`",
+                "publisher": spec.publisher, "source_type": "official_list", "published": self.released,
+                "date_basis": spec.date_basis, "url": spec.url, "text_path": self.text_path,
+                "text_kind": LIST_ROWS, "licence": spec.licence}
 
     def _refuse_mass_delisting(self, delisted: int, earlier: int) -> None:
         """A release that drops a large share of what earlier imports listed is more likely cut
@@ -355,85 +345,21 @@ class Importer:
         if self.accept_delistings or delisted <= max(DELIST_FLOOR, DELIST_SHARE * earlier):
             return
         raise ImportRefused(
-            f"{self.release.main_file}: this release would delist {delisted} of the {earlier} designations of earlier imports "
-            f"({100 * delisted / earlier:.0f} %, more than {100 * DELIST_SHARE:.0f} %): is the file cut short or "
-            "the wrong one? Re-run with --accept-delistings if the list really shrank (nothing was written)")
-
-    def release_sort(self, ref: str) -> tuple:
-        return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
-
-    def _write_records(self, table: str, records: dict, header: str, key, result: Result) -> None:
-        items = sorted(records.values(), key=lambda cr: key(cr[1]))
-        path = self.raw / self.files[table]
-        if not items:
-            self.plan.remove(path)
-            return
-        self.plan.put(path, _dump(items, header).encode("utf-8"))
-
-    def _archive(self, entries: list[Entry], selection_note: str) -> str:
-        d = self.release.describe()
-        lines = [f"TITLE: {d['title']}, release of {self.released} – rows read by `flows {self.command}`",
-                 f"PUBLISHER: {d['publisher']}",
-                 f"RELEASE: {self.released} ({self.date_basis})",
-                 f"ORIGINAL URL: {d['urls']}",
-                 f"LICENCE: {d['licence']}",
-                 "FILES READ:"]
-        for name in sorted(self.release.info):
-            i = self.release.info[name]
-            lines.append(f"  {name}: {i.size} bytes, sha256 {i.sha256}, {i.rows} rows, {i.encoding}"
-                         + (", ends with the 0x1A byte" if i.terminator else ""))
-        lines += [f"SELECTION: {selection_note}",
-                  "NOTE: every row below is verbatim from the file named above it (decoded as stated, "
-                  "line ends and the 0x1A terminator removed), in the file's order; a claim's locator "
-                  "gives the row's line in the original file.", ""]
-        rows: dict[str, list[Row]] = {}
-        for e in entries:
-            for r in e.rows():
-                rows.setdefault(r.file, []).append(r)
-        for name in sorted(rows, key=lambda n: (n not in ("sdn.csv",), n)):
-            lines.append(f"=== {name} ===")
-            seen = set()
-            for r in sorted(rows[name], key=lambda r: r.line):
-                if (r.line, r.text) not in seen:
-                    seen.add((r.line, r.text))
-                    lines.append(r.text)
-            lines.append("")
-        return "\n".join(lines)
+            f"{self.release.main_file}: this release would delist {delisted} of the {earlier} designations of "
+            f"earlier imports ({100 * delisted / earlier:.0f} %, more than {100 * DELIST_SHARE:.0f} %): is the "
+            "file cut short or the wrong one? Re-run with --accept-delistings if the list really shrank "
+            "(nothing was written)")
 
 
-DELIST_SHARE = 0.25  # of the designations of earlier imports
-DELIST_FLOOR = 10  # a few delistings in a small import are ordinary
-
-_ALIAS_KINDS = set(ALIAS_TYPES)
-_TAG = re.compile(r"^[A-Z0-9-]+$")
+def _value_field(v: Value) -> str:
+    """The actor field a value is: `alias` for every kind of name, else the attribute's name."""
+    return "alias" if v.kind in _ALIAS_KINDS else v.kind
 
 
-def _tags(programs: list[str]) -> str | None:
-    """Programme tags as the schema stores them (`NPWMD; IFSR`); UN list types upper-cased.
-    None when a tag cannot be written in that form (the tag then stays in a claim)."""
-    tags = [p.upper().replace(" ", "-") for p in programs]
-    if tags and all(_TAG.match(t) for t in tags):
-        return "; ".join(tags)
-    return None
-
-
-def _diff(prev_d: dict, prev_a: dict | None, new_d: dict | None, new_a: dict | None,
-          prev_links: dict, new_links: dict, aid: str) -> list[str]:
-    out = []
-    if new_d is not None and prev_d.get("program_tags") != new_d.get("program_tags"):
-        out.append(f"program tags {prev_d.get('program_tags')!r} -> {new_d.get('program_tags')!r}")
-    if new_d is not None and prev_d.get("listed") != new_d.get("listed"):
-        out.append("listed date")
-    if prev_a is not None and new_a is not None:
-        if prev_a.get("name") != new_a.get("name"):
-            out.append(f"name {prev_a.get('name')!r} -> {new_a.get('name')!r}")
-        for key, fields in (("aliases", ("alias", "alias_type")), ("attributes", ("attribute", "value"))):
-            before = {tuple(x[f] for f in fields) for x in prev_a.get(key) or []}
-            after = {tuple(x[f] for f in fields) for x in new_a.get(key) or []}
-            if before != after:
-                out.append(f"{key} (+{len(after - before)} -{len(before - after)})")
-    before = {r["to_record_id"] for r in prev_links.values() if r["from_record_id"] == aid}
-    after = {r["to_record_id"] for _, r in new_links.values() if r["from_record_id"] == aid}
-    if after and before != after:
-        out.append("links")
+def _names(entries: list[Entry], chosen: dict[str, Choice]) -> dict[str, list[str]]:
+    """Each imported entry's name (as links compare names) -> the actors it is."""
+    out: dict[str, list[str]] = {}
+    for e in entries:
+        if e.ref in chosen:
+            out.setdefault(norm(e.name), []).append(chosen[e.ref].actor_id)
     return out

@@ -154,6 +154,7 @@ def stage(frames: Frames, meta: dict[str, Any], out_root: Path, readme: str,
     # The rows now live in the Parquet files: free them before DuckDB loads those.
     frames.frames.clear()
     frames.texts = frames.texts.slice(0, 0)
+    frames.list_rows = None
     pa.default_memory_pool().release_unused()
     if with_duckdb:
         write_duckdb(processed, processed / DUCKDB_FILE)

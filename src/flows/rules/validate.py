@@ -22,8 +22,9 @@ from flows.schema.constraints import (NOT_SPACE_WHITESPACE, REQUIRED, WHITESPACE
                           field_constraints,
                           sql_string)
 from flows.errors import CODES, GENERIC, Problem
-from flows.schema.definition import QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields
-from flows.build.texts import quote_texts
+from flows.schema.definition import LIST_ROWS, QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields
+from flows.build.list_rows import PIECES, ROWS
+from flows.build.texts import int64_array, list_rows_table, quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
     from flows.build.tables import Frames
@@ -107,6 +108,28 @@ normalised AS (
     FROM quote_texts WHERE text_path IN (SELECT text_path FROM misses) GROUP BY text_path)
 SELECT m._row, m.text_path AS detail FROM misses m JOIN normalised n USING (text_path)
 WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
+
+
+# A claim on a source whose text is an official list's archived rows (`text_kind: list_rows`,
+# flows.build.list_rows) cites rows by its locator (`; `-separated): each must be a row of the
+# text (`list_rows`, _register_texts), and each piece of its evidence (folded, split on ` … `)
+# must stand in one of them. Such claims are left out of the quote search over the whole text.
+_LIST_ROWS_NOT_FOUND = f"""WITH cited AS (
+    SELECT c._row, s.text_path, c.evidence_text, unnest(string_split(coalesce(c.locator, ''), '{ROWS}')) AS cited
+    FROM claims c JOIN sources s USING (source_id)
+    WHERE s.text_kind = '{LIST_ROWS}' AND s.text_path IN (SELECT text_path FROM texts)),
+found AS (
+    SELECT w._row, any_value(w.text_path) AS text_path, any_value(w.evidence_text) AS evidence_text,
+           string_agg(r.row, chr(10)) AS rows, list(w.cited) FILTER (WHERE r.row IS NULL) AS missing
+    FROM cited w LEFT JOIN list_rows r ON r.text_path = w.text_path AND r.locator = w.cited
+    GROUP BY w._row)
+SELECT _row, CASE WHEN len(missing) > 0
+    THEN 'no row "' || missing[1] || '" in ' || text_path || ': a claim on archived list rows names each '
+        || 'row as "<file> line <number>" (several joined by "{ROWS}")'
+    ELSE 'not found in the rows it names of ' || text_path || ' (whitespace normalised)' END AS detail
+FROM found
+WHERE len(missing) > 0 OR NOT list_bool_and(list_transform(string_split({_folded('evidence_text')}, '{PIECES}'),
+                                                          lambda piece: contains(rows, piece)))"""
 
 
 @dataclass(frozen=True)
@@ -243,6 +266,7 @@ def _claim_rules() -> Iterator[Rule]:
                code="quote_too_few_words")
     yield Rule("claims", "evidence_text", "not found verbatim in {detail} (whitespace normalised)",
                _QUOTES_NOT_FOUND, uses_texts=True, code="quote_not_found")
+    yield Rule("claims", "evidence_text", "{detail}", _LIST_ROWS_NOT_FOUND, uses_texts=True, code="list_row_not_found")
     yield Rule("claims", "evidence_text", "unverified: the archived text {detail} is not available "
                "on this machine",
                "SELECT c._row, s.text_path AS detail FROM claims c JOIN sources s USING (source_id) "
@@ -281,11 +305,11 @@ def _connect(frames: Frames) -> duckdb.DuckDBPyConnection:
 def cross_table_problems(frames: Frames) -> list[Problem]:
     con = _connect(frames)
 
-    def texts() -> tuple[pyarrow.Table, pyarrow.Table]:
+    def texts() -> tuple[pyarrow.Table, pyarrow.Table, pyarrow.Table]:
         claims, sources = (pyarrow.Table.from_pandas(frames.frames[name][columns], preserve_index=False)
                            for name, columns in (("claims", ["source_id", "evidence_text"]),
-                                                 ("sources", ["source_id", "text_path"])))
-        return frames.texts, quote_texts(claims, sources, frames.texts)
+                                                 ("sources", ["source_id", "text_path", "text_kind"])))
+        return frames.texts, quote_texts(claims, sources, quoted_texts(frames.texts, sources)), frames.list_rows
     try:
         return [Problem(_where(frames, rule.table, row, rule.field), rule.field, message, code,
                         table=rule.table)
@@ -294,8 +318,19 @@ def cross_table_problems(frames: Frames) -> list[Problem]:
         con.close()  # and with it the frames it registered
 
 
+def quoted_texts(texts: pyarrow.Table, sources: pyarrow.Table) -> pyarrow.Table:
+    """The texts quotes are searched in: all but the archived rows of lists (their claims cite
+    rows). Python lists and a take, not pyarrow's filters: those import pandas (`flows check`)."""
+    rows = {p for p, k in zip(sources["text_path"].to_pylist(), sources["text_kind"].to_pylist()) if k == LIST_ROWS}
+    if not rows:
+        return texts
+    keep = [i for i, p in enumerate(texts["text_path"].to_pylist()) if p not in rows]
+    return texts.take(int64_array(keep))
+
+
 def _cross_table_offences(con: duckdb.DuckDBPyConnection,
-                          texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[tuple[Rule, int, str, str]]:
+                          texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table, pyarrow.Table]]
+                          ) -> list[tuple[Rule, int, str, str]]:
     """Every rule's offending rows (rule, row, code, message), in the order of RULES. The rules that read
     the archived texts run last, so that the texts can be read meanwhile."""
     _register_lookups(con)
@@ -419,7 +454,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
     """Every problem of the Parquet files of a published package, checked in DuckDB."""
     import pyarrow.parquet as pq
 
-    from flows.build.texts import Cancelled, InBackground, read_texts
+    from flows.build.texts import Cancelled, InBackground, read_list_rows, read_texts
 
     schemas = {name: pq.read_schema(processed / f"{name}.parquet") for name in TABLES}
     layout = [p for name in TABLES for p in _layout_problems(name, schemas[name])]
@@ -427,14 +462,16 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
         return layout
     # The archived texts are read, and set beside each claim's evidence, in a thread while
     # DuckDB checks the tables.
-    def read_quote_texts(stop: threading.Event) -> tuple[pyarrow.Table, pyarrow.Table]:
+    def read_quote_texts(stop: threading.Event) -> tuple[pyarrow.Table, pyarrow.Table, pyarrow.Table]:
         # ParquetFile, not read_table: that imports pyarrow.dataset, and with it pandas (0.5 s)
-        sources = pq.ParquetFile(processed / "sources.parquet").read(columns=["source_id", "text_path"])
+        sources = pq.ParquetFile(processed / "sources.parquet").read(columns=["source_id", "text_path", "text_kind"])
         texts = read_texts(texts_root, (p for p in sources["text_path"].to_pylist() if p), stop)
+        rows = read_list_rows(texts_root, (p for p, k in zip(sources["text_path"].to_pylist(),
+                                                             sources["text_kind"].to_pylist()) if k == LIST_ROWS), stop)
         Cancelled.unless_going_on(stop)  # before the claims are read and matched with the texts
         claims = pq.ParquetFile(processed / "claims.parquet", read_dictionary=["source_id"]).read(
             columns=["source_id", "evidence_text"])
-        return texts, quote_texts(claims, sources, texts)
+        return texts, quote_texts(claims, sources, quoted_texts(texts, sources)), rows
     texts_read = InBackground(read_quote_texts, name="flows-texts")
     con = duckdb.connect()
     try:
@@ -445,7 +482,7 @@ def published_problems(texts_root: Path, processed: Path) -> list[Problem]:
 
 
 def _published_rule_problems(con: duckdb.DuckDBPyConnection, processed: Path, schemas: dict,
-                             texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table]]) -> list[Problem]:
+                             texts: Callable[[], tuple[pyarrow.Table, pyarrow.Table, pyarrow.Table]]) -> list[Problem]:
     """The field rules of every table, then, if they all pass, the cross-table rules."""
     con.execute("SET enable_progress_bar = false")  # nothing but problems on the output
     for name in TABLES:
@@ -473,9 +510,11 @@ def _register_lookups(con: duckdb.DuckDBPyConnection) -> None:
                 "unnest(?::VARCHAR[]) AS field", [[a for a, _ in allowed], [b for _, b in allowed]])
 
 
-def _register_texts(con: duckdb.DuckDBPyConnection, texts: tuple[pyarrow.Table, pyarrow.Table]) -> None:
-    """The archived texts (`texts`, see flows.build.texts.texts_table) and each claim's evidence
+def _register_texts(con: duckdb.DuckDBPyConnection, texts: tuple[pyarrow.Table, ...]) -> None:
+    """The archived texts (`texts`, see flows.build.texts.texts_table), each claim's evidence
     beside its text (`quote_texts`, see flows.build.texts.quote_texts: DuckDB searches each text where
-    it lies; joining `texts` in the query would copy every text into a hash table)."""
+    it lies; joining `texts` in the query would copy every text into a hash table), and the rows
+    of archived lists (`list_rows`, see flows.build.texts.read_list_rows)."""
     con.register("texts", texts[0])
     con.register("quote_texts", texts[1])
+    con.register("list_rows", texts[2] if len(texts) > 2 else list_rows_table([], [], []))

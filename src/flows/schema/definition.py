@@ -79,7 +79,10 @@ EVIDENCE_MIN_CHARS = 8
 QUOTE_MIN_WORDS = 3
 SOURCE_TYPES = ("news_article", "official_list", "legal_act", "press_release", "transcript",
                 "official_statement", "report")
-TEXT_KINDS = ("full_text", "extract", "pointer")
+# `list_rows`: the rows of an official list an import read, each under its file and line
+# (flows.build.list_rows); its claims cite a row by locator.
+LIST_ROWS = "list_rows"
+TEXT_KINDS = ("full_text", "extract", "pointer", LIST_ROWS)
 ALIAS_TYPES = ("primary", "primary_variation", "alias", "former_name", "native_script",
                "acronym", "transliteration")
 # Each identifying detail of an actor, with the FollowTheMoney property `flows export` gives it.
@@ -219,8 +222,10 @@ _FIELD_LIST: list[Field] = [
     Field("text_path", "string", "Archived text of the document: `texts/<file>` under `data/raw/`, "
           "or `shared/<file>` in the shared source archive beside the project.", required=True,
           pattern=r"^(texts|shared)/[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"),
-    Field("text_kind", "string", "What the archived text is: the full text, an extract, or a pointer "
-          "file that holds only a paraphrase of the document.", required=True, enum=TEXT_KINDS),
+    Field("text_kind", "string", "What the archived text is: the full text, an extract, a pointer "
+          "file that holds only a paraphrase of the document, or the rows of an official list an import "
+          "read (`list_rows`: each claim names its row, file and line, and quotes pieces of it).",
+          required=True, enum=TEXT_KINDS),
     Field("text_sha256", "string", "SHA-256 of the archived text when the build read it; null when "
           "the text was not available.", pattern=r"^[0-9a-f]{64}$", derived=True),
     Field("licence", "string", "Terms under which the document may be reused.", required=True),
@@ -275,6 +280,7 @@ _FIELD_LIST: list[Field] = [
     Field("program_tags", "string", "Programme tags of the listing, separated by `; ` "
           "(e.g. `NPWMD; IFSR`).", pattern=r"^[A-Z0-9-]+(; [A-Z0-9-]+)*$"),
     *_edtf("listed", "Date the target was listed"),
+    *_edtf("delisted", "Date the target was delisted"),
     # events
     Field("event_type", "string", "Kind of event.", required=True, enum=EVENT_TYPES),
     *_edtf("date", "Date of the event", required=True),
@@ -373,7 +379,7 @@ _TABLE_LIST = [
     Table("designations", "One target listed by one sanctioning authority, with its reference "
           "on the official list.",
           _with_edtf("designation_id", "sanction_id", "authority_id", "target_actor_id",
-                     "list_reference", "program_tags", "listed"),
+                     "list_reference", "program_tags", "listed", "delisted"),
           ("designation_id",),
           {"sanction_id": "sanctions", "authority_id": "actors", "target_actor_id": "actors"},
           record_type="designation"),

@@ -7,14 +7,14 @@ from pathlib import Path
 from flows.cli.support import err, out, report_problems
 
 
-def check_against_list(root: Path, path: Path) -> int:
+def check_against_list(root: Path, path: Path, list_key: str | None = None) -> int:
     """Print the report; the exit code: 1 when anything differs or the comparison cannot be made."""
     from flows.errors import CurationError
     from flows.importers.against import compare
     from flows.importers.model import ListError
 
     try:
-        report = compare(root, path)
+        report = compare(root, path, list_key)
     except (FileNotFoundError, ListError) as e:
         err.print(f"error: {e}", markup=False)
         return 1

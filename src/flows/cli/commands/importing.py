@@ -1,24 +1,28 @@
-"""`flows import ofac DIR`, `flows import un FILE`, `flows import eu FILE` and `flows import uk FILE`: official sanctions
-lists into curation files under data/raw/ (see flows.importers)."""
+"""`flows import <list> PATH`: an official sanctions list into curation files under data/raw/
+(see flows.importers). One command per list of the registry (flows.importers.registry), made
+from its mapping file: its argument (a file or a folder), `--released` when the list's files
+carry no date, the options every import shares and the list's own options.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+import inspect
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.support import RootOption, fail, failing_on, out, report_problems
+from flows.cli.support import RootOption, err, failing_on, out, report_problems
 from flows.errors import CurationError
+from flows.importers.registry import ListSpec, registry
 
-import_app = typer.Typer(help="Import an official sanctions list into data/raw/ (reviewable as a diff).",
-                         no_args_is_help=True)
+if TYPE_CHECKING:
+    from flows.importers.release import ListRelease
 
 ProgramOption = Annotated[list[str] | None, typer.Option(
     "--program", help="Import entries carrying this programme tag (repeatable), e.g. IFSR; for the UN "
-    "list, the list type (e.g. Iran); for the EU list, a regulation's programme (e.g. IRN); for the UK lists, a regime name (e.g. Russia).")]
+    "list, the list type (e.g. Iran).")]
 AroundOption = Annotated[list[str] | None, typer.Option(
     "--around", help="Import the graph around this entry (name, alias or reference; repeatable), "
     "e.g. \"QODS AVIATION INDUSTRIES\".")]
@@ -31,6 +35,12 @@ AcceptDelistingsOption = Annotated[bool, typer.Option(
     "--accept-delistings", help="Accept a release that delists more than a quarter of the designations "
     "of earlier imports (refused by default: a file cut short looks like that).")]
 
+# The options of every import, after the list's argument (and --released): name, type, default.
+_SHARED: list[tuple[str, Any, Any]] = [
+    ("root", RootOption, Path(".")), ("program", ProgramOption, None), ("around", AroundOption, None),
+    ("depth", DepthOption, 1), ("same_as", SameAsOption, None), ("force", ForceOption, False),
+    ("accept_delistings", AcceptDelistingsOption, False)]
+
 
 def _same_as(values: list[str] | None) -> dict[str, str]:
     actors: dict[str, str] = {}
@@ -42,9 +52,34 @@ def _same_as(values: list[str] | None) -> dict[str, str]:
     return actors
 
 
-def _run(root: Path, release, released: str, prefix: str, command: str, date_basis: str,
-         program: list[str] | None, around: list[str] | None, depth: int,
-         same_as: list[str] | None, force: bool, accept_delistings: bool) -> None:
+def _selection_note(selection, program: list[str] | None, around: list[str] | None, depth: int) -> str:
+    """What the archived text says was read."""
+    if selection.refs is None:
+        return "every entry"
+    parts = [f"programme tags {', '.join(program)}"] if program else []
+    if around:
+        parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
+    return "; ".join(parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
+
+
+def _open(spec: ListSpec, path: Path, released: str | None, flags: dict[str, bool]) -> tuple[ListSpec, ListRelease, str]:
+    """The spec of the release (its variant's, if the list has variants), the release and its
+    date; a path or a date that will not do is one error line."""
+    from flows.importers.model import ListError
+    from flows.importers.registry import MappingError
+
+    if spec.date_reader is None:  # a date that will not do, before any file is read
+        with failing_on(ValueError):
+            spec.given_date(released)
+    with failing_on(FileNotFoundError, ListError, ValueError, MappingError):
+        release = spec.open(path, flags)
+        date, basis = spec.release_date(release, released)
+        return replace(spec.for_release(release), date_basis=basis), release, date
+
+
+def run_import(spec: ListSpec, path: Path, released: str | None, root: Path, program: list[str] | None,
+               around: list[str] | None, depth: int, same_as: list[str] | None, force: bool,
+               accept_delistings: bool, flags: dict[str, bool]) -> None:
     """Select, read and write; a list file that is not as published, or an import that would
     lose a curator's edits, is one error line and writes nothing."""
     from flows.importers.files import ImportRefused
@@ -53,131 +88,69 @@ def _run(root: Path, release, released: str, prefix: str, command: str, date_bas
     from flows.importers.write import Importer
 
     same = _same_as(same_as)
+    spec, release, date = _open(spec, path, released, flags)
+    importer = Importer(root.resolve(), spec, release, date, same, force, accept_delistings)
+    inputs = importer.inputs(path, {"program": program, "around": around, "depth": depth, "same_as": same,
+                                    "flags": flags, "accept_delistings": accept_delistings})
+    result = importer.up_to_date(inputs)
     with failing_on(ListError, ImportRefused):
-        selection = select(release, program or [], around or [], depth)
-        parts = []
-        if program:
-            parts.append(f"programme tags {', '.join(program)}")
-        if around:
-            parts.append(f"the \"Linked To\" graph around {', '.join(repr(a) for a in around)} ({depth} step(s))")
-        note = "every entry" if selection.refs is None else "; ".join(
-            parts + ["plus the parties the selected entries are linked to, and entries of earlier imports"])
-        try:
-            result = Importer(root.resolve(), release, released, prefix, command, date_basis, same,
-                              force, accept_delistings).run(selection, note)
-        except CurationError as e:
-            report_problems(e.problems, "import failed: the curation must build first")
-            raise typer.Exit(1)
+        if result is None:
+            selection = select(release, program or [], around or [], depth)
+            try:
+                result = importer.run(selection, _selection_note(selection, program, around, depth), inputs)
+            except CurationError as e:
+                report_problems(e.problems, "import failed: the curation must build first")
+                raise typer.Exit(1)
     out.print(result.report(), markup=False)
 
 
-@import_app.command("ofac")
-def import_ofac(
-    folder: Annotated[Path, typer.Argument(help="Folder with sdn.csv, add.csv, alt.csv (and sdn_comments.csv).")],
-    released: Annotated[str, typer.Option("--released", help="Release date YYYY-MM-DD: the CSV files carry none.")],
-    root: RootOption = Path("."),
-    program: ProgramOption = None,
-    around: AroundOption = None,
-    depth: DepthOption = 1,
-    same_as: SameAsOption = None,
-    force: ForceOption = False,
-    accept_delistings: AcceptDelistingsOption = False,
-    sdn_only: Annotated[bool, typer.Option("--sdn-only", help="Import sdn.csv without add.csv and alt.csv (a copy that lacks them): no addresses or alt.csv aliases are read, and those of earlier imports are dropped.")] = False,
-) -> None:
-    """Import OFAC's legacy SDN CSV files (https://www.treasury.gov/ofac/downloads/sdn.csv, add.csv, alt.csv)."""
-    from flows.importers.ofac import OfacRelease
+def _parameters(spec: ListSpec) -> list[inspect.Parameter]:
+    """The command's parameters, in the order `--help` shows them."""
+    def param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation,
+                                 default=default)
 
-    released = _release_date(released)
-    with failing_on(FileNotFoundError):
-        release = OfacRelease(folder, complete=not sdn_only)
-    _run(root, release, released, "ofac", "import ofac", "the legacy CSV files carry no date: the release "
-         "date was given to the importer (--released)", program, around, depth, same_as, force,
-         accept_delistings)
+    params = [param(spec.argument, Annotated[Path, typer.Argument(help=spec.argument_help)])]
+    if spec.date_option is not None and spec.date_reader is None:
+        params.append(param("released", Annotated[str, typer.Option(
+            spec.date_option, help="Release date YYYY-MM-DD: the list's files carry none.")]))
+    elif spec.date_option is not None:
+        params.append(param("released", Annotated[str | None, typer.Option(
+            spec.date_option, help="Release date YYYY-MM-DD, for a file that carries none.")], None))
+    params += [param(name, annotation, default) for name, annotation, default in _SHARED]
+    params += [param(f.name, Annotated[bool, typer.Option(f.flag, help=f.help)], False) for f in spec.flags]
+    return params
 
 
-def _release_date(value: str) -> str:
-    """YYYY-MM-DD and a real date: it names the release's files (fromisoformat alone would
-    also take 20231228 or 2023-W52-4)."""
+def _command(spec: ListSpec):
+    """The `flows import <command>` function of one list."""
+    def command(**values: Any) -> None:
+        flags = {f.name: values.pop(f.name) for f in spec.flags}
+        run_import(spec, values.pop(spec.argument), values.pop("released", None), flags=flags, **values)
+
+    command.__name__ = f"import_{spec.command}"
+    command.__doc__ = spec.help
+    command.__signature__ = inspect.Signature(_parameters(spec))  # type: ignore[attr-defined]
+    return command
+
+
+def build_import_app(lists: dict[str, ListSpec]) -> typer.Typer:
+    """`flows import`, with one command per list."""
+    app = typer.Typer(help="Import an official sanctions list into data/raw/ (reviewable as a diff).",
+                      no_args_is_help=True)
+    for spec in lists.values():
+        app.command(spec.command)(_command(spec))
+    return app
+
+
+def _registered() -> dict[str, ListSpec]:
+    from flows.importers.registry import MappingError
+
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    fail(f"--released: {value!r}: expected a date YYYY-MM-DD")
+        return registry()
+    except MappingError as e:  # a broken mapping file of the package: no command can be made
+        err.print(f"error: {e}", markup=False)
+        raise SystemExit(1) from None
 
 
-@import_app.command("un")
-def import_un(
-    file: Annotated[Path, typer.Argument(help="The UN consolidated list XML (consolidated.xml).")],
-    root: RootOption = Path("."),
-    program: ProgramOption = None,
-    around: AroundOption = None,
-    depth: DepthOption = 1,
-    same_as: SameAsOption = None,
-    force: ForceOption = False,
-    accept_delistings: AcceptDelistingsOption = False,
-) -> None:
-    """Import the UN Security Council consolidated list (https://scsanctions.un.org/resources/xml/en/consolidated.xml)."""
-    from flows.importers.model import ListError
-    from flows.importers.un import UnRelease
-
-    with failing_on(FileNotFoundError, ListError):
-        release = UnRelease(file)
-        released = release.generated()  # validated: it names the release's files
-    _run(root, release, released, "un", "import un", "the dateGenerated attribute of the file",
-         program, around, depth, same_as, force, accept_delistings)
-
-
-@import_app.command("eu")
-def import_eu(
-    file: Annotated[Path, typer.Argument(help="The EU Financial Sanctions Files XML 1.1 (xmlFullSanctionsList_1_1).")],
-    root: RootOption = Path("."),
-    program: ProgramOption = None,
-    around: AroundOption = None,
-    depth: DepthOption = 1,
-    same_as: SameAsOption = None,
-    force: ForceOption = False,
-    accept_delistings: AcceptDelistingsOption = False,
-) -> None:
-    """Import the EU consolidated financial sanctions list (https://webgate.ec.europa.eu/fsd/fsf, XML 1.1)."""
-    from flows.importers.eu import EuRelease
-    from flows.importers.model import ListError
-
-    with failing_on(FileNotFoundError, ListError):
-        release = EuRelease(file)
-        released = release.generated()  # validated: it names the release's files
-    _run(root, release, released, "eu", "import eu", "the generationDate attribute of the file",
-         program, around, depth, same_as, force, accept_delistings)
-
-
-@import_app.command("uk")
-def import_uk(
-    file: Annotated[Path, typer.Argument(help="OFSI's Consolidated List (ConList.csv in either layout, "
-                                              "ConList.xlsx) or the FCDO's UK Sanctions List (.ods, short layout).")],
-    released: Annotated[str | None, typer.Option(
-        "--released", help="Release date YYYY-MM-DD, for a file that carries none (the FCDO list); an OFSI "
-        "file's date is its Last Updated line.")] = None,
-    root: RootOption = Path("."),
-    program: ProgramOption = None,
-    around: AroundOption = None,
-    depth: DepthOption = 1,
-    same_as: SameAsOption = None,
-    force: ForceOption = False,
-    accept_delistings: AcceptDelistingsOption = False,
-) -> None:
-    """Import a UK sanctions list (https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets, https://www.gov.uk/government/publications/the-uk-sanctions-list); --program takes a regime name, e.g. Russia."""
-    from flows.importers.model import ListError
-    from flows.importers.uk import UkRelease
-
-    given = _release_date(released) if released is not None else None
-    with failing_on(FileNotFoundError, ListError):
-        release = UkRelease(file)
-    own = release.released()
-    if own and given and own != given:
-        fail(f"--released {given}: {file} says it was last updated on {own}")
-    if not own and not given:
-        fail(f"{file}: the file carries no release date: give it with --released YYYY-MM-DD")
-    basis = ("the Last Updated line of the file" if own else
-             "the file carries no date: the release date was given to the importer (--released)")
-    _run(root, release, own or given, "uk", "import uk", basis, program, around, depth, same_as, force,
-         accept_delistings)
+import_app = build_import_app(_registered())

@@ -236,14 +236,15 @@ CREATE OR REPLACE VIEW designations_by_authority AS
 SELECT au.name AS authority, d.designation_id, d.list_reference, ta.name AS target,
        ta.actor_type AS target_type, d.program_tags, d.listed, d.listed_earliest, d.sanction_id,
        s.title AS sanction, d.target_actor_id, d.authority_id,
-       st.counts_under AS sanctioner, st.counts_under_id AS sanctioner_id
+       st.counts_under AS sanctioner, st.counts_under_id AS sanctioner_id,
+       d.delisted, d.delisted_earliest, d.delisted_latest
 FROM designations d
 JOIN actors au ON au.actor_id = d.authority_id
 JOIN actor_states st ON st.actor_id = d.authority_id
 JOIN actors ta ON ta.actor_id = d.target_actor_id
 LEFT JOIN sanctions s USING (sanction_id)
 ORDER BY authority, target, d.designation_id;
-COMMENT ON VIEW designations_by_authority IS 'Who is listed by whom: each designation with its authority, the state it counts under (sanctioner; see actor_states), target, official reference, programme tags and date.';
+COMMENT ON VIEW designations_by_authority IS 'Who is listed by whom: each designation with its authority, the state it counts under (sanctioner; see actor_states), target, official reference, programme tags, and the dates it was listed and (if so) delisted.';
 
 CREATE OR REPLACE VIEW multi_listed_targets AS
 SELECT target_actor_id, any_value(target) AS target, count(DISTINCT authority_id) AS n_authorities,
@@ -270,6 +271,9 @@ WITH dated AS (
     UNION ALL
     SELECT designation_id, 'designation', 'listed', listed, listed_earliest, listed_latest
     FROM designations WHERE listed IS NOT NULL
+    UNION ALL
+    SELECT designation_id, 'designation', 'delisted', delisted, delisted_earliest, delisted_latest
+    FROM designations WHERE delisted IS NOT NULL
 )
 SELECT d.earliest, d.latest, d.date_edtf, d.date_field,
        CASE WHEN d.earliest IS NULL OR d.latest IS NULL THEN 'open'

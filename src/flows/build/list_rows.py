@@ -1,0 +1,56 @@
+"""The archived rows of an official list (a source's `text_kind: list_rows`): the form
+`flows import` writes a release's rows in, and the build reads them back, so that a claim
+cites a row by its locator instead of repeating it.
+
+The text is a header (every line before the first section), then sections. A section starts
+with a line `=== <name> ===` (a file of the release, or a part the importer writes itself);
+then come its rows: a row's first line is `<number><TAB><text>` (for a file, the row's line in
+it), each further line of the same row (an XML element spans several) is `<TAB><text>`. What
+follows the prefix is the row's text, verbatim. A claim's locator `<name> line <number>` names
+a row, several are joined by ROWS (`; `); its evidence is one or more pieces of them
+(whitespace normalised), joined by PIECES (` … `), each found in one of those rows by the rule
+`list_row_not_found` (rules/validate.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+PIECES = " … "  # between the pieces of rows that a claim's evidence quotes
+ROWS = "; "  # between the rows a claim's locator names
+_SECTION = re.compile(r"=== (.+) ===")
+_FIRST_LINE = re.compile(r"(\d+)\t(.*)", re.S)
+
+
+def locator(section: str, number: int) -> str:
+    return f"{section} line {number}"
+
+
+def section_lines(name: str, rows: Iterable[tuple[int, str]]) -> list[str]:
+    """The lines of one section: its header, then each (number, text) row."""
+    lines = [f"=== {name} ==="]
+    for number, text in rows:
+        first, *more = text.split("\n")
+        lines.append(f"{number}\t{first}")
+        lines += [f"\t{line}" for line in more]
+    return lines
+
+
+def rows(text: str) -> Iterator[tuple[str, str]]:
+    """(locator, row text) of every row of an archived text in this form, in order."""
+    section: str | None = None
+    number, parts = None, []
+    for line in text.split("\n"):
+        if section is not None and line.startswith("\t") and number is not None:
+            parts.append(line[1:])
+            continue
+        if number is not None:
+            yield locator(section, number), "\n".join(parts)
+            number, parts = None, []
+        if m := _SECTION.fullmatch(line):
+            section = m.group(1)
+        elif section is not None and (m := _FIRST_LINE.fullmatch(line)):
+            number, parts = int(m.group(1)), [m.group(2)]
+    if number is not None:
+        yield locator(section, number), "\n".join(parts)

@@ -1,0 +1,151 @@
+"""The records an import writes: actors, designations and links, each file a list of records
+(the curation form of `data/raw/<table>/`), read back at the next import.
+
+Per list the import owns `actors/import-<list>.yaml`, `designations/import-<list>.yaml` and
+`links/import-<list>.yaml`. A file starts with a header (comment lines, then a blank line), then
+one record a line (flows.importers.yaml_lines); a record may carry a note (a link a newer
+release dropped), one comment line written above it and read back with it, so that a note
+keeps the release that first wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flows.importers.model import Entry, Value
+from flows.importers.yaml_lines import items
+
+RECORD_TABLES = ("actors", "designations", "links")
+_TAG = re.compile(r"^[A-Z0-9-]+$")
+
+
+def slug(text: str) -> str:
+    """`GHOREISHI, Seyed Hojatollah` -> `ghoreishi-seyed-hojatollah` (ASCII, for ids)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return s or "x"
+
+
+def own_files(list_key: str) -> dict[str, str]:
+    """The record file of each table an import of the list owns, relative to data/raw."""
+    return {t: f"{t}/import-{list_key}.yaml" for t in RECORD_TABLES}
+
+
+def program_tags(programs: list[str]) -> str | None:
+    """Programme tags as the schema stores them (`NPWMD; IFSR`); UN list types upper-cased.
+    None when a tag cannot be written in that form (the tag then stays in a claim)."""
+    tags = [p.upper().replace(" ", "-") for p in programs]
+    if tags and all(_TAG.match(t) for t in tags):
+        return "; ".join(tags)
+    return None
+
+
+def distinct(values: list[Value]) -> list[Value]:
+    """Each (kind, value) once, in order."""
+    seen, out = set(), []
+    for v in values:
+        key = (v.kind, v.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
+    """The records of one of the import's files, each with its note (none when it is missing)."""
+    path = raw / rel
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    records = yaml.load(text, Loader=yaml.CSafeLoader) or []
+    notes: list[str | None] = []
+    previous, in_header = "", True
+    for line in text.splitlines():
+        if in_header:
+            in_header = line.startswith("#")
+        elif line.startswith("- "):
+            notes.append(previous[2:] if previous.startswith("# ") else None)
+        previous = line
+    if len(notes) != len(records):  # not as this module writes it (edited by hand): no notes
+        notes = [None] * len(records)
+    return list(zip(notes, records))
+
+
+@dataclass
+class RecordSet:
+    """The records of one file, by id, each with an optional comment written above it."""
+
+    records: dict[str, tuple[str | None, dict]] = field(default_factory=dict)
+
+    def put(self, record_id: str, record: dict, comment: str | None = None) -> None:
+        self.records[record_id] = (comment, record)
+
+    def get(self, record_id: str) -> dict | None:
+        found = self.records.get(record_id)
+        return found[1] if found else None
+
+    def note(self, record_id: str) -> str | None:
+        found = self.records.get(record_id)
+        return found[0] if found else None
+
+    def keep(self, record_id: str, record: dict, comment: str | None = None) -> None:
+        """A record of an earlier import, unless this import wrote one with its id."""
+        if record_id not in self.records:
+            self.records[record_id] = (comment, record)
+
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self.records
+
+    def dump(self, header: str, order) -> str:
+        """The file's text: the header (comment lines) and a blank line, then each record in
+        `order` (a sort key of a record), its note above it."""
+        out = [header, "\n"]
+        for comment, record in sorted(self.records.values(), key=lambda cr: order(cr[1])):
+            if comment:
+                out.append(f"# {comment}\n")
+            out.append(items([record]))
+        return "".join(out)
+
+
+def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Value],
+                 attributes: list[Value]) -> dict[str, Any]:
+    """A new actor, with the list's other names and its details as aliases and attributes (its
+    name, and where it comes from, are the claims')."""
+    record: dict[str, Any] = {"actor_id": actor_id, "name": entry.name, "actor_type": entry.actor_type}
+    if entry.position:
+        record["position"] = entry.position
+    if entry.actor_type != "person":
+        record["description"] = (f"The list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} "
+                                 f"{entry.list_type}: `{entry.actor_type}` is a placeholder type.")
+    if names := [{"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases
+                 if v.value != entry.name]:
+        record["aliases"] = names
+    if attributes:
+        record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
+    return record
+
+
+def designation_record(entry: Entry, designation_id: str, authority_id: str, actor_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = {"designation_id": designation_id, "authority_id": authority_id,
+                              "target_actor_id": actor_id, "list_reference": entry.ref}
+    if tags := program_tags(entry.programs):
+        record["program_tags"] = tags
+    if entry.listed:
+        record["listed"] = entry.listed
+    return record
+
+
+def link_record(link_id: str, from_id: str, to_id: str, description: str) -> dict[str, Any]:
+    return {"link_id": link_id, "from_record_id": from_id, "relation": "linked_to", "to_record_id": to_id,
+            "description": description}
+
+
+def reference_order(ref: str) -> tuple:
+    """Numbers in numeric order, then the other references in text order."""
+    return (0, int(ref), "") if ref.isdigit() else (1, 0, ref)
