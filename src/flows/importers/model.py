@@ -34,7 +34,7 @@ class ListError(Exception):
         super().__init__(str(self.problem))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a whole list holds hundreds of thousands of rows
 class Row:
     """One verbatim row of a list file: the evidence of every value read from it."""
 
@@ -48,7 +48,7 @@ class Row:
         return f"{where}, {what}" if what else where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """One value of an entry: an alias (kind = alias type), an attribute (kind = attribute
     name) or a linked party (kind = relation), with its row."""

@@ -242,6 +242,11 @@ def _check_fields(text: str, fields: list[str], columns: tuple[str, ...], refuse
         raise refuse(columns[0], f"{fields[0]!r} is not a number", "list_key")
 
 
+def _fields(text: str) -> list[str | None]:
+    """A row's fields, split again (read_rows checked the row when it was read)."""
+    return [_null(v) for v in next(csv.reader([text], strict=True))]
+
+
 def _null(value: str) -> str | None:
     value = value.strip()
     return None if value in (NULL, "") else value
@@ -345,9 +350,10 @@ class OfacRelease:
         """Entries whose ent_num is in `wanted` (every entry when None), in sdn.csv order.
 
         Each file is read once, whatever its order: the addresses, aliases and comments of the
-        wanted entries are gathered first, then joined to sdn.csv's rows on ent_num, so memory
-        grows with the selection, not with the files."""
-        extra: dict[str, list[tuple[str, Row, list[str | None]]]] = {}
+        wanted entries are gathered first (their rows only: the fields are split again when
+        joined, which costs less than keeping them), then joined to sdn.csv's rows on ent_num,
+        so memory grows with the selection, not with the files."""
+        extra: dict[str, list[Row]] = {}
         for name in ("add.csv", "alt.csv", COMMENTS):
             if name not in self.present:
                 continue
@@ -355,12 +361,12 @@ class OfacRelease:
             for row, f in read_rows(self.folder / name, info):
                 ref = f[0] if f else None
                 if ref and (wanted is None or ref in wanted):
-                    extra.setdefault(ref, []).append((name, row, f))
+                    extra.setdefault(ref, []).append(row)
         info = self.info["sdn.csv"] = FileInfo("sdn.csv", 0, "", "")
         for row, f in read_rows(self.folder / "sdn.csv", info):
             f = _pad(f, 12)
             if f[0] and (wanted is None or f[0] in wanted):
-                yield self._entry(row, f, extra.pop(f[0], []))
+                yield self._entry(row, f, [(r.file, r, _fields(r.text)) for r in extra.pop(f[0], [])])
         self.orphans = sum(len(v) for v in extra.values())  # rows whose ent_num is not in sdn.csv
 
     def _entry(self, row: Row, f: list[str | None], extra: list) -> Entry:
