@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.importers.decisions import decide
 from flows.importers.identity import Index, birth_date, date_key, id_key, name_keys
 from flows.importers.model import Entry, Value
 from flows.importers.ofac import OfacRelease
@@ -150,6 +151,22 @@ def test_two_entries_of_a_release_never_merge_into_one_actor(un_2020, al_qaida):
     first, second = index.match(qde3), index.match(qde4)
     assert first.actor_id == "actor/al-qa-ida" and second.actor_id is None
     assert "merged into by entry QDe.003 of this release" in second.ambiguous
+
+
+def test_the_writer_decides_a_release_whole_whatever_its_order(un_2020, al_qaida):
+    """decisions.decide, as an import runs it: the entry carrying the actor's primary name is
+    merged, the other becomes an actor of its own, in either order; a curator's --same-as wins."""
+    rows = _rows(("actor/al-qa-ida", al_qaida))
+    qde3, qde4 = un_2020["QDe.003"], un_2020["QDe.004"]
+    for order in ([qde3, qde4], [qde4, qde3]):
+        chosen = decide(order, Index(rows, set(), UN), {}, {}, set(), "un", "designations/import-un.yaml")
+        assert (chosen.chosen["QDe.004"].actor_id, chosen.chosen["QDe.004"].new) == ("actor/al-qa-ida", False)
+        assert chosen.chosen["QDe.003"].new and chosen.chosen["QDe.003"].actor_id != "actor/al-qa-ida"
+        assert "two entries of one release are never one actor" in chosen.ambiguous["QDe.003"]
+    curator = decide([qde4, qde3], Index(rows, set(), UN), {"QDe.003": "actor/al-qa-ida"}, {}, set(), "un",
+                     "designations/import-un.yaml")
+    assert curator.merged["QDe.003"] == ("actor/al-qa-ida", "curator decision (--same-as)")
+    assert curator.chosen["QDe.004"].new
 
 
 def test_an_actor_a_designation_of_the_list_targets_is_that_reference_s(un_2020, al_qaida):

@@ -148,3 +148,21 @@ def test_document_types_in_french_and_spanish(tmp_path: Path):
                         "</TYPE_OF_DOCUMENT><NUMBER>D 000974</NUMBER></INDIVIDUAL_DOCUMENT>".encode(), 1)
     got = {e.ref: e for e in UnRelease(_file(tmp_path, data)).entries(None)}
     assert ("passport", "D 000974") in [(a.kind, a.value) for a in got["CDi.001"].attributes]
+
+
+def test_import_of_a_damaged_copy_on_request_says_so_in_the_archived_text(tmp_path: Path):
+    """`flows import un --replace-invalid-characters` (the option of the list's mapping file):
+    refused without it; with it, the archived text's header names each byte replaced."""
+    from conftest import copy_project, run_cli
+
+    data = TEXT.replace(b"<SECOND_NAME>BADEGE<", b"<SECOND_NAME>BAD\xe9GE<")
+    path = _file(tmp_path, data)
+    root = copy_project(tmp_path / "project")
+    code, _, err = run_cli("import", "un", str(path), "--root", str(root))
+    assert code == 1 and "byte 0xE9" in err and "--replace-invalid-characters" in err
+    assert not (root / "data" / "raw" / "texts" / "un-consolidated-2026-02-27.txt").exists()
+    code, out, err = run_cli("import", "un", str(path), "--replace-invalid-characters", "--root", str(root))
+    assert code == 0, err
+    line, column = _position(data, b"\xe9G")
+    header = (root / "data" / "raw" / "texts" / "un-consolidated-2026-02-27.txt").read_text(encoding="utf-8")
+    assert f"{line}:{column} 0xE9" in header.split("SELECTION:")[0]

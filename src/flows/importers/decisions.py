@@ -42,6 +42,10 @@ def decide(entries: list[Entry], index: Index, same_as: dict[str, str], earlier_
     `own_actor_ids`: the actors those imports created."""
     out = Decisions()
     taken = set(index.all_actor_ids) | own_actor_ids
+    curated = {e.ref: m.actor_id for e in entries
+               if (m := _curator_decision(e, same_as, earlier_targets.get(e.ref), own_actor_ids, designations_file))}
+    # the whole release at once, whatever its order: two entries never become one actor
+    index.match_release(entries, curated)
     for e in entries:
         if e.actor_type is None:
             out.skipped[e.ref] = f"{e.list_type} {e.name!r} is not an actor (not imported)"
@@ -63,14 +67,23 @@ def _existing(e: Entry, index: Index, same_as: dict[str, str], earlier: str | No
               own_actor_ids: set[str], designations_file: str) -> Match:
     """The existing actor the entry is, by a curator's decision or by identity; Match(None)
     when it is an actor of the import's own (new, or created by an earlier import)."""
-    if e.ref in same_as:
-        return Match(same_as[e.ref], "curator decision (--same-as)")
-    if earlier is not None and earlier not in own_actor_ids:
-        return Match(earlier, f"curator decision in data/raw/{designations_file}")
+    if (decided := _curator_decision(e, same_as, earlier, own_actor_ids, designations_file)) is not None:
+        return decided
     match = index.match(e)
     if match.actor_id is None and earlier is not None:
         return Match(None)  # the earlier import's own actor, not ambiguous any more
     return match
+
+
+def _curator_decision(e: Entry, same_as: dict[str, str], earlier: str | None, own_actor_ids: set[str],
+                      designations_file: str) -> Match | None:
+    """A curator's `--same-as`, or the earlier import's designation a curator pointed at an
+    actor outside the import's own."""
+    if e.ref in same_as:
+        return Match(same_as[e.ref], "curator decision (--same-as)")
+    if earlier is not None and earlier not in own_actor_ids:
+        return Match(earlier, f"curator decision in data/raw/{designations_file}")
+    return None
 
 
 def _new_id(e: Entry, taken: set[str], prefix: str) -> str:
