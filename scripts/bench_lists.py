@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -39,7 +40,13 @@ IMPORTS: list[tuple[str, list[str]]] = [
     ("OFAC SDN 2023-12-28, sdn.csv alone, as an update",
      ["ofac", "{full}/ofac-2023-12-28", "--released", "2023-12-28", "--sdn-only"]),
     ("UN consolidated 2020-03-20, whole", ["un", "{full}/un-2020-03-20/consolidated.xml"]),
+    ("UK OFSI ConList 2020-04-27 (layout until 2022), whole", ["uk", "{full}/uk-ofsi-conlist-2020-04-27/ConList.csv"]),
+    ("UK FCDO UK Sanctions List 2025-11-19 (ODS), whole",
+     ["uk", "{full}/uk-fcdo-2025-11-19/FCDO_SL_2025-11-19.ods", "--released", "2025-11-19"]),
+    ("EU FSF 2020-04-15 (the excerpt: no whole release to hand)", ["eu", "{full}/../eu/fsf-excerpt-2020-04-15.xml"]),
+    ("UK OFSI ConList 2025-04-14 (XLSX, 2022 format), whole", ["uk", "{full}/uk-ofsi-conlist-2025-04-14/ConList.xlsx"]),
 ]
+ZIPPED = re.compile(r"\b(XLSX|ODS)\b")
 TARGET_SECONDS, TARGET_MB, TARGET_RATIO, TARGET_REIMPORT = 60, 1024, 2.0, 5
 
 
@@ -101,8 +108,9 @@ def render(m: dict) -> str:
     lines += ["", "| import | list files MB | added under data/raw MB | ratio |", "|---|---|---|---|"]
     lines += [f"| {label} | {listed / 1e6:.2f} | {added / 1e6:.2f} | {added / listed:.1f}× |"
               for label, listed, added in m["imports"]]
-    first_label, first_listed, first_added = m["imports"][0]
-    ratio = first_added / first_listed
+    # a zipped list (XLSX, ODS) is not compared: its bytes are not the list's text
+    plain = [(added / listed, label) for label, listed, added in m["imports"] if not ZIPPED.search(label)]
+    ratio, worst = max(plain)
     reimport = next(s[1] for s in m["steps"] if "unchanged" in s[0])
     failed = [s[0] for s in m["steps"] if s[4] != 0]
     lines += ["", f"data/raw: {m['raw_before'] / 1e6:.1f} MB before, {m['raw_after'] / 1e6:.1f} MB after.", "",
@@ -110,8 +118,9 @@ def render(m: dict) -> str:
               f"- every import, the build and the check under {TARGET_SECONDS} s together: {total:.1f} s wall "
               f"({cpu:.1f} s CPU) — " + ("met." if total < TARGET_SECONDS else "NOT met."),
               f"- peak memory under {TARGET_MB} MB: {m['peak_mb']} MB — " + ("met." if m["peak_mb"] < TARGET_MB else "NOT met."),
-              f"- the curation files of a whole list within {TARGET_RATIO:.0f}× the list files: {ratio:.1f}× "
-              f"({first_label}) — " + ("met." if ratio <= TARGET_RATIO else "NOT met."),
+              f"- the curation files of a whole list within {TARGET_RATIO:.0f}× the list files (lists in text "
+              f"files; XLSX and ODS are zipped): {ratio:.1f}× at worst ({worst}) — "
+              + ("met." if ratio <= TARGET_RATIO else "NOT met."),
               f"- an unchanged re-import under {TARGET_REIMPORT} s: {reimport:.1f} s — "
               + ("met." if reimport < TARGET_REIMPORT else "NOT met.")]
     if failed:
