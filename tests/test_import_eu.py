@@ -400,3 +400,20 @@ def test_synthetic_un_reference_is_exported_on_the_sanction(tmp_path: Path):
     sanction = entities["flows-designation-eu-eu-9001-1"]
     assert sanction["schema"] == "Sanction" and sanction["properties"]["unscId"] == ["IRe.999"]
     assert "unscId" not in entities["flows-actor-synthetic-drone-works"]["properties"]
+
+
+def test_against_an_older_release_a_later_designation_is_not_missing(tmp_path: Path, curated):
+    """The excerpt is of April 2020: the designations curated by hand from the sanctions of
+    October 2022 are rightly not on it (their sanction's announcement dates them); one whose
+    date is unknown is reported."""
+    root = copy_project(tmp_path / "project")
+    rows = {r["sanction_id"]: r for r in curated["sanctions"]}
+    eu = [d for d in curated["designations"] if d["authority_id"] == "actor/council-of-the-eu"]
+    later = [d for d in eu if (d.get("listed") or rows.get(d.get("sanction_id"), {}).get("announced") or "") > "2020-04-15"]
+    undated = [d for d in eu if not d.get("listed") and not rows.get(d.get("sanction_id"), {}).get("announced")]
+    assert later and undated
+    code, out, err = run_cli("check", "--root", str(root), "--against-list", str(EU))
+    assert code == 1
+    assert f"({len(later)} listed after this release, rightly not on it)" in out
+    assert {line.split(" ")[0] for line in out.splitlines() if ": no longer listed:" in line} == {
+        d["designation_id"] for d in undated}

@@ -348,6 +348,16 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
     assert row[1:] == (datetime.date(2023, 12, 28), datetime.date(2024, 1, 8))
     assert con.execute("SELECT count(*) FROM timeline WHERE record_id = 'designation/ofac-45696' "
                        "AND date_field = 'delisted'").fetchone()[0] == 1
+    con.close()
+    # FollowTheMoney: the Sanction ends (the span crosses a year: no endDate is certain; the status says it)
+    code, _, err = run_cli("export", "ftm", str(tmp_path / "flows.ftm.json"), "--root", str(root))
+    assert code == 0, err
+    sanctions = {e["id"]: e for e in map(json.loads, (tmp_path / "flows.ftm.json").read_text().splitlines())
+                 if e["schema"] == "Sanction"}
+    ended = next(e for e in sanctions.values() if "45696" in e["properties"].get("authorityId", []))
+    assert "delisted 2023-12-28/2024-01-08" in ended["properties"]["status"] and "endDate" not in ended["properties"]
+    kept = next(e for e in sanctions.values() if "16418" in e["properties"].get("authorityId", []))
+    assert "endDate" not in kept["properties"] and not any("delisted" in v for v in kept["properties"].get("status", []))
     # the evidence is checked: a delisting claim whose line is not in the text is a problem
     source = raw / "sources" / "ofac-sdn-2024-01-08.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
@@ -384,3 +394,30 @@ def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: P
     assert code == 1
     codes = {p["code"] for p in json.loads(out)["problems"]}
     assert {"list_row_not_found", "text_changed"} <= codes
+
+
+def test_against_list_reads_a_delisting_by_the_release_date(tmp_path: Path):
+    """A designation delisted by a newer release is expected on an older one (no finding), and
+    flagged `listed_again` on a release after its delisting. UN files carry their date."""
+    un = Path(__file__).parent / "fixtures" / "lists" / "un" / "consolidated-excerpt.xml"
+    text = un.read_text(encoding="utf-8")
+    entity = text[text.index("    <ENTITY>"):text.index("</ENTITY>") + len("</ENTITY>\n")]
+
+    def release(name: str, date: str, with_entity: bool) -> Path:
+        path = tmp_path / name / "consolidated.xml"
+        path.parent.mkdir()
+        path.write_text(text.replace('dateGenerated="2026-02-27', f'dateGenerated="{date}')
+                        .replace(entity, entity if with_entity else ""), encoding="utf-8")
+        return path
+
+    root = copy_project(tmp_path / "project")
+    for path in (un, release("newer", "2026-03-01", False)):
+        code, _, err = run_cli("import", "un", str(path), "--root", str(root))
+        assert code == 0, err
+    designations = {d["list_reference"]: d for d in _yaml(root / "data" / "raw" / "designations" / "import-un-consolidated.yaml")}
+    assert designations["IRe.001"]["delisted"] == "2026-02-27/2026-03-01"
+    code, out, err = run_cli("check", "--root", str(root), "--against-list", str(un))
+    assert "IRe.001" not in out + err  # the release of 2026-02-27 lists it, as it should
+    code, out, err = run_cli("check", "--root", str(root), "--against-list", str(release("later", "2026-03-05", True)))
+    assert code == 1 and "designation/un-ire-001 (IRe.001): listed again" in out
+    assert "delisted 2026-02-27/2026-03-01 in the curation, but the release of 2026-03-05 lists it" in out + err

@@ -357,3 +357,20 @@ def test_import_build_check(tmp_path):
     assert "ConList-2018-excerpt.csv line 28, Group ID 9046, listing" in set(legacy.locator)
     text = (raw / "texts" / "uk-sanctions-list-2025-11-19.txt").read_text(encoding="utf-8")
     assert "FCDO_SL_2025-11-19.ods: 187215 bytes, sha256 b8923d97" in text
+
+
+def test_against_list_checks_the_designations_of_this_uk_list_only(tmp_path, curated):
+    """The UK publishes several lists under one authority: compared with OFSI's older layout
+    (keyed by Group ID), the designations curated with UK references belong to the other lists
+    and are not reported as missing; those of the import are all found."""
+    root = copy_project(tmp_path / "project")
+    code, _, err = run_cli("import", "uk", str(EXCERPT), "--root", str(root))
+    assert code == 0, err
+    imported = yaml.safe_load((root / "data" / "raw" / "designations" / "import-uk-ofsi-conlist-legacy.yaml")
+                              .read_text(encoding="utf-8"))
+    by_hand = [d for d in curated["designations"] if d["authority_id"] == "actor/hm-government"]
+    code, out, err = run_cli("check", "--root", str(root), "--against-list", str(EXCERPT))
+    assert code == 0, out + err
+    assert out.strip().splitlines()[-1].endswith(
+        f"{len(imported)} designations checked; all listed as curated ({len(by_hand)} of the authority's "
+        "other lists not checked)")

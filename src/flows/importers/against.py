@@ -13,14 +13,16 @@ is streamed; only the entries the designations name are kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.build.dates import edtf_bounds
 from flows.build.load import load_curation
 from flows.importers.identity import name_key
 from flows.importers.model import Entry
-from flows.importers.records import program_tags
-from flows.importers.registry import ListSpec, list_of, release_path
+from flows.importers.records import own_files, program_tags
+from flows.importers.registry import ListSpec, list_of, registry, release_path
 from flows.importers.release import ListRelease
 
 
@@ -40,6 +42,8 @@ class Report:
     list_name: str
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    other_lists: int = 0  # designations of the authority that belong to another of its lists
+    listed_later: int = 0  # designations listed after this release was published: not on it, rightly
 
     def text(self) -> str:
         lines = [str(f) for f in self.findings]
@@ -48,7 +52,10 @@ class Report:
             counts[f.kind] = counts.get(f.kind, 0) + 1
         lines.append(f"{self.list_name}: {self.checked} designations checked; "
                      + (", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(counts.items()))
-                        or "all listed as curated"))
+                        or "all listed as curated")
+                     + "".join(f" ({n} {what})" for n, what in (
+                         (self.other_lists, "of the authority's other lists not checked"),
+                         (self.listed_later, "listed after this release, rightly not on it")) if n))
         return "\n".join(lines)
 
 
@@ -56,7 +63,8 @@ def open_release(path: Path, list_key: str | None = None) -> tuple[ListSpec, Lis
     """The list a path is a release of (named, or recognised: flows.importers.registry) and
     the release, opened as a comparison needs it (the parser's defaults)."""
     spec = list_of(path, list_key)
-    return spec, spec.open(release_path(spec, path))
+    release = spec.open(release_path(spec, path))
+    return spec.for_release(release), release
 
 
 def compare(root: Path, path: Path, list_key: str | None = None) -> Report:
@@ -66,21 +74,41 @@ def compare(root: Path, path: Path, list_key: str | None = None) -> Report:
     names: dict[str, set[str]] = {a: {name_key(r["name"])} for a, r in actors.items()}
     for r in rows["actor_aliases"]:
         names.setdefault(r["actor_id"], set()).add(name_key(r["alias"]))
-    designations = sorted((r for r in rows["designations"] if r["authority_id"] == spec.authority_id),
-                          key=lambda r: r["designation_id"])
-    report = Report(spec.title, len(designations))
-    listed = {e.ref: e for e in release.entries({str(d["list_reference"]) for d in designations})}
+    authority = sorted((r for r in rows["designations"] if r["authority_id"] == spec.authority_id),
+                       key=lambda r: r["designation_id"])
+    designations = [d for d in authority if not _of_another_list(spec, d)]
+    report = Report(spec.title, len(designations), other_lists=len(authority) - len(designations))
+    listed = {ref: e for e in release.entries({str(d["list_reference"]) for d in designations})
+              for ref in (e.ref, *e.other_refs)}
     elsewhere = _listed_elsewhere(release, [d for d in designations if str(d["list_reference"]) not in listed
                                             and spec.well_formed(str(d["list_reference"])) and not d.get("delisted")],
                                   names)
+    released = _release_date(spec, release)
+    announced = {r["sanction_id"]: r.get("announced") for r in rows["sanctions"]}
     for d in designations:
-        found = _finding(spec, d, actors, names, listed, elsewhere)
+        if str(d["list_reference"]) not in listed and _listed_after(d, announced, released):
+            report.listed_later += 1
+            continue
+        found = _finding(spec, d, actors, names, listed, elsewhere, released)
         if found is not None:
             report.findings.append(found)
         if found is None or found.kind == "name_changed":
             if (tags := _tags_finding(d, listed.get(str(d["list_reference"])))) is not None:
                 report.findings.append(tags)
     return report
+
+
+def _of_another_list(spec: ListSpec, designation: dict) -> bool:
+    """Whether a designation of this list's authority belongs to another of its lists (the UK's
+    OFSI and FCDO lists): curated in that list's import file, or curated by hand with a
+    reference of that list's form and not of this one's."""
+    others = [s for family in registry().values() for s in (family.variants or (family,))
+              if s.authority_id == spec.authority_id and s.key != spec.key]
+    curated_in = designation.get("curated_in", "")
+    if any(curated_in == f"data/raw/{own_files(s.key)['designations']}" for s in others):
+        return True
+    ref = str(designation["list_reference"])
+    return not spec.well_formed(ref) and any(s.well_formed(ref) for s in others)
 
 
 def _listed_elsewhere(release: ListRelease, missing: list[dict], names: dict[str, set[str]]) -> dict[str, list[str]]:
@@ -95,8 +123,24 @@ def _listed_elsewhere(release: ListRelease, missing: list[dict], names: dict[str
     return found
 
 
+def _release_date(spec: ListSpec, release: ListRelease) -> dt.date | None:
+    """The release's date when its files give one (OFAC's do not)."""
+    read = spec.read_date(release) if spec.date_reader is not None else None
+    return dt.date.fromisoformat(read) if read else None
+
+
+def _listed_after(designation: dict, announced: dict[str, str | None], released: dt.date | None) -> bool:
+    """Whether the designation was made after the release's date (an older release): by its
+    listing date, else the announcement of the sanctioning action that made it."""
+    made = designation.get("listed") or announced.get(designation.get("sanction_id") or "")
+    if released is None or not made:
+        return False
+    first = edtf_bounds(str(made))[0]
+    return first is not None and first > released
+
+
 def _finding(spec: ListSpec, d: dict, actors: dict[str, dict], names: dict[str, set[str]], listed: dict,
-             elsewhere: dict[str, list[str]]) -> Finding | None:
+             elsewhere: dict[str, list[str]], released: dt.date | None) -> Finding | None:
     """What is wrong with one designation, the first thing found: its target, its reference,
     its listing, its name."""
     did, ref, target = d["designation_id"], str(d["list_reference"]), d["target_actor_id"]
@@ -108,7 +152,11 @@ def _finding(spec: ListSpec, d: dict, actors: dict[str, dict], names: dict[str, 
     if e is None and d.get("delisted"):
         return None  # delisted as curated
     if e is not None and d.get("delisted"):
-        return Finding(did, ref, "listed_again", f"delisted {d['delisted']} in the curation, but the release lists it")
+        last_listed = edtf_bounds(str(d["delisted"]))[0]
+        if released is not None and last_listed is not None and released <= last_listed:
+            return None  # a release from before the delisting lists it, as it should
+        return Finding(did, ref, "listed_again", f"delisted {d['delisted']} in the curation, but the release"
+                       + (f" of {released}" if released else "") + " lists it")
     if e is None:
         also = elsewhere.get(did)
         return Finding(did, ref, "no_longer_listed", f"{spec.ref_label} {ref} is not on the release"

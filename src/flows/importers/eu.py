@@ -151,7 +151,7 @@ class EuRelease:
         count = 0
         for node, ref in self.targets(info):
             count += 1
-            if wanted is None or ref in wanted:
+            if wanted is None or ref in wanted or f"EU-{node.get('logicalId')}" in wanted:
                 yield self._entry(node, ref)
         info.rows = count
 

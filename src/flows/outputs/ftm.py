@@ -191,6 +191,9 @@ class _FtmBuilder:
             _add(p, "authorityId", d["list_reference"])
             _add(p, "country", (d["authority_country"] or "").lower() or None)
             _add(p, "listingDate", shared_prefix(d["listed_earliest"], d["listed_latest"]))
+            if d["delisted"]:  # no longer on the list: the end as precisely as known, and the span in words
+                _add(p, "endDate", shared_prefix(d["delisted_earliest"], d["delisted_latest"]))
+                _add(p, "status", f"delisted {d['delisted']}")
             for tag in (d["program_tags"] or "").split("; "):
                 _add(p, "programId", tag or None)
             for prop, value in self.on_sanctions.get(d["target_actor_id"], []):
