@@ -223,7 +223,12 @@ for (const fig of document.querySelectorAll('figure[data-chart]')) {
     marks[name] = {items: items.length, drawn: drawn.length,
                    texts: items.filter(el => el.tagName === 'text').map(el => el.textContent)};
   }
-  out[fig.dataset.chart] = {width: box.width, height: box.height, marks: marks};
+  // Text the SVG's own box does not wholly hold is cut off on screen.
+  const outside = [...svg.querySelectorAll('text')].filter(t => {
+    const b = t.getBoundingClientRect();
+    return b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1);
+  }).map(t => t.textContent);
+  out[fig.dataset.chart] = {width: box.width, height: box.height, marks: marks, outside: outside};
 }
 out.transfers = document.querySelector('[data-count="transfers"]').textContent;
 out.contested = [...document.querySelectorAll('article.contested')].map(a => a.dataset.recordId);
@@ -261,6 +266,7 @@ def test_charts_render_in_headless_chromium(page: Path, facts: dict, tmp_path: P
     check = json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"'))
     for chart in ("timeline", "flows", "lags"):
         assert check[chart]["width"] > 300 and check[chart]["height"] > 100, chart
+        assert check[chart]["outside"] == [], chart  # no label cut by the edge of its chart
         for name, m in check[chart]["marks"].items():
             assert m["items"] > 0 and m["drawn"] == m["items"], (chart, name, m)  # every item laid out
     flows = check["flows"]["marks"]

@@ -140,7 +140,8 @@ def changelog(version: str, previous: Path | None, diff_md: str | None, descript
 
 def make_release(root: Path, dist: Path, previous: Path | None = None, with_wheel: bool = True,
                  notify: Callable[[str], None] = lambda _: None) -> Release:
-    """Write dist/flows-<version>/ from the release published at root (held still by the caller)."""
+    """Write dist/flows-<version>/ (and the wheel at dist/) from the release published at root (held
+    still by the caller); CheckFailed, with nothing written, when it does not pass `flows check`."""
     from flows.outputs.diff import diff_builds, to_markdown
 
     version = data_version(root)
