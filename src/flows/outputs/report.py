@@ -168,14 +168,16 @@ def timeline_chart(data: ReportData) -> dict[str, Any]:
     df["kind"] = [timeline_kind(t, f) for t, f in zip(df["record_type"], df["date_field"])]
     began = pd.to_datetime(df["start"]) < pd.Timestamp(TIMELINE_FROM)
     df["about"] = [f"{kind}: {text(label)} — {edtf_words(edtf)} ({edtf})"
-                   + ("; began before 2022, drawn from 2022" if b else "") + f" [{rid}]"
+                   + (f"; began before {TIMELINE_FROM[:4]}, drawn from {TIMELINE_FROM[:4]}" if b else "") + f" [{rid}]"
                    for kind, label, edtf, b, rid in zip(df["kind"], df["label"], df["date_edtf"], began, df["record_id"])]
     width = 760
-    days = max(1, (end.max() - pd.Timestamp(TIMELINE_FROM)).days)
-    gap = 12 * days / width  # a point is about 9 px wide: marks closer than 12 px take another lane
-    day = (start - pd.Timestamp(TIMELINE_FROM)).dt.days
-    df["lane"] = pd.concat([lanes(day[df.record_type == t], (end - pd.Timestamp(TIMELINE_FROM)).dt.days[df.record_type == t], gap)
-                            for t in TIMELINE_TYPES if (df.record_type == t).any()])
+    last = end.max() if len(df) else pd.Timestamp(TIMELINE_FROM) + pd.DateOffset(years=1)
+    gap = 12 * max(1, (last - pd.Timestamp(TIMELINE_FROM)).days) / width  # a point is about 9 px wide: marks closer than 12 px take another lane
+    first_day, last_day = ((d - pd.Timestamp(TIMELINE_FROM)).dt.days for d in (start, end))
+    df["lane"] = 0
+    for t in TIMELINE_TYPES:
+        of_type = df.record_type == t
+        df.loc[of_type, "lane"] = lanes(first_day[of_type], last_day[of_type], gap)
     df["start"] = start.dt.strftime("%Y-%m-%d")
     df["end"] = end.dt.strftime("%Y-%m-%d")
     # Each record type a band of its own lanes, one below the other, 1.5 lanes apart.
@@ -184,19 +186,20 @@ def timeline_chart(data: ReportData) -> dict[str, Any]:
         if (df.record_type == t).any():
             bands[t] = top
             top += int(df.lane[df.record_type == t].max()) + 2.5
-    df["row"] = df["record_type"].map(bands) + df["lane"]
+    df["row"] = df["record_type"].map(bands).astype(float) + df["lane"]
     df = df[["record_id", "record_type", "kind", "about", "row", "start", "end"]]
     kinds = [k for k in KINDS if k in set(df["kind"])]
     color = alt.Color("kind:N", title="what is dated", scale=alt.Scale(domain=kinds, range=[KINDS[k][0] for k in kinds]),
                       legend=alt.Legend(orient="top", labelLimit=0, symbolOpacity=1))
     shape = alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[KINDS[k][1] for k in kinds]), legend=None)
     middles = {t: bands[t] + (df.row[df.record_type == t].max() - bands[t]) / 2 for t in bands}
-    names = " : ".join(f"datum.value == {m} ? '{t}'" for t, m in middles.items())  # the types: words of this module
+    names = "".join(f"datum.value == {m} ? '{t}' : " for t, m in middles.items()) + "''"  # the types: words of this module
     y = alt.Y("row:Q", title=None, scale=alt.Scale(domain=[top - 1.5, -1], nice=False, zero=False),
-              axis=alt.Axis(values=list(middles.values()), labelExpr=f"{names} : ''", labelFontSize=12,
+              axis=alt.Axis(values=list(middles.values()), labelExpr=names, labelFontSize=12,
                             labelLimit=0, grid=False, domain=False))
     x = alt.X("start:T", title=f"date, {TIMELINE_FROM[:4]} on (a bar is a range, a mark a day or a bound)",
-              scale=alt.Scale(domain=[TIMELINE_FROM, df["end"].max()], padding=8), axis=alt.Axis(format="%Y", tickCount="year"))
+              scale=alt.Scale(domain=[TIMELINE_FROM, last.strftime("%Y-%m-%d")], padding=8),
+              axis=alt.Axis(format="%Y", tickCount="year"))
     base = alt.Chart(df).encode(y=y, color=color, description="about:N")
     ranges = base.transform_filter("datum.start != datum.end").mark_rule(
         strokeWidth=5, opacity=0.45, strokeCap="round").encode(x=x, x2="end:T")
