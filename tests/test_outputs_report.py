@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import html as html_lib
 import json
 import os
 import re
@@ -44,9 +45,18 @@ def facts(built: Path) -> dict:
         return {
             "transfers": one("SELECT count(*) FROM transfers"),
             "pairs": one("SELECT count(*) FROM (SELECT DISTINCT supplier_id, recipient_id FROM transfers_by_party)"),
+            # The chart draws the dates reaching TIMELINE_FROM; those that begin before it are listed apart.
             "timeline": dict(con.execute(
                 "SELECT record_type, count(*) FROM timeline WHERE record_type IN ('transfer', 'event', 'sanction') "
-                "AND (earliest IS NOT NULL OR latest IS NOT NULL) GROUP BY ALL").fetchall()),
+                "AND coalesce(latest, earliest) >= CAST(? AS DATE) GROUP BY ALL", [report.TIMELINE_FROM]).fetchall()),
+            "before": [r[0] for r in con.execute(
+                "SELECT record_id FROM timeline WHERE record_type IN ('transfer', 'event', 'sanction') "
+                "AND coalesce(earliest, latest) < CAST(? AS DATE) ORDER BY coalesce(earliest, latest), record_id, date_field",
+                [report.TIMELINE_FROM]).fetchall()],
+            "zero_lags": one("SELECT count(*) FROM sanctions_answering_transfers WHERE days_after_first_report = 0"),
+            "parties": {n for r in con.execute("SELECT DISTINCT supplier, recipient FROM transfers_by_party").fetchall()
+                        for n in r},
+            "undated_answers": one("SELECT count(*) FROM sanctions_answering_transfers WHERE days_after_first_report IS NULL"),
             "contested": [r[0] for r in con.execute("SELECT record_id FROM contested_records ORDER BY record_id").fetchall()],
             "answers": one("SELECT count(*) FROM sanctions_answering_transfers WHERE days_after_first_report IS NOT NULL"),
             "answered": dict(con.execute("SELECT transfer_id, count(*) FROM sanctions_answering_transfers GROUP BY ALL").fetchall()),
@@ -57,11 +67,31 @@ def facts(built: Path) -> dict:
         con.close()
 
 
-def _marks(html: str, name: str) -> list[str]:
-    """The items (one SVG element each) of a named Vega mark in the page."""
+def _group(html: str, name: str) -> str:
     m = re.search(rf'<g class="mark-[a-z]+ role-mark {name}_marks"[^>]*>(.*?)</g>', html, re.S)
     assert m, f"no {name} marks in the page"
-    return re.findall(r"<(?:path|line|text|rect)\b[^>]*>", m.group(1))
+    return m.group(1)
+
+
+def _marks(html: str, name: str) -> list[str]:
+    """The items (one SVG element each) of a named Vega mark in the page."""
+    return re.findall(r"<(?:path|line|text|rect)\b[^>]*>", _group(html, name))
+
+
+def _items(html: str, name: str) -> list[str]:
+    """Each item of a named Vega mark whole: its element with what it holds (a <title>, <tspan>s)."""
+    return [m.group(0) for m in re.finditer(r"<(path|line|text|rect)\b[^>]*?(?:/>|>.*?</\1>)", _group(html, name), re.S)]
+
+
+def _at(item: str) -> tuple[float, float]:
+    """Where Vega placed an item: its translate(x, y)."""
+    x, y = re.search(r'transform="translate\(([-\d.e]+),([-\d.e]+)\)', item).groups()
+    return float(x), float(y)
+
+
+def _title(item: str) -> str | None:
+    found = re.search(r"<title>(.*?)</title>", item, re.S)
+    return html_lib.unescape(found.group(1)) if found else None
 
 
 def test_page_is_self_contained(page: Path) -> None:
@@ -84,16 +114,24 @@ def test_figures_on_the_page_match_the_views(page: Path, facts: dict, curated: d
     assert f'<dd data-count="contested">{len(facts["contested"])}</dd>' in html
     assert facts["transfers"] == len(curated["transfers"])
     assert facts["pairs"] == len({(t["supplier_id"], t["recipient_id"]) for t in curated["transfers"]})
-    # Flow diagram: one line per supplier → recipient pair; the figures on them add up to the transfers.
+    # Flow diagram: one line per supplier → recipient pair; the figures under the suppliers'
+    # names add up to the transfers, and so do those under the recipients'.
     assert len(_marks(html, "flow_edges")) == facts["pairs"]
-    figures = re.findall(r">(\d+)</text>", "".join(
-        re.findall(r'<g class="mark-text role-mark flow_counts_marks"[^>]*>.*?</g>', html, re.S)))
-    assert sum(int(f) for f in figures) == facts["transfers"]
-    # Timeline: one mark per dated transfer, event and sanction date.
-    drawn = _marks(html, "timeline_ranges") + _marks(html, "timeline_points")
+    for side in ("supplied", "received"):
+        figures = re.findall(r">(\d+) transfers?</text>", _group(html, f"flow_{side}"))
+        assert sum(int(f) for f in figures) == facts["transfers"], side
+    assert len(re.findall(r'<tr data-pair="', html)) == facts["pairs"]
+    # Timeline: one mark per transfer, event and sanction date reaching TIMELINE_FROM; each
+    # names its record type first in its tooltip.
+    drawn = [_title(m) for m in _items(html, "timeline_ranges") + _items(html, "timeline_points")]
     assert len(drawn) == sum(facts["timeline"].values())
     for record_type, n in facts["timeline"].items():
-        assert sum(f"record_type: {record_type}" in m for m in drawn) == n
+        assert sum(t.startswith(record_type) for t in drawn) == n
+    assert f'data-points="{sum(facts["timeline"].values())}"' in html
+    # The dates that begin before it, listed apart, in the order of their start.
+    before = html[html.index('<aside id="timeline-before"'):]
+    before = before[: before.index("</aside>")]
+    assert re.findall(r'<li data-record-id="([^"]+)"', before) == facts["before"]
     # Contested records, with the denials of the armed-drones transfer quoted.
     listed = re.findall(r'<article class="contested" data-record-id="([^"]+)"', html)
     assert listed == facts["contested"] and ARMED_DRONES in listed
@@ -105,7 +143,69 @@ def test_figures_on_the_page_match_the_views(page: Path, facts: dict, curated: d
     for transfer_id, n in facts["answered"].items():
         assert f'data-record-id="{transfer_id}" data-sanctions="{n}"' in html
     assert len(_marks(html, "sanction_lags")) == facts["answers"]
+    if facts["undated_answers"]:
+        assert f'<span id="lags-undated" data-n="{facts["undated_answers"]}">' in html
     assert 'data-sanction-id="sanction/us-treasury-2022-09-08-iran-uav"' in html
+
+
+def test_every_mark_has_a_tooltip_and_no_chart_text_is_cut(page: Path, facts: dict) -> None:
+    """Each line, point and node carries a <title> (a tooltip in any browser) saying what it
+    is; the timeline's name their record; no text a chart draws ends in an ellipsis."""
+    html = page.read_text(encoding="utf-8")
+    for name in ("timeline_ranges", "timeline_points", "flow_edges", "flow_nodes", "sanction_lags"):
+        items = _items(html, name)
+        assert items and all(_title(i) for i in items), name
+    drawn = [_title(i) for i in _items(html, "timeline_ranges") + _items(html, "timeline_points")]
+    assert all(re.search(r"\[(transfer|event|sanction)/[^\]]+\]$", t) for t in drawn)
+    assert all(re.search(r"\[sanction/[^\]]+\], \d+ days after ", _title(i)) for i in _items(html, "sanction_lags"))
+    for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
+        assert "…" not in svg and "..." not in re.sub(r"<title>.*?</title>|aria-label=\"[^\"]*\"", "", svg)
+    # The flow diagram's names whole, each line of a name a <tspan>.
+    names = {" ".join(html_lib.unescape(t) for t in re.findall(r">([^<>]+)<", i))
+             for i in _items(html, "flow_suppliers") + _items(html, "flow_recipients")}
+    assert names == facts["parties"]
+
+
+def test_the_timeline_starts_in_2022(page: Path) -> None:
+    """The time axis begins at TIMELINE_FROM: its first tick is that year; nothing is drawn
+    left of it."""
+    html = page.read_text(encoding="utf-8")
+    svg = html[html.index('data-chart="timeline"'):]
+    svg = svg[: svg.index("</svg>")]
+    x_axis = svg[svg.index("X-axis"):]
+    ticks = re.findall(r">(\d{4})</text>", x_axis[: x_axis.index("</g></g></g>")] if "</g></g></g>" in x_axis else x_axis)
+    assert ticks and ticks[0] == report.TIMELINE_FROM[:4] and min(map(int, ticks)) == int(report.TIMELINE_FROM[:4])
+    assert all(_at(i)[0] >= 0 for i in _items(html, "timeline_points"))
+
+
+def test_the_flow_figures_stand_on_a_line_below_their_names(page: Path) -> None:
+    """Under each name, on a line of its own, the transfers its node supplied or received: the
+    figure's line starts below the name's last line, and never on it."""
+    html = page.read_text(encoding="utf-8")
+    for names, figures in (("flow_suppliers", "flow_supplied"), ("flow_recipients", "flow_received")):
+        named, counted = _items(html, names), _items(html, figures)
+        assert len(named) == len(counted) > 0
+        for name, figure in zip(named, counted):
+            lines = re.findall(r"<tspan\b", name) or [name]
+            (nx, ny), (fx, fy) = _at(name), _at(figure)
+            last_baseline = ny + (len(lines) - 1) * 14
+            figure_top = fy - 11  # the figure's font size: its glyphs stand at most that above its baseline
+            assert nx == fx and figure_top > last_baseline + 3, (name, figure)  # clear of descenders
+            assert re.fullmatch(r"\d+ transfers?", re.sub(r"<[^>]+>", "", figure.split(">", 1)[1]).strip())
+
+
+def test_no_sanction_marker_sits_on_the_axis_or_on_another(page: Path, facts: dict) -> None:
+    """The lag chart: a sanction on the day of the report (0 days) stands clear of the axis;
+    two sanctions of a flow a few days apart are drawn apart, not stacked."""
+    html = page.read_text(encoding="utf-8")
+    items = _items(html, "sanction_lags")
+    assert len(items) == facts["answers"]
+    at = [_at(i) for i in items]
+    assert sum(" 0 days after " in _title(i) for i in items) == facts["zero_lags"]
+    assert all(x >= 6 for x, _ in at)  # a marker is about 10 px wide: its left edge clear of x = 0
+    for i, (x1, y1) in enumerate(at):
+        for x2, y2 in at[i + 1:]:
+            assert max(abs(x1 - x2), abs(y1 - y2)) >= 10, ((x1, y1), (x2, y2))
 
 
 # Run in the page by the browser test only (the report itself has no script): measures what
@@ -123,7 +223,12 @@ for (const fig of document.querySelectorAll('figure[data-chart]')) {
     marks[name] = {items: items.length, drawn: drawn.length,
                    texts: items.filter(el => el.tagName === 'text').map(el => el.textContent)};
   }
-  out[fig.dataset.chart] = {width: box.width, height: box.height, marks: marks};
+  // Text the SVG's own box does not wholly hold is cut off on screen.
+  const outside = [...svg.querySelectorAll('text')].filter(t => {
+    const b = t.getBoundingClientRect();
+    return b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1 || b.bottom > box.bottom + 1);
+  }).map(t => t.textContent);
+  out[fig.dataset.chart] = {width: box.width, height: box.height, marks: marks, outside: outside};
 }
 out.transfers = document.querySelector('[data-count="transfers"]').textContent;
 out.contested = [...document.querySelectorAll('article.contested')].map(a => a.dataset.recordId);
@@ -161,11 +266,13 @@ def test_charts_render_in_headless_chromium(page: Path, facts: dict, tmp_path: P
     check = json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"'))
     for chart in ("timeline", "flows", "lags"):
         assert check[chart]["width"] > 300 and check[chart]["height"] > 100, chart
+        assert check[chart]["outside"] == [], chart  # no label cut by the edge of its chart
         for name, m in check[chart]["marks"].items():
             assert m["items"] > 0 and m["drawn"] == m["items"], (chart, name, m)  # every item laid out
     flows = check["flows"]["marks"]
     assert flows["flow_edges_marks"]["drawn"] == facts["pairs"]
-    assert sum(int(t) for t in flows["flow_counts_marks"]["texts"]) == facts["transfers"]
+    for side in ("supplied", "received"):
+        assert sum(int(t.split()[0]) for t in flows[f"flow_{side}_marks"]["texts"]) == facts["transfers"]
     timeline = check["timeline"]["marks"]
     assert (timeline["timeline_ranges_marks"]["drawn"] + timeline["timeline_points_marks"]["drawn"]
             == sum(facts["timeline"].values()))
@@ -184,6 +291,47 @@ def test_charts_render_in_headless_chromium(page: Path, facts: dict, tmp_path: P
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (1280, 2000)
     assert len(png) > 50_000  # charts and tables, not a blank page
+
+
+# At phone width: how wide the page is against its window, and each chart and table box. Headless
+# Chromium's window is at least 500 px wide, so the page is laid out in a 390 px iframe (whose
+# viewport is the phone's), and the probe in it posts what it measured to the page around it.
+PHONE_WIDTH = 390
+PHONE_FRAME = f"""<!DOCTYPE html><html><body style="margin:0"><pre id="phone-check"></pre>
+<iframe src="phone.html" width="{PHONE_WIDTH}" height="2000" style="border:0;display:block"></iframe><script>
+window.addEventListener('message', e => {{ document.getElementById('phone-check').textContent = e.data; }});
+</script></body></html>"""
+PHONE_PROBE = """<script>
+const boxes = el => [...document.querySelectorAll(el)].map(e => e.getBoundingClientRect().right);
+parent.postMessage(JSON.stringify({
+  window: window.innerWidth, page: document.documentElement.scrollWidth, body: document.body.scrollWidth,
+  svgs: boxes('figure svg'), svgWidths: [...document.querySelectorAll('figure svg')].map(e => e.getBoundingClientRect().width),
+  tables: boxes('.scroll'), tablesInBox: [...document.querySelectorAll('table')].every(t => t.parentElement.classList.contains('scroll')),
+}), '*');
+</script>"""
+
+
+@pytest.mark.slow
+def test_the_page_fits_a_phone(page: Path, tmp_path: Path) -> None:
+    """At a 390 px wide window nothing makes the page scroll sideways: the charts scale down to
+    the width (SVG with a viewBox, max-width 100%), each table scrolls in its own box."""
+    chromium = _chromium()
+    (tmp_path / "phone.html").write_text(page.read_text(encoding="utf-8").replace("</main>", PHONE_PROBE + "</main>"),
+                                         encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text(PHONE_FRAME, encoding="utf-8")
+    result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                             "--virtual-time-budget=5000", "--dump-dom", frame.as_uri()],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r'<pre id="phone-check">(.*?)</pre>', result.stdout, re.S)
+    assert found and found.group(1), "the probe did not run"
+    check = json.loads(html_lib.unescape(found.group(1)))
+    assert check["window"] == PHONE_WIDTH
+    assert check["page"] <= check["window"] and check["body"] <= check["window"], check
+    assert len(check["svgs"]) == 3 and all(right <= check["window"] for right in check["svgs"]), check
+    assert all(w > 300 for w in check["svgWidths"]), check  # scaled to the column, not to nothing
+    assert check["tablesInBox"] and all(right <= check["window"] for right in check["tables"]), check
 
 
 def test_report_default_path_and_missing_build(tmp_path: Path, built: Path) -> None:

@@ -1,6 +1,8 @@
 """`flows release`: dist/flows-<version>/ holds the published package, the CSV package, the FtM
-file, the report, a CHANGELOG from `flows diff` and SHA256SUMS that `sha256sum -c` verifies; an
-existing release is never overwritten; a bump too small for the changes is refused."""
+file, the report, a CHANGELOG from `flows diff` and SHA256SUMS that `sha256sum -c` verifies; the
+wheel also lies at dist/ itself, where `pip install dist/flows-<version>-py3-none-any.whl` finds it;
+a package failing `flows check` gives no release; an existing release is never overwritten; a
+bump too small for the changes is refused."""
 
 from __future__ import annotations
 
@@ -8,14 +10,17 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from flows.publish.descriptor import PROCESSED
+from flows.errors import CheckFailed
+from flows.publish.descriptor import PROCESSED, descriptor_text
 from flows.publish.dist import CHECKSUMS, ReleaseError, make_release, version_places
 from flows.publish.targets import sha256_file
 from flows.publish.versions import VersionError, check_bump, needed_bump
@@ -31,7 +36,7 @@ def _set_version(root: Path, version: str) -> None:
     package.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", text), encoding="utf-8")
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["version"] = version
-    (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    (root / "datapackage.json").write_text(descriptor_text(descriptor), encoding="utf-8")
 
 
 def _as_previous(release: Path, dist: Path, version: str, edit=None) -> Path:
@@ -158,6 +163,32 @@ def test_a_version_out_of_step_is_refused(project: Path, tmp_path: Path) -> None
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 
 
+def test_a_package_failing_the_check_gives_no_release(project: Path, tmp_path: Path) -> None:
+    """An archived text emptied after the build (the evidence taken from it is no longer in it):
+    `flows check` fails, and so does `flows release`, with the check's problems and nothing in dist/."""
+    _set_version(project, "2.4.0")
+    con = duckdb.connect()
+    text_path, = con.execute(
+        "SELECT s.text_path FROM read_parquet(?) c JOIN read_parquet(?) s USING (source_id) "
+        "WHERE s.text_path LIKE 'texts/%' ORDER BY c.claim_id LIMIT 1",
+        [str(project / PROCESSED / "claims.parquet"), str(project / PROCESSED / "sources.parquet")]).fetchone()
+    con.close()
+    archived = project / "data" / "raw" / text_path
+    assert archived.is_file() and not archived.is_symlink()
+    archived.write_text("emptied after the build\n", encoding="utf-8")
+    check_code, _, check_err = run_cli("check", "--root", str(project))
+    assert check_code == 1 and "check failed" in check_err
+    dist = tmp_path / "dist"
+    code, out, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1].startswith("check failed, no release written: ")
+    assert text_path in err
+    assert not dist.exists()
+    with pytest.raises(CheckFailed):
+        make_release(project, dist, with_wheel=False)
+    assert not dist.exists()
+
+
 def test_the_clone_states_one_version_everywhere() -> None:
     places = version_places(ROOT)
     assert len(set(places.values())) == 1, places
@@ -178,13 +209,30 @@ def test_the_release_command_prints_the_tag_and_refuses_a_second_run(project: Pa
 
 @pytest.mark.slow
 def test_a_release_of_the_clone_ships_the_wheel(tmp_path: Path) -> None:
+    """The wheel is in the release folder (in its SHA256SUMS) and, the same bytes, at dist/ itself,
+    where the README's `pip install dist/flows-<version>-py3-none-any.whl` installs it."""
     made = make_release(ROOT, tmp_path / "dist")
     version = version_places(ROOT)["datapackage.json"]
-    wheel = made.folder / f"flows-{version}-py3-none-any.whl"
-    assert wheel.is_file()
-    assert f"  {wheel.name}\n" in (made.folder / CHECKSUMS).read_text(encoding="utf-8")
+    name = f"flows-{version}-py3-none-any.whl"
+    wheel = made.folder / name
+    assert wheel.is_file() and made.wheel == tmp_path / "dist" / name
+    sums = (made.folder / CHECKSUMS).read_text(encoding="utf-8")
+    assert f"{sha256_file(wheel)}  {name}\n" in sums
+    assert sha256_file(tmp_path / "dist" / name) == sha256_file(wheel)
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == sorted([made.folder.name, name])
     import zipfile
 
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"flows/_data/datapackage.json", "flows/_data/data/processed/transfers.parquet",
             "flows/_data/data/processed/views.sql"} <= names
+    # The command as the README gives it, from the folder holding dist/ (no dependencies: the
+    # venv holds them; test_api installs the wheel with its dependencies in a fresh venv).
+    target = tmp_path / "installed"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                           "--target", str(target), f"dist/{name}"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (target / "flows" / "_data" / PROCESSED / "transfers.parquet").is_file()
+    # A second release of the same version is refused, the wheel at dist/ included.
+    shutil.rmtree(made.folder)
+    with pytest.raises(ReleaseError, match=f"{name}: already exists"):
+        make_release(ROOT, tmp_path / "dist")

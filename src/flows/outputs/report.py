@@ -8,8 +8,12 @@ plain text and numbers (`Page`), and the Jinja2 template `templates/report.html.
 with autoescape on. A new section or field is a `Page` field and a block of the template.
 
 The marks of each chart are named (`timeline_ranges`, `timeline_points`, `flow_edges`,
-`flow_counts`, `flow_nodes`, `flow_suppliers`, `flow_recipients`, `sanction_lags`), so each item a chart draws is an element of
-`<g class="... NAME_marks">` in the page, which a test can count against the data.
+`flow_nodes`, `flow_suppliers`, `flow_supplied`, `flow_recipients`, `flow_received`,
+`lag_rows`, `lag_flows`, `sanction_lags`), so each item a chart draws is an element of
+`<g class="... NAME_marks">` in the page, which a test can count against the data. Each
+graphic item (a line, a point, a node) carries a <title>: its tooltip in any browser.
+Charts scale down to the page's width (an SVG with a viewBox); their text is never cut: a long
+name is broken over lines.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,7 +40,12 @@ DEFAULT_OUT = Path("reports") / "flows-report.html"
 # On the first line of every report: how `--out` knows a file it may write over.
 REPORT_MARK = "<!-- written by flows report -->"
 TIMELINE_TYPES = ("transfer", "event", "sanction")
-COLORS = {"transfer": "#d95f02", "event": "#7570b3", "sanction": "#1b9e77"}
+# The timeline's axis starts here; dates that begin before it are listed apart, as context.
+TIMELINE_FROM = "2022-01-01"
+# What the timeline dates, told apart by colour and shape: (colour, Vega shape).
+KINDS = {"transfer": ("#d95f02", "circle"), "event": ("#7570b3", "diamond"),
+         "sanction announced": ("#1b9e77", "square"), "sanction effective": ("#0b5345", "triangle-up")}
+NAME_WIDTH = 28  # characters a line of a name holds in the flow diagram
 
 
 @dataclass
@@ -98,76 +108,160 @@ def load(con: duckdb.DuckDBPyConnection, package: dict[str, Any] | None = None) 
 
 # --- charts ---------------------------------------------------------------------------------
 
+# A graphic mark item as Vega's SVG renderer writes it: its `description` encoding is its
+# aria-label; the renderer writes no <title> (the tooltip channel is for a browser's Vega only).
+_MARK_ITEM = re.compile(r'<(path|line|rect)\b([^>]*?\baria-label="([^"]*)"[^>]*?role="graphics-symbol"[^>]*?)(/?)>')
+
+
 def _svg(spec: dict[str, Any], prefix: str) -> str:
-    """Render a Vega-Lite spec to SVG; make its ids unique within the page."""
+    """Render a Vega-Lite spec to SVG; make its ids unique within the page; give each graphic
+    mark item a <title> (a tooltip in every browser) holding its description."""
     import vl_convert
 
     svg = vl_convert.vegalite_to_svg(spec)
     svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
     svg = re.sub(r'url\(#([^)]+)\)', rf'url(#{prefix}-\1)', svg)
     svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
-    return svg
+    # The label is already escaped as an attribute value, which is escaped text as well.
+    return _MARK_ITEM.sub(lambda m: f"<{m[1]}{m[2]}><title>{m[3]}</title>" + (f"</{m[1]}>" if m[4] else ""), svg)
+
+
+def wrapped(name: Any, width: int) -> list[str]:
+    """A name in lines of about `width` characters, whole: a chart breaks a long name, never cuts it."""
+    return textwrap.wrap(text(name), width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def lanes(starts: pd.Series, ends: pd.Series, gap: float) -> pd.Series:
+    """A lane (0, 1, ...) for each interval such that intervals in one lane stand at least `gap`
+    apart: marks that would cover each other are drawn one above the other."""
+    lane_end: list[float] = []
+    out = pd.Series(0, index=starts.index, dtype=int)
+    for i in sorted(starts.index, key=lambda i: (starts[i], ends[i])):
+        free = next((n for n, last in enumerate(lane_end) if starts[i] - last >= gap), None)
+        if free is None:
+            free = len(lane_end)
+            lane_end.append(ends[i])
+        lane_end[free] = ends[i]
+        out[i] = free
+    return out
+
+
+def timeline_kind(record_type: str, date_field: str) -> str:
+    return f"sanction {date_field}" if record_type == "sanction" else record_type
+
+
+def timeline_split(timeline: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the dates the chart draws: those reaching TIMELINE_FROM or later; the dates that begin
+    before it, listed apart). A date from before TIMELINE_FROM to after it is in both."""
+    start = pd.to_datetime(timeline["start"])
+    end = pd.to_datetime(timeline["end"])
+    return timeline[end >= TIMELINE_FROM], timeline[start < TIMELINE_FROM]
 
 
 def timeline_chart(data: ReportData) -> dict[str, Any]:
     import altair as alt
 
-    df = data.timeline.copy()
-    df["start"] = pd.to_datetime(df["start"]).dt.strftime("%Y-%m-%d")
-    df["end"] = pd.to_datetime(df["end"]).dt.strftime("%Y-%m-%d")
-    df["what"] = df["label"].map(lambda s: short(s, 80))
-    df = df[["record_id", "record_type", "date_field", "date_edtf", "precision", "what", "start", "end"]]
-    color = alt.Color("record_type:N", title="record",
-                      scale=alt.Scale(domain=list(TIMELINE_TYPES), range=[COLORS[t] for t in TIMELINE_TYPES]))
-    y = alt.Y("record_type:N", title=None, sort=list(TIMELINE_TYPES), axis=alt.Axis(labelFontSize=12))
-    base = alt.Chart(df).encode(y=y, color=color)
+    drawn, _ = timeline_split(data.timeline)
+    df = drawn.copy()
+    start = pd.to_datetime(df["start"]).clip(lower=pd.Timestamp(TIMELINE_FROM))
+    end = pd.to_datetime(df["end"])
+    df["kind"] = [timeline_kind(t, f) for t, f in zip(df["record_type"], df["date_field"])]
+    began = pd.to_datetime(df["start"]) < pd.Timestamp(TIMELINE_FROM)
+    df["about"] = [f"{kind}: {text(label)} — {edtf_words(edtf)} ({edtf})"
+                   + (f"; began before {TIMELINE_FROM[:4]}, drawn from {TIMELINE_FROM[:4]}" if b else "") + f" [{rid}]"
+                   for kind, label, edtf, b, rid in zip(df["kind"], df["label"], df["date_edtf"], began, df["record_id"])]
+    width = 760
+    last = end.max() if len(df) else pd.Timestamp(TIMELINE_FROM) + pd.DateOffset(years=1)
+    gap = 12 * max(1, (last - pd.Timestamp(TIMELINE_FROM)).days) / width  # a point is about 9 px wide: marks closer than 12 px take another lane
+    first_day, last_day = ((d - pd.Timestamp(TIMELINE_FROM)).dt.days for d in (start, end))
+    df["lane"] = 0
+    for t in TIMELINE_TYPES:
+        of_type = df.record_type == t
+        df.loc[of_type, "lane"] = lanes(first_day[of_type], last_day[of_type], gap)
+    df["start"] = start.dt.strftime("%Y-%m-%d")
+    df["end"] = end.dt.strftime("%Y-%m-%d")
+    # Each record type a band of its own lanes, one below the other, 1.5 lanes apart.
+    bands, top = {}, 0.0
+    for t in TIMELINE_TYPES:
+        if (df.record_type == t).any():
+            bands[t] = top
+            top += int(df.lane[df.record_type == t].max()) + 2.5
+    df["row"] = df["record_type"].map(bands).astype(float) + df["lane"]
+    df = df[["record_id", "record_type", "kind", "about", "row", "start", "end"]]
+    kinds = [k for k in KINDS if k in set(df["kind"])]
+    color = alt.Color("kind:N", title="what is dated", scale=alt.Scale(domain=kinds, range=[KINDS[k][0] for k in kinds]),
+                      legend=alt.Legend(orient="top", labelLimit=0, symbolOpacity=1))
+    shape = alt.Shape("kind:N", scale=alt.Scale(domain=kinds, range=[KINDS[k][1] for k in kinds]), legend=None)
+    middles = {t: bands[t] + (df.row[df.record_type == t].max() - bands[t]) / 2 for t in bands}
+    names = "".join(f"datum.value == {m} ? '{t}' : " for t, m in middles.items()) + "''"  # the types: words of this module
+    y = alt.Y("row:Q", title=None, scale=alt.Scale(domain=[top - 1.5, -1], nice=False, zero=False),
+              axis=alt.Axis(values=list(middles.values()), labelExpr=names, labelFontSize=12,
+                            labelLimit=0, grid=False, domain=False))
+    x = alt.X("start:T", title=f"date, {TIMELINE_FROM[:4]} on (a bar is a range, a mark a day or a bound)",
+              scale=alt.Scale(domain=[TIMELINE_FROM, last.strftime("%Y-%m-%d")], padding=8),
+              axis=alt.Axis(format="%Y", tickCount="year"))
+    base = alt.Chart(df).encode(y=y, color=color, description="about:N")
     ranges = base.transform_filter("datum.start != datum.end").mark_rule(
-        strokeWidth=7, opacity=0.35, strokeCap="round").encode(
-        x=alt.X("start:T", title="date (EDTF bounds: a bar is a range, a dot a day)"),
-        x2="end:T", tooltip=["record_id", "date_edtf"])
+        strokeWidth=5, opacity=0.45, strokeCap="round").encode(x=x, x2="end:T")
     ranges.name = "timeline_ranges"
-    points = base.transform_filter("datum.start == datum.end").mark_circle(
-        size=70, opacity=0.75).encode(x="start:T", tooltip=["record_id", "date_edtf"])
+    points = base.transform_filter("datum.start == datum.end").mark_point(
+        size=60, filled=True, opacity=0.85).encode(x=x, shape=shape)
     points.name = "timeline_points"
     chart = alt.layer(ranges, points).properties(
-        width=820, height=200,
-        title=f"Timeline: {len(df)} dated flows, events and sanctions",
-        description="Each dated transfer, event and sanction on one time axis.")
+        width=width, height=round((top - 0.5) * 9),
+        title=f"Timeline from {TIMELINE_FROM[:4]}: {len(df)} dated flows, events and sanctions",
+        description="Each dated transfer, event and sanction on one time axis; marks that would "
+                    "cover each other are drawn one above the other.")
     return chart.to_dict()
 
 
 def flow_chart(data: ReportData) -> dict[str, Any]:
     """A two-column flow diagram: suppliers on the left, recipients on the right, one line per
-    supplier → recipient pair, as thick as the number of transfers between them."""
+    supplier → recipient pair, as thick as the number of transfers between them. Each name
+    stands above its node, whole (broken over lines), and its figure on a line of its own below."""
     import altair as alt
 
     edges = data.edges
     suppliers = list(dict.fromkeys(edges.sort_values(["supplier"])["supplier"]))
     recipients = list(dict.fromkeys(edges.sort_values(["recipient"])["recipient"]))
-    rows = max(len(suppliers), len(recipients))
+    line_px = 14
+    names = {n: wrapped(n, NAME_WIDTH) for n in suppliers + recipients}
 
-    def pos(names: list[str]) -> dict[str, float]:  # spread each column over the same height
-        step = rows / len(names)
-        return {n: (i + 0.5) * step for i, n in enumerate(names)}
+    def block(name: str) -> int:  # pixels a node takes: its name's lines, the node, the figure, a gap
+        return len(names[name]) * line_px + 4 + 4 + line_px + 18
+
+    height = max(sum(block(n) for n in suppliers), sum(block(n) for n in recipients))
+
+    def pos(column: list[str]) -> dict[str, float]:  # each column spread over the same height, in pixels
+        spare = (height - sum(block(n) for n in column)) / len(column)
+        at, out = 0.0, {}
+        for n in column:
+            out[n] = at + spare / 2 + len(names[n]) * line_px + 4
+            at += block(n) + spare
+        return out
 
     sy, ry = pos(suppliers), pos(recipients)
     e = pd.DataFrame({
         "supplier": edges["supplier"], "recipient": edges["recipient"],
-        "transfers": edges["transfers"].astype(int), "items": edges["items"].map(lambda s: short(s, 120)),
-        "x": 0.0, "x2": 1.0,
+        "transfers": edges["transfers"].astype(int), "x": 0.0, "x2": 1.0,
         "y": edges["supplier"].map(sy), "y2": edges["recipient"].map(ry),
     })
-    # The figure stands a quarter of the way along its line, where lines leaving one node
-    # have already parted.
-    e["mx"] = 0.25
-    e["my"] = e["y"] + 0.25 * (e["y2"] - e["y"])
-    nodes = pd.DataFrame(
-        [{"side": "supplier", "name": n, "label": short(n, 42), "x": 0.0, "y": y, "align": "right"}
-         for n, y in sy.items()]
-        + [{"side": "recipient", "name": n, "label": short(n, 42), "x": 1.0, "y": y, "align": "left"}
-           for n, y in ry.items()])
+    e["about"] = [f"{s} → {r}: {n} transfer{'s' if n != 1 else ''} ({items})"
+                  for s, r, n, items in zip(e.supplier, e.recipient, e.transfers, edges["items"])]
+    supplied = e.groupby("supplier")["transfers"].sum()
+    received = e.groupby("recipient")["transfers"].sum()
+
+    def node(side: str, name: str, y: float, n: int) -> dict[str, Any]:
+        lines = names[name]
+        return {"side": side, "name": name, "lines": lines, "x": 0.0 if side == "supplier" else 1.0, "y": y,
+                "name_y": y - len(lines) * line_px - 4, "figure_y": y + 5,
+                "figure": f"{n} transfer{'s' if n != 1 else ''}",
+                "about": f"{name}: {n} transfer{'s' if n != 1 else ''} {'supplied' if side == 'supplier' else 'received'}"}
+
+    nodes = pd.DataFrame([node("supplier", n, y, int(supplied[n])) for n, y in sy.items()]
+                         + [node("recipient", n, y, int(received[n])) for n, y in ry.items()])
     xs = alt.Scale(domain=[0, 1])
-    ys = alt.Scale(domain=[rows, 0])
+    ys = alt.Scale(domain=[height, 0])  # pixels from the top
     noaxis = dict(axis=None)
     lines = alt.Chart(e).mark_rule(opacity=0.55, strokeCap="round", color="#d95f02").encode(
         x=alt.X("x:Q", scale=xs, **noaxis), x2="x2:Q",
@@ -175,56 +269,84 @@ def flow_chart(data: ReportData) -> dict[str, Any]:
         strokeWidth=alt.StrokeWidth("transfers:Q", title="transfers",
                                     scale=alt.Scale(domain=[1, max(2, int(e["transfers"].max()))],
                                                     range=[2, 18]), legend=None),
-        tooltip=["supplier", "recipient", "transfers", "items"])
+        description="about:N")
     lines.name = "flow_edges"
-    counts = alt.Chart(e).mark_text(fontSize=12, fontWeight="bold", dy=-9).encode(
-        x=alt.X("mx:Q", scale=xs, **noaxis), y=alt.Y("my:Q", scale=ys, **noaxis),
-        text="transfers:Q")
-    counts.name = "flow_counts"
     dots = alt.Chart(nodes).mark_circle(size=90, color="#333", opacity=1).encode(
-        x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("y:Q", scale=ys, **noaxis),
-        tooltip=["side", "name"])
+        x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("y:Q", scale=ys, **noaxis), description="about:N")
     dots.name = "flow_nodes"
-    left = alt.Chart(nodes[nodes.side == "supplier"]).mark_text(align="right", dx=-9, fontSize=12).encode(
-        x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("y:Q", scale=ys, **noaxis), text="label:N")
-    right = alt.Chart(nodes[nodes.side == "recipient"]).mark_text(align="left", dx=9, fontSize=12).encode(
-        x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("y:Q", scale=ys, **noaxis), text="label:N")
-    left.name = "flow_suppliers"
-    right.name = "flow_recipients"
-    chart = alt.layer(lines, counts, dots, left, right).properties(
-        width=340, height=max(160, 50 * rows),
-        title=f"Supplier → recipient: {int(e['transfers'].sum())} transfers in {len(e)} pairs "
-              "(line width and figure: number of transfers)",
+    layers = [lines, dots]
+    for side, align, dx in (("supplier", "right", -10), ("recipient", "left", 10)):
+        column = nodes[nodes.side == side]
+        names = alt.Chart(column).mark_text(align=align, baseline="top", dx=dx, fontSize=12, lineHeight=line_px).encode(
+            x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("name_y:Q", scale=ys, **noaxis), text="lines")
+        names.name = f"flow_{side}s"
+        figures = alt.Chart(column).mark_text(align=align, baseline="top", dx=dx, fontSize=11, fontWeight="bold",
+                                              color="#555").encode(
+            x=alt.X("x:Q", scale=xs, **noaxis), y=alt.Y("figure_y:Q", scale=ys, **noaxis), text="figure:N")
+        figures.name = "flow_supplied" if side == "supplier" else "flow_received"
+        layers += [names, figures]
+    pad = 7 * NAME_WIDTH + 16  # the widest line of a name, at about 7 px a character
+    chart = alt.layer(*layers).properties(
+        width=300, height=height,
+        title=alt.Title(f"Supplier → recipient: {int(e['transfers'].sum())} transfers in {len(e)} pairs",
+                        subtitle="line width: number of transfers; under each name, its transfers", offset=16),
         description="Suppliers on the left, recipients on the right.",
-        padding={"left": 290, "right": 290, "top": 10, "bottom": 10})
+        padding={"left": pad, "right": pad, "top": 10, "bottom": 10})
     return chart.configure_view(stroke=None).to_dict()
 
 
 def lag_chart(data: ReportData) -> dict[str, Any] | None:
-    """Days between the first public report of a flow and each sanction that answers it, by the
-    state (or organisation) that sanctions: offices of one state share its colour."""
+    """Days between the first public report of a flow and each sanction that answers it: one
+    row per flow, named in full; sanctions of one flow that fall within a few days of each other
+    are drawn one above the other, not on top of each other; the axis starts a little before
+    day 0, so that a sanction on the day of the report stands off it. Colour and shape: the
+    state (or organisation) that sanctions."""
     import altair as alt
 
     df = data.answers.dropna(subset=["days_after_first_report"]).copy()
     if df.empty:
         return None
-    labels = {r.transfer_id: short(f"{r.supplier} → {r.recipient}: {r.item or r.transfer_id}", 70)
-              for r in df.itertuples()}
-    df = pd.DataFrame({
-        "flow": df["transfer_id"].map(labels), "transfer_id": df["transfer_id"],
-        "days": df["days_after_first_report"].astype(int), "authority": df["authority"].map(lambda s: short(s, 40)),
-        "sanctioner": df["sanctioner"].fillna(df["authority"]).map(lambda s: short(s, 40)),
-        "sanction_id": df["sanction_id"],
+    df = df.sort_values(["transfer_first_reported", "transfer_id", "days_after_first_report"], kind="stable")
+    flows = list(dict.fromkeys(df["transfer_id"]))
+    row = {t: i for i, t in enumerate(flows)}
+    days = df["days_after_first_report"].astype(int)
+    width, lane_px, line_px = 460, 11, 13
+    gap = 14 * max(1, int(days.max())) / width  # a marker is about 10 px wide
+    lane = pd.concat([lanes(d, d, gap) for _, d in days.groupby(df["transfer_id"])])
+    # lanes 0, 1, 2, 3... drawn at 0, +1, -1, +2...: around the middle of the row, which its name faces
+    offset = pd.Series([(n + 1) // 2 * (1 if n % 2 else -1) for n in lane[df.index]], index=df.index)
+    reach = int(offset.abs().max())
+    row_px = max(4 * line_px, lane_px * (2 * reach + 2))  # a name of three lines, and every lane
+    points = pd.DataFrame({
+        "y": df["transfer_id"].map(row) + offset * lane_px / row_px, "days": days,
+        "sanctioner": df["sanctioner"].fillna(df["authority"]).map(text),
+        "about": [f"{text(r.sanctioner) or text(r.authority)}: {text(r.title)} [{r.sanction_id}], {int(r.days_after_first_report)} "
+                  f"days after {text(r.supplier)} → {text(r.recipient)}: {text(r.item)} was first reported "
+                  f"({text(r.transfer_first_reported)})" for r in df.itertuples()],
     })
-    chart = alt.Chart(df).mark_point(size=80, filled=True, opacity=0.8).encode(
-        x=alt.X("days:Q", title="days after the flow was first publicly reported"),
-        y=alt.Y("flow:N", title=None, axis=alt.Axis(labelLimit=420)),
-        color=alt.Color("sanctioner:N", title="sanctioning state", legend=alt.Legend(labelLimit=260)),
-        shape=alt.Shape("sanctioner:N", legend=None),
-        tooltip=["sanction_id", "transfer_id", "authority", "days"])
-    chart.name = "sanction_lags"
-    return chart.properties(width=460, height=alt.Step(28), title=f"{len(df)} sanctions answering a flow, "
-                            "by days after its first public report").to_dict()
+    first = df.drop_duplicates("transfer_id")
+    names = pd.DataFrame({"lines": [wrapped(f"{r.supplier} → {r.recipient}: {text(r.item) or r.transfer_id}", 46)
+                                    for r in first.itertuples()]})
+    # The first line's middle placed so that the name's middle meets the row's.
+    names["y"] = [i - (len(lines) - 1) * line_px / 2 / row_px for i, lines in enumerate(names["lines"])]
+    rows = pd.DataFrame({"y": [i - 0.5 for i in range(1, len(flows), 2)], "y2": [i + 0.5 for i in range(1, len(flows), 2)]})
+    ys = alt.Scale(domain=[len(flows) - 0.5, -0.5], nice=False, zero=False)
+    x = alt.X("days:Q", title="days after the flow was first publicly reported",
+              scale=alt.Scale(domain=[-round(gap * 2), round(int(days.max()) + gap * 2)], nice=False, zero=False))
+    shade = alt.Chart(rows).mark_rect(color="#f1f1f1", aria=False).encode(  # every other row, so a name and its marks read as one
+        y=alt.Y("y:Q", scale=ys, axis=None), y2="y2:Q", x=alt.value(0), x2=alt.value(width))
+    shade.name = "lag_rows"
+    labels = alt.Chart(names).mark_text(align="right", baseline="middle", dx=-10, fontSize=11, lineHeight=line_px).encode(
+        y=alt.Y("y:Q", scale=ys, axis=None), x=alt.value(0), text="lines")
+    labels.name = "lag_flows"
+    marks = alt.Chart(points).mark_point(size=70, filled=True, opacity=0.9).encode(
+        x=x, y=alt.Y("y:Q", scale=ys, axis=None),
+        color=alt.Color("sanctioner:N", title="sanctioning state", legend=alt.Legend(labelLimit=0)),
+        shape=alt.Shape("sanctioner:N"), description="about:N")
+    marks.name = "sanction_lags"
+    return alt.layer(shade, labels, marks).properties(
+        width=width, height=row_px * len(flows),
+        title=f"{len(points)} sanctions answering a flow, by days after its first public report").to_dict()
 
 
 # --- page -----------------------------------------------------------------------------------
@@ -255,6 +377,24 @@ class Count:
     key: str
     label: str
     n: int
+
+
+@dataclass(frozen=True)
+class ContextDate:
+    """A date of the timeline that begins before TIMELINE_FROM: listed apart from the chart."""
+    record_id: str
+    kind: str
+    label: str
+    date_edtf: str
+    on_the_chart: bool  # it runs on past TIMELINE_FROM, where the chart draws the rest of it
+
+
+@dataclass(frozen=True)
+class PairRow:
+    supplier: str
+    recipient: str
+    transfers: int
+    denied: int  # of them, transfers some party denies
 
 
 @dataclass(frozen=True)
@@ -347,14 +487,18 @@ class Page:
     counts: list[Count]
     stances: list[tuple[str, int]]
     timeline_svg: Markup
-    timeline_dates: int
+    timeline_from: str  # the year the chart's axis starts
+    timeline_dates: int  # dates drawn
     timeline_types: list[Count]  # dates drawn per record type
+    timeline_before: list[ContextDate]
     flows_svg: Markup
     pairs: int
+    pair_rows: list[PairRow]
     transfers_total: int
     transfers: list[TransferRow]
     contested: list[ContestedRecord]
     lags_svg: Markup | None
+    lags_undated: int  # answering sanctions without a day to count from, not drawn
     answered: list[AnsweredFlow]
     sanctioners: list[SanctionerRow]
     sources: list[SourceRow]
@@ -371,7 +515,8 @@ COUNTED = ("transfers", "events", "sanctions", "designations", "actors", "claims
 def page_of(data: ReportData, charts: dict[str, str], site: str | None = None) -> Page:
     """`site`: the folder of a `flows site`, relative to the report, to link each record into."""
     pkg = data.package
-    by_type = data.timeline["record_type"].value_counts()
+    drawn, before = timeline_split(data.timeline)
+    by_type = drawn["record_type"].value_counts()
     return Page(
         title=text(pkg.get("title") or "flows"),
         version=text(pkg.get("version") or ""),
@@ -379,10 +524,15 @@ def page_of(data: ReportData, charts: dict[str, str], site: str | None = None) -
         + [Count("contested", "contested records", len(data.contested))],
         stances=[(text(stance), n) for stance, n in data.stances],
         timeline_svg=Markup(charts["timeline"]),
-        timeline_dates=len(data.timeline),
+        timeline_from=TIMELINE_FROM[:4],
+        timeline_dates=len(drawn),
         timeline_types=[Count(t, t, int(by_type.get(t, 0))) for t in TIMELINE_TYPES],
+        timeline_before=[ContextDate(text(r.record_id), timeline_kind(r.record_type, r.date_field), text(r.label),
+                                     text(r.date_edtf), r.Index in drawn.index) for r in before.itertuples()],
         flows_svg=Markup(charts["flows"]),
         pairs=len(data.edges),
+        pair_rows=[PairRow(text(e.supplier), text(e.recipient), int(e.transfers), int(e.denied))
+                   for e in data.edges.itertuples()],
         transfers_total=data.counts.get("transfers", 0),
         transfers=[TransferRow(text(t.transfer_id), text(t.supplier), text(t.recipient), text(t.item),
                                text(t.status), text(t.period), text(t.n_sources), text(t.asserted_by),
@@ -390,6 +540,7 @@ def page_of(data: ReportData, charts: dict[str, str], site: str | None = None) -
         contested=[_contested(c, data.denials[data.denials.record_id == c.record_id])
                    for c in data.contested.itertuples()],
         lags_svg=Markup(charts["lags"]) if "lags" in charts else None,
+        lags_undated=int(data.answers["days_after_first_report"].isna().sum()),
         answered=[_answered(transfer_id, group)
                   for transfer_id, group in data.answers.groupby("transfer_id", sort=False)],
         sanctioners=[SanctionerRow(text(r.sanctioner), text(r.sanctioner_type),
@@ -409,7 +560,7 @@ def _record_links(data: ReportData, site: str) -> dict[str, str]:
     """The site page of every record and source the report names."""
     from flows.outputs.site import page_path
 
-    ids = [*data.transfers.transfer_id, *data.contested.record_id, *data.answers.transfer_id,
+    ids = [*data.transfers.transfer_id, *data.contested.record_id, *data.answers.transfer_id, *data.timeline.record_id,
            *data.answers.sanction_id, *data.sources.source_id]
     return {i: site + page_path(i) for i in ids if isinstance(i, str)}
 

@@ -2,7 +2,10 @@
 (Parquet, SQL, datapackage.json, README), the CSV package, the FollowTheMoney file, the report,
 the static site when `flows site` exists, the wheel that ships the data, a CHANGELOG made by
 `flows diff` against the previous release, and SHA256SUMS over every file (`sha256sum -c`).
+The wheel is also placed at dist/ itself, the same bytes, so that
+`pip install dist/flows-<version>-py3-none-any.whl` installs it.
 
+Nothing is written unless the package passes `flows check` (its warnings do not stop a release).
 The folder is written under a temporary name beside it and renamed last: a release folder is
 whole or absent, and an existing one is never overwritten.
 """
@@ -23,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from flows.errors import CheckFailed, CurationError
 from flows.publish.descriptor import PROCESSED
 from flows.publish.release import SQL_FILES
 from flows.publish.targets import sha256_file
@@ -46,8 +50,29 @@ class Release:
     skipped: list[str] = field(default_factory=list)  # parts left out, with why
     files: int = 0
 
+    @property
+    def wheel(self) -> Path:
+        """Where `pip install` finds the wheel: dist/ itself (a copy of the one in the folder)."""
+        return self.folder.parent / wheel_name(self.version)
+
     def tag_command(self) -> str:
         return f'git tag -a v{self.version} -m "flows data {self.version}"'
+
+
+def wheel_name(version: str) -> str:
+    return f"flows-{version}-py3-none-any.whl"
+
+
+def passes_check(root: Path) -> None:
+    """CheckFailed with every problem `flows check` finds in the package at root."""
+    from flows.rules.check import check
+
+    try:
+        problems, _ = check(root)
+    except CurationError as e:  # an archived text refused (a link, a pipe...) or not UTF-8
+        problems = e.problems
+    if problems:
+        raise CheckFailed(problems)
 
 
 def version_places(root: Path) -> dict[str, str | None]:
@@ -115,7 +140,8 @@ def changelog(version: str, previous: Path | None, diff_md: str | None, descript
 
 def make_release(root: Path, dist: Path, previous: Path | None = None, with_wheel: bool = True,
                  notify: Callable[[str], None] = lambda _: None) -> Release:
-    """Write dist/flows-<version>/ from the release published at root (held still by the caller)."""
+    """Write dist/flows-<version>/ (and the wheel at dist/) from the release published at root (held
+    still by the caller); CheckFailed, with nothing written, when it does not pass `flows check`."""
     from flows.outputs.diff import diff_builds, to_markdown
 
     version = data_version(root)
@@ -123,6 +149,11 @@ def make_release(root: Path, dist: Path, previous: Path | None = None, with_whee
     if target.exists() or target.is_symlink():
         raise ReleaseError(f"{target}: already exists; a release is never overwritten: bump the version "
                            "in data/raw/package.yaml")
+    wheel_at_root = dist / wheel_name(version)
+    if with_wheel and (wheel_at_root.exists() or wheel_at_root.is_symlink()):
+        raise ReleaseError(f"{wheel_at_root}: already exists; a release is never overwritten: bump the version "
+                           "in data/raw/package.yaml")
+    passes_check(root)
     if previous is None:
         earlier = [p for v, p in previous_releases(dist) if v < parse(version)]
         previous = earlier[-1] if earlier else None
@@ -146,7 +177,9 @@ def make_release(root: Path, dist: Path, previous: Path | None = None, with_whee
 
     dist.mkdir(parents=True, exist_ok=True)
     work = dist / f".flows-{version}.partial"
+    wheel_partial = dist / f".{wheel_name(version)}.partial"
     shutil.rmtree(work, ignore_errors=True)
+    wheel_partial.unlink(missing_ok=True)
     work.mkdir()
     try:
         release = Release(target, version, previous, bump)
@@ -154,11 +187,16 @@ def make_release(root: Path, dist: Path, previous: Path | None = None, with_whee
         (work / "CHANGELOG.md").write_text(changelog(version, previous, diff_md, descriptor), encoding="utf-8")
         (work / CHECKSUMS).write_text(checksums(work), encoding="utf-8")
         release.files = sum(1 for p in work.rglob("*") if p.is_file())
-        if target.exists():
+        if target.exists() or (with_wheel and wheel_at_root.exists()):
             raise ReleaseError(f"{target}: appeared while the release was written; left as it is")
+        if with_wheel:
+            shutil.copy2(work / wheel_name(version), wheel_partial)
         work.rename(target)
+        if with_wheel:
+            wheel_partial.rename(wheel_at_root)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        wheel_partial.unlink(missing_ok=True)
         raise
     return release
 
@@ -192,8 +230,8 @@ def _write_parts(root: Path, work: Path, version: str, descriptor: dict[str, Any
         _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work), str(root)],
              "building the wheel")
         wheels = sorted(work.glob("*.whl"))
-        if [w.name for w in wheels] != [f"flows-{version}-py3-none-any.whl"]:
-            raise ReleaseError(f"building the wheel gave {[w.name for w in wheels]}, not flows-{version}-py3-none-any.whl")
+        if [w.name for w in wheels] != [wheel_name(version)]:
+            raise ReleaseError(f"building the wheel gave {[w.name for w in wheels]}, not {wheel_name(version)}")
     else:
         release.skipped.append("wheel (--no-wheel)")
 
