@@ -236,3 +236,31 @@ def test_a_release_of_the_clone_ships_the_wheel(tmp_path: Path) -> None:
     shutil.rmtree(made.folder)
     with pytest.raises(ReleaseError, match=f"{name}: already exists"):
         make_release(ROOT, tmp_path / "dist")
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(folder), "-c", "user.name=flows tests", "-c", "user.email=tests@flows.invalid",
+                           *args], capture_output=True, text=True, check=True).stdout
+
+
+def test_release_tag_names_the_commit_and_is_refused_on_uncommitted_changes(project: Path, tmp_path: Path) -> None:
+    """`flows release --tag`: the annotated tag v<version> on the commit the release was made
+    from; with tracked files changed, or the tag there already, refused before anything is written."""
+    _set_version(project, "2.4.0")
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "curation")
+    (project / "data" / "raw" / "package.yaml").write_text(
+        (project / "data" / "raw" / "package.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    dist = tmp_path / "dist"
+    code, _, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel", "--tag")
+    assert code == 1 and "tracked file(s) changed since the last commit" in err and not dist.exists()
+    _git(project, "checkout", "-q", "--", "data/raw/package.yaml")
+    code, out, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel", "--tag")
+    assert code == 0, err
+    assert "tagged v2.4.0" in err and out == ""
+    assert _git(project, "tag", "-l", "-n1", "v2.4.0").split() == ["v2.4.0", "flows", "data", "2.4.0"]
+    assert _git(project, "rev-list", "-n1", "v2.4.0") == _git(project, "rev-parse", "HEAD")
+    shutil.rmtree(dist)
+    code, _, err = run_cli("release", "--root", str(project), "--dist", str(dist), "--no-wheel", "--tag")
+    assert code == 1 and "the tag v2.4.0 exists already" in err and not dist.exists()

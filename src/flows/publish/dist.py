@@ -49,6 +49,7 @@ class Release:
     bump: str | None  # the bump over the previous release (None for the first)
     skipped: list[str] = field(default_factory=list)  # parts left out, with why
     files: int = 0
+    tag: str | None = None  # the git tag made (--tag)
 
     @property
     def wheel(self) -> Path:
@@ -56,7 +57,42 @@ class Release:
         return self.folder.parent / wheel_name(self.version)
 
     def tag_command(self) -> str:
-        return f'git tag -a v{self.version} -m "flows data {self.version}"'
+        return f'git tag -a {tag_name(self.version)} -m "{tag_message(self.version)}"'
+
+
+def tag_name(version: str) -> str:
+    return f"v{version}"
+
+
+def tag_message(version: str) -> str:
+    return f"flows data {version}"
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+
+
+def check_taggable(root: Path, version: str) -> None:
+    """A release tagged as it is written: the root must be a git work tree whose tracked files
+    hold no uncommitted change (the tag names the commit the release was made from), without
+    a tag of this version yet. ReleaseError otherwise, before anything is written."""
+    if _git(root, "rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
+        raise ReleaseError(f"{root}: not a git work tree: --tag needs one")
+    changed = _git(root, "status", "--porcelain", "--untracked-files=no").stdout.splitlines()
+    if changed:
+        raise ReleaseError(f"{root}: {len(changed)} tracked file(s) changed since the last commit "
+                           f"({changed[0].strip()}, ...): commit them, then release and tag")
+    if _git(root, "rev-parse", "-q", "--verify", f"refs/tags/{tag_name(version)}").returncode == 0:
+        raise ReleaseError(f"{root}: the tag {tag_name(version)} exists already: bump the version")
+
+
+def tag_release(root: Path, version: str) -> str:
+    """The annotated tag of the release on the commit checked out; its name."""
+    done = _git(root, "tag", "-a", tag_name(version), "-m", tag_message(version))
+    if done.returncode != 0:
+        raise ReleaseError(f"git tag {tag_name(version)}: {done.stderr.strip()} (the release is written; "
+                           "tag it by hand)")
+    return tag_name(version)
 
 
 def wheel_name(version: str) -> str:
@@ -139,9 +175,10 @@ def changelog(version: str, previous: Path | None, diff_md: str | None, descript
 
 
 def make_release(root: Path, dist: Path, previous: Path | None = None, with_wheel: bool = True,
-                 notify: Callable[[str], None] = lambda _: None) -> Release:
+                 notify: Callable[[str], None] = lambda _: None, tag: bool = False) -> Release:
     """Write dist/flows-<version>/ (and the wheel at dist/) from the release published at root (held
-    still by the caller); CheckFailed, with nothing written, when it does not pass `flows check`."""
+    still by the caller); CheckFailed, with nothing written, when it does not pass `flows check`.
+    `tag`: then tag the commit (check_taggable first, so a release that cannot be tagged is not written)."""
     from flows.outputs.diff import diff_builds, to_markdown
 
     version = data_version(root)
@@ -153,6 +190,8 @@ def make_release(root: Path, dist: Path, previous: Path | None = None, with_whee
     if with_wheel and (wheel_at_root.exists() or wheel_at_root.is_symlink()):
         raise ReleaseError(f"{wheel_at_root}: already exists; a release is never overwritten: bump the version "
                            "in data/raw/package.yaml")
+    if tag:
+        check_taggable(root, version)
     passes_check(root)
     if previous is None:
         earlier = [p for v, p in previous_releases(dist) if v < parse(version)]
@@ -198,6 +237,8 @@ def make_release(root: Path, dist: Path, previous: Path | None = None, with_whee
         shutil.rmtree(work, ignore_errors=True)
         wheel_partial.unlink(missing_ok=True)
         raise
+    if tag:  # the release is whole: a tag that fails now leaves it, and says so
+        release.tag = tag_release(root, version)
     return release
 
 

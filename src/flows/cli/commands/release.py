@@ -16,6 +16,9 @@ def release(root: RootOption = Path("."),
             previous: Annotated[Path | None, typer.Option(
                 "--previous", help="The release to compare with (default: the latest DIST/flows-*/ below this version).")] = None,
             no_wheel: Annotated[bool, typer.Option("--no-wheel", help="Leave out the wheel that ships the data.")] = False,
+            tag: Annotated[bool, typer.Option("--tag", help="Tag the commit checked out v<version> (annotated) once the "
+                                              "release is written; refused first when tracked files hold uncommitted "
+                                              "changes or the tag exists.")] = False,
             ) -> None:
     """Write DIST/flows-<version>/: Parquet, datapackage.json, CSV package, FtM file, report, site,
     wheel, CHANGELOG (flows diff against the previous release) and SHA256SUMS; the wheel also at
@@ -32,7 +35,8 @@ def release(root: RootOption = Path("."),
                                                      ExportError, OutputRefused):
         try:
             made = make_release(root, (dist or root / "dist").resolve(), previous.resolve() if previous else None,
-                                with_wheel=not no_wheel, notify=lambda what: err.print(f"writing {what}", markup=False))
+                                with_wheel=not no_wheel, notify=lambda what: err.print(f"writing {what}", markup=False),
+                                tag=tag)
         except CheckFailed as e:
             report_problems(e.problems, "check failed, no release written")
             raise typer.Exit(1) from None
@@ -42,5 +46,9 @@ def release(root: RootOption = Path("."),
         err.print(f"install it: pip install {made.wheel}", markup=False)
     for skipped in made.skipped:
         err.print(f"  left out: {skipped}", markup=False)
-    err.print(f"check it: (cd {made.folder} && sha256sum -c {'SHA256SUMS'})\ntag it:", markup=False)
-    out.print(made.tag_command(), markup=False)
+    err.print(f"check it: (cd {made.folder} && sha256sum -c {'SHA256SUMS'})", markup=False)
+    if made.tag:
+        err.print(f"tagged {made.tag}; publish it: git push origin {made.tag}", markup=False)
+    else:
+        err.print("tag it:", markup=False)
+        out.print(made.tag_command(), markup=False)
