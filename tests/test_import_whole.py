@@ -97,11 +97,20 @@ def test_every_link_to_a_party_on_the_list_is_written(imported):
     linked = {(r[0], item.split("Linked To: ", 1)[1].strip().removesuffix("."))
               for r in actors for item in r[11].strip().split("; ") if item.startswith("Linked To: ")}
     resolvable = {(ref, name) for ref, name in linked if len(by_name.get(name, ())) == 1}
-    source = (root / "data" / "raw" / "sources" / "ofac-sdn-2021-04-21.yaml").read_text(encoding="utf-8")
-    locators = [yaml.safe_load(x.split("locator: ", 1)[1]) for x in source.splitlines()
-                if x.startswith("  locator: ") and ", Linked To: " in x]
-    cited = {(m.group(1), m.group(2).removesuffix(".")) for x in locators
-             if (m := re.fullmatch(r"sdn\.csv line \d+, ent_num (\d+), Linked To: (.*)", x))}
+    raw = root / "data" / "raw"
+    # a link the import writes says its entry and party; its claim cites the entry's row
+    links = {x["link_id"]: re.fullmatch(r"ofac-sdn ent_num (\d+): linked to (.*)", x["description"]).groups()
+             for x in _yaml(raw / "links" / "import-ofac-sdn.yaml")}
+    claims = yaml.load((raw / "sources" / "ofac-sdn-2021-04-21.yaml").read_text(encoding="utf-8"),
+                       Loader=yaml.CSafeLoader)["claims"]
+    on_links = {c["record_id"]: c for c in claims if re.fullmatch(r"ofac-\d+-link-\d+", c["id"])}
+    assert set(links) <= set(on_links)
+    rows = {r[0]: i for i, r in enumerate(_csv_rows(OFAC_2021 / "sdn.csv"), 1)}
+    assert all(on_links[link]["locator"] == f"sdn.csv line {rows[ref]}" for link, (ref, _) in links.items())
+    cited = {(ref, name.removesuffix(".")) for ref, name in links.values()}
+    # a link curated before, which the import cites: its party is the quoted name
+    cited |= {(re.match(r"ofac-(\d+)-", c["id"]).group(1), c["evidence_text"].removesuffix("."))
+              for link, c in on_links.items() if link not in links}
     unresolved = {(ref, name.removesuffix(".")) for ref, name in
                   re.findall(r"^link not written, party not found: (\d+) -> (.*)$", reports["ofac"], re.M)}
     assert resolvable <= cited and not cited & unresolved
