@@ -14,7 +14,6 @@ import yaml
 from conftest import ROOT, copy_project, run_cli
 from flows.build.dates import day_first_date
 from flows.build.pipeline import build
-from flows.build.texts import normalise
 from flows.importers.model import ListError
 from flows.importers.select import select
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease, items, paired, un_reference
