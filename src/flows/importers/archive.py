@@ -57,7 +57,7 @@ def _header(spec: ListSpec, release: ListRelease, released: str, selection_note:
                      + (", ends with the 0x1A byte" if i.terminator else ""))
     return lines + [f"SELECTION: {selection_note}",
                     "NOTE: each section below holds rows of the file it names, in the file's order: a row "
-                    "is its line in the file, a tab, and the row verbatim (decoded as stated, line ends and "
+                    "is its line in the file (in a spreadsheet, its row number in the sheet), a tab, and the row verbatim (decoded as stated, line ends and "
                     "the 0x1A terminator removed; each further line of a row starts with a tab). A claim's "
                     "locator names the file and line. The last section, if any, names the designations of "
                     f"earlier imports whose {spec.ref_label} is not on this release."]
