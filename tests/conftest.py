@@ -234,3 +234,16 @@ def rows(con, sql: str, *params) -> list[dict]:
     result = con.execute(sql, list(params))
     names = [d[0] for d in result.description]
     return [dict(zip(names, r)) for r in result.fetchall()]
+
+
+# Debian's chromium, for the browser tests of the report and the site
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+def chromium() -> str:
+    """chromium's path; skipped without it, but a failure under CI, which must draw the pages."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return CHROMIUM

@@ -8,7 +8,6 @@ import copy
 import dataclasses
 import html as html_lib
 import json
-import os
 import re
 import shutil
 import struct
@@ -19,12 +18,11 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from conftest import run_cli
+from conftest import chromium as _chromium, run_cli
 from flows.outputs import report
 from flows.publish.descriptor import read_package
 from flows.views.query import connect_read_only
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ARMED_DRONES = "transfer/iran-russia-armed-drones-2022"
 
 
@@ -239,13 +237,6 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--disable-extensions", "--hide-scrollbars", "--window-size=1280,2000"]
 
-
-def _chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return CHROMIUM
 
 
 @pytest.mark.slow
