@@ -14,6 +14,7 @@ worker builds its own.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fault_corpus import FAULT_TEXT
+from flows.build import load
 from flows.build.load import load_curation
 from flows.build.pipeline import build
 from flows.cli.app import app
@@ -38,6 +40,27 @@ os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
 sys.path.insert(0, str(ROOT / "scripts"))
 # What a release consists of besides data/processed (a build's lock files are not part of it).
 RELEASE_TOP_FILES = ("datapackage.json", "README.md")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_curation_file_parsed_once():
+    """parse_yaml is a pure function of a file's bytes and its name; the suite loads the same
+    unchanged curation files some 300 times (every build and check of a copy), a seventh of its
+    time. Each distinct (bytes, name) is parsed for real once per process and its result handed
+    out as a fresh copy (the loader may change what it gets); a failure is never kept, so a
+    broken file raises on every call. Processes started by a test parse everything themselves."""
+    parsed: dict[tuple[bytes, str], bytes] = {}
+    real = load.parse_yaml
+
+    def parse_yaml(raw: bytes, shown: str):
+        key = (raw, shown)
+        if key not in parsed:
+            parsed[key] = pickle.dumps(real(raw, shown), pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(parsed[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "parse_yaml", parse_yaml)
+        yield
 
 
 @pytest.fixture(autouse=True)
