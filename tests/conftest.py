@@ -7,17 +7,19 @@ tests/hostile.py.
 
 Builds cost a second or more each, so a session builds the project twice, once with flows.duckdb
 (`built`) and once without (`_built_project`), and every fixture below copies one of the two (a
-build gives the same bytes each time: tests/test_build_pipeline.py). Under pytest-xdist each
-worker builds its own.
+build gives the same bytes each time: tests/test_build_pipeline.py). Under pytest-xdist the
+workers share them (`made_once`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -104,13 +106,31 @@ def copy_release(source: Path, dest: Path, with_duckdb: bool = True) -> Path:
     return dest
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that make(folder) fills, for the whole session. Under pytest-xdist the workers share
+    it (the first to ask makes it, the others wait for it, under a lock in the run's base folder
+    that only this run uses): the same bytes, made once instead of once per worker."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    run_folder = tmp_path_factory.getbasetemp().parent
+    folder, done = run_folder / f"shared-{name}", run_folder / f"shared-{name}.done"
+    with open(run_folder / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed half-way left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh build of the project's data/raw, with flows.duckdb, published into a temporary
     folder. Read it, never change it: copy it to break it."""
-    out = tmp_path_factory.mktemp("built")
-    build(ROOT, out)
-    return out
+    return made_once(tmp_path_factory, "built", lambda out: build(ROOT, out))
 
 
 @pytest.fixture(scope="session")
@@ -123,9 +143,11 @@ def curated() -> dict[str, list[dict]]:
 @pytest.fixture(scope="session")
 def _built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project built in place, without flows.duckdb: what each `project` copies."""
-    template = copy_project(tmp_path_factory.mktemp("built-project"))
-    build(template, with_duckdb=False)
-    return template
+    def make(template: Path) -> None:
+        copy_project(template)
+        build(template, with_duckdb=False)
+
+    return made_once(tmp_path_factory, "built-project", make)
 
 
 @pytest.fixture(scope="session")
@@ -175,10 +197,12 @@ def edit_curation(root: Path) -> None:
 def edited_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project with one description edited (`edit_curation`), built with
     flows.duckdb: a release other than the project's. Read it, never change it."""
-    root = copy_project(tmp_path_factory.mktemp("edited-release"))
-    edit_curation(root)
-    build(root)
-    return root
+    def make(root: Path) -> None:
+        copy_project(root)
+        edit_curation(root)
+        build(root)
+
+    return made_once(tmp_path_factory, "edited-release", make)
 
 
 # --- a synthetic set (scripts/synth.py) ---------------------------------------------------------
@@ -191,13 +215,15 @@ def synthetic_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import synth
     from flows.publish import release
 
-    root = tmp_path_factory.mktemp("synthetic") / "clean"
-    synth.generate(1500, root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(release, "ROW_GROUP_ROWS", 400)
-        code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
-    assert code == 0, stderr
-    return root
+    def make(folder: Path) -> None:
+        root = folder / "clean"
+        synth.generate(1500, root)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(release, "ROW_GROUP_ROWS", 400)
+            code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
+        assert code == 0, stderr
+
+    return made_once(tmp_path_factory, "synthetic", make) / "clean"
 
 
 # --- the project with the fault corpus's archived text (tests/fault_corpus.py) ---------------------
