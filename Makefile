@@ -23,9 +23,10 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Every test but those marked slow or perf, spread over the machine's cores (pytest-xdist).
+# Every test but those marked slow or perf, spread over the machine's cores (pytest-xdist), a
+# test file to a worker: a module's fixtures (imports, builds, releases) are then made once.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not perf" -n auto
+	$(BIN)/python -m pytest -m "not slow and not perf" -n auto --dist loadfile
 
 # The trust suites at length: thousands of fuzz examples, 100 killed builds and recoveries,
 # 20 pairs of concurrent builds and 20 checks during a build.

@@ -7,16 +7,19 @@ tests/hostile.py.
 
 Builds cost a second or more each, so a session builds the project twice, once with flows.duckdb
 (`built`) and once without (`_built_project`), and every fixture below copies one of the two (a
-build gives the same bytes each time: tests/test_build_pipeline.py). Under pytest-xdist each
-worker builds its own.
+build gives the same bytes each time: tests/test_build_pipeline.py). Under pytest-xdist the
+workers share them (`made_once`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -24,6 +27,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fault_corpus import FAULT_TEXT
+from flows.build import load
 from flows.build.load import load_curation
 from flows.build.pipeline import build
 from flows.cli.app import app
@@ -38,6 +42,27 @@ os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
 sys.path.insert(0, str(ROOT / "scripts"))
 # What a release consists of besides data/processed (a build's lock files are not part of it).
 RELEASE_TOP_FILES = ("datapackage.json", "README.md")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_curation_file_parsed_once():
+    """parse_yaml is a pure function of a file's bytes and its name; the suite loads the same
+    unchanged curation files some 300 times (every build and check of a copy), a seventh of its
+    time. Each distinct (bytes, name) is parsed for real once per process and its result handed
+    out as a fresh copy (the loader may change what it gets); a failure is never kept, so a
+    broken file raises on every call. Processes started by a test parse everything themselves."""
+    parsed: dict[tuple[bytes, str], bytes] = {}
+    real = load.parse_yaml
+
+    def parse_yaml(raw: bytes, shown: str):
+        key = (raw, shown)
+        if key not in parsed:
+            parsed[key] = pickle.dumps(real(raw, shown), pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(parsed[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(load, "parse_yaml", parse_yaml)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +90,16 @@ def flows_process(*args: str, **env: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def copy_tree(source: Path, dest: Path, **options) -> Path:
+    """shutil.copytree of the files' bytes only (shutil.copyfile): each copy is a new file with the
+    times and mode of one, and the copy takes half the time of copy2's (the suite copies the
+    project some 300 times)."""
+    return shutil.copytree(source, dest, copy_function=shutil.copyfile, **options)
+
+
 def copy_project(dest: Path) -> Path:
     """A copy of what a build reads: data/raw and the README."""
-    shutil.copytree(ROOT / "data" / "raw", dest / "data" / "raw")
+    copy_tree(ROOT / "data" / "raw", dest / "data" / "raw")
     shutil.copy(ROOT / "README.md", dest / "README.md")
     return dest
 
@@ -75,19 +107,37 @@ def copy_project(dest: Path) -> Path:
 def copy_release(source: Path, dest: Path, with_duckdb: bool = True) -> Path:
     """The release published at source (datapackage.json, README.md, data/processed), copied to dest."""
     skip = shutil.ignore_patterns() if with_duckdb else shutil.ignore_patterns("flows.duckdb*")
-    shutil.copytree(source / "data" / "processed", dest / "data" / "processed", ignore=skip)
+    copy_tree(source / "data" / "processed", dest / "data" / "processed", ignore=skip)
     for name in RELEASE_TOP_FILES:
         shutil.copy(source / name, dest / name)
     return dest
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that make(folder) fills, for the whole session. Under pytest-xdist the workers share
+    it (the first to ask makes it, the others wait for it, under a lock in the run's base folder
+    that only this run uses): the same bytes, made once instead of once per worker."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    run_folder = tmp_path_factory.getbasetemp().parent
+    folder, done = run_folder / f"shared-{name}", run_folder / f"shared-{name}.done"
+    with open(run_folder / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed half-way left
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh build of the project's data/raw, with flows.duckdb, published into a temporary
     folder. Read it, never change it: copy it to break it."""
-    out = tmp_path_factory.mktemp("built")
-    build(ROOT, out)
-    return out
+    return made_once(tmp_path_factory, "built", lambda out: build(ROOT, out))
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +150,11 @@ def curated() -> dict[str, list[dict]]:
 @pytest.fixture(scope="session")
 def _built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project built in place, without flows.duckdb: what each `project` copies."""
-    template = copy_project(tmp_path_factory.mktemp("built-project"))
-    build(template, with_duckdb=False)
-    return template
+    def make(template: Path) -> None:
+        copy_project(template)
+        build(template, with_duckdb=False)
+
+    return made_once(tmp_path_factory, "built-project", make)
 
 
 @pytest.fixture(scope="session")
@@ -115,14 +167,14 @@ def _published_project(built: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def project(tmp_path: Path, _built_project: Path) -> Path:
     """A built copy of the project (without flows.duckdb), to break on purpose."""
-    shutil.copytree(_built_project, tmp_path, symlinks=True, dirs_exist_ok=True)
+    copy_tree(_built_project, tmp_path, symlinks=True, dirs_exist_ok=True)
     return tmp_path
 
 
 @pytest.fixture
 def published_project(tmp_path: Path, _published_project: Path) -> Path:
     """A built copy of the project with flows.duckdb, to break on purpose."""
-    shutil.copytree(_published_project, tmp_path, symlinks=True, dirs_exist_ok=True)
+    copy_tree(_published_project, tmp_path, symlinks=True, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -130,7 +182,7 @@ def published_project(tmp_path: Path, _published_project: Path) -> Path:
 def release_copy(built: Path, tmp_path: Path) -> Path:
     """A throw-away copy of the folder of `built` (its release with flows.duckdb, and the lock
     files a build leaves; no data/raw), at tmp_path / "release"."""
-    shutil.copytree(built, tmp_path / "release")
+    copy_tree(built, tmp_path / "release")
     return tmp_path / "release"
 
 
@@ -152,10 +204,12 @@ def edit_curation(root: Path) -> None:
 def edited_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the project with one description edited (`edit_curation`), built with
     flows.duckdb: a release other than the project's. Read it, never change it."""
-    root = copy_project(tmp_path_factory.mktemp("edited-release"))
-    edit_curation(root)
-    build(root)
-    return root
+    def make(root: Path) -> None:
+        copy_project(root)
+        edit_curation(root)
+        build(root)
+
+    return made_once(tmp_path_factory, "edited-release", make)
 
 
 # --- a synthetic set (scripts/synth.py) ---------------------------------------------------------
@@ -168,13 +222,15 @@ def synthetic_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import synth
     from flows.publish import release
 
-    root = tmp_path_factory.mktemp("synthetic") / "clean"
-    synth.generate(1500, root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(release, "ROW_GROUP_ROWS", 400)
-        code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
-    assert code == 0, stderr
-    return root
+    def make(folder: Path) -> None:
+        root = folder / "clean"
+        synth.generate(1500, root)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(release, "ROW_GROUP_ROWS", 400)
+            code, _, stderr = run_cli("build", "--root", str(root), "--out", str(root), "--no-duckdb")
+        assert code == 0, stderr
+
+    return made_once(tmp_path_factory, "synthetic", make) / "clean"
 
 
 # --- the project with the fault corpus's archived text (tests/fault_corpus.py) ---------------------
@@ -184,7 +240,7 @@ def base(_built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     """The built project (without flows.duckdb) with the fault corpus's archived text beside the
     others (cited by no source: the release is the same); tests break copies of it."""
     root = tmp_path_factory.mktemp("rules-base") / "p"
-    shutil.copytree(_built_project, root)
+    copy_tree(_built_project, root)
     (root / "data/raw/texts/zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
     return root
 
@@ -192,7 +248,7 @@ def base(_built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture
 def package(base: Path, tmp_path: Path) -> Path:
     """A throw-away copy of the base project."""
-    shutil.copytree(base, tmp_path / "p")
+    copy_tree(base, tmp_path / "p")
     return tmp_path / "p"
 
 
@@ -200,7 +256,7 @@ def package(base: Path, tmp_path: Path) -> Path:
 def base_db(_published_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The base project with flows.duckdb."""
     root = tmp_path_factory.mktemp("rules-db") / "p"
-    shutil.copytree(_published_project, root)
+    copy_tree(_published_project, root)
     (root / "data/raw/texts/zz-fault.txt").write_text(FAULT_TEXT, encoding="utf-8")
     return root
 
@@ -208,7 +264,7 @@ def base_db(_published_project: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture
 def package_db(base_db: Path, tmp_path: Path) -> Path:
     """A throw-away copy of the base project with flows.duckdb."""
-    shutil.copytree(base_db, tmp_path / "p")
+    copy_tree(base_db, tmp_path / "p")
     return tmp_path / "p"
 
 

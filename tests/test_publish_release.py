@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EDITED, ROOT, copy_project, edit_curation, error_lines, flows_process, run_cli
+from conftest import EDITED, ROOT, copy_project, copy_tree, edit_curation, error_lines, flows_process, run_cli
 from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK
 from flows.publish.release import (JOURNAL, RELEASE_NAMES, STAGING, PublishError, reading_release,
                                    release_files, sha256_file)
@@ -72,7 +72,7 @@ def releases(_published_project: Path, edited_release: Path,
     so that a test may compare a release with it instead of checking it), and a new one whose
     curation has one description edited (`edited_release`: read it, never change it)."""
     old = tmp_path_factory.mktemp("releases") / "old"
-    shutil.copytree(_published_project, old)
+    copy_tree(_published_project, old)
     new = edited_release
     assert release(old) != release(new)
     problems, _ = check(old, ROOT)
@@ -84,7 +84,7 @@ def releases(_published_project: Path, edited_release: Path,
 def pkg(releases: tuple[Path, Path], tmp_path: Path) -> Path:
     """A copy of the old release to break, beside a folder `outside` holding a canary."""
     dest = tmp_path / "pkg"
-    shutil.copytree(releases[0], dest, symlinks=True)
+    copy_tree(releases[0], dest, symlinks=True)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "canary.txt").write_text("must stay here\n")

@@ -51,10 +51,21 @@ def _as_previous(release: Path, dist: Path, version: str, edit=None) -> Path:
     return previous
 
 
+@pytest.fixture(scope="module")
+def _first_release(_built_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The release 2.4.0 of a copy of the built project, made once for the module (a release takes
+    seconds); `first` copies it. A release is the same bytes from any copy of the same project."""
+    root = tmp_path_factory.mktemp("first-release") / "p"
+    shutil.copytree(_built_project, root)
+    _set_version(root, "2.4.0")
+    return make_release(root, root.parent / "dist", with_wheel=False).folder
+
+
 @pytest.fixture
-def first(project: Path, tmp_path: Path) -> Path:
+def first(project: Path, tmp_path: Path, _first_release: Path) -> Path:
+    """What `make_release` writes for `project` at version 2.4.0 (a copy of `_first_release`)."""
     _set_version(project, "2.4.0")
-    return make_release(project, tmp_path / "dist", with_wheel=False).folder
+    return shutil.copytree(_first_release, tmp_path / "dist" / _first_release.name)
 
 
 def test_a_release_holds_every_part_and_its_checksums(project: Path, first: Path) -> None:
@@ -122,8 +133,9 @@ def test_new_records_need_a_minor_bump_and_the_latest_release_is_found(project: 
         kept = [r for r in rows.to_pylist() if r["record_id"] != "item/shahed-136"]
         pq.write_table(pa.Table.from_pylist(kept, rows.schema), path)
 
+    # the release of the project as it is (2.4.0), set aside: the same bytes as a new release of it
+    scratch = shutil.copytree(first, first.parent.parent / "scratch" / first.name)
     shutil.rmtree(first)  # the only earlier release is now 2.4.0 without the Shahed-136
-    scratch = make_release(project, first.parent.parent / "scratch", with_wheel=False).folder
     _as_previous(scratch, first.parent, "2.4.0", without_a_record)
     _set_version(project, "2.4.1")
     with pytest.raises(ReleaseError, match=r"a patch bump, but the changes need a minor one \(1 row\(s\) added"):
