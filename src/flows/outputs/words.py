@@ -74,7 +74,6 @@ def edtf_words(value: str | None) -> str:
     return f"{_point_words(*first)} to {_point_words(*last)}"
 
 
-EVIDENCE_LABELS = {"quote": "quote", "paraphrase": "paraphrase", "list_row": "list row"}
 _OPENING_MARKS = "\"“”„«‘'"
 
 
