@@ -28,8 +28,8 @@ from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
 from flows.importers.inputs import inputs_digest
 from flows.importers.model import Entry, Row, Value
-from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, link_record,
-                                     load_records, own_files, reference_order, slug)
+from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, import_defaults,
+                                     link_record, load_records, own_files, reference_order, slug)
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 from flows.importers.select import Selection, norm, present
@@ -316,12 +316,13 @@ class Importer:
         header = (f"# Written by `flows import {self.spec.command}` (list {self.spec.key}). Re-import a release "
                   "to update;\n# a designation's target_actor_id pointing outside this file is kept as a "
                   "curator's decision.\n")
+        defaults = import_defaults(self.spec.authority_id, self.source_id)
         for table, records, order in (("designations", out.designations, lambda r: reference_order(str(r["list_reference"]))),
                                       ("actors", out.actors, lambda r: r["actor_id"]),
                                       ("links", out.links, lambda r: r["link_id"])):
             path = self.raw / self.files[table]
             if records.records:
-                self.plan.put(path, records.dump(header, order).encode("utf-8"))
+                self.plan.put(path, records.dump(header, order, defaults[table]).encode("utf-8"))
             else:
                 self.plan.remove(path)
         self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml", out.claims.source_file(
