@@ -36,7 +36,7 @@ import reprlib
 import stat
 from array import array
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -47,7 +47,7 @@ import yaml
 from flows.schema.dtypes import arrow_type
 from flows.errors import CurationError, Location, Problem
 from flows.build.regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
-from flows.schema.definition import FIELDS, TABLES, Field, Table, curated_fields, table_fields
+from flows.schema.definition import FIELDS, LIST_ROWS, TABLES, Field, Table, curated_fields, table_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
 CLAIM_ID_KEY = "id"
@@ -406,6 +406,13 @@ def _curated(table_name: str) -> dict[str, Field]:
 
 
 @cache
+def _list_row_claim_fields() -> dict[str, Field]:
+    """A claim's fields when it cites archived list rows: its evidence may be left out, the build
+    fills it with the rows its locator names (flows.build.evidence)."""
+    return {name: replace(f, required=False) if name == "evidence_text" else f for name, f in _curated("claims").items()}
+
+
+@cache
 def column_types(table_name: str) -> dict[str, pa.DataType]:
     """The Arrow type each collected column of a table is stored in."""
     table = TABLES[table_name]
@@ -626,11 +633,12 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     _source_rows(doc, source["source_id"], shown, out)
     claims_table = TABLES["claims"]
     defaults = _claim_defaults(doc.get(DEFAULTS_KEY), shown, doc.key_lines.get(DEFAULTS_KEY, 1))
+    claim_fields = _list_row_claim_fields() if source["text_kind"] == LIST_ROWS else _curated("claims")
     for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
         if defaults and isinstance(item, LineDict):
             item = _with_defaults(item, defaults)
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
-                                   doc.key_lines.get("claims"))
+                                   doc.key_lines.get("claims"), claim_fields)
         local = claim.pop(CLAIM_ID_KEY, None)
         if local is not None and not (isinstance(local, str) and local.strip()):
             raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY,

@@ -189,9 +189,8 @@ class Importer:
         if curated is None:
             out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
             if out.designations.get(did).get("program_tags") is None and e.programs:
-                out.claims.add(f"{base}-programme", did, [(e.row, e.programs)], "program_tags", "; ".join(e.programs))
-        out.claims.add(f"{base}-listing", did, [(e.row, [e.ref, *e.programs, *([e.listed_verbatim or e.listed] if e.listed else [])])],
-                       date_basis=e.listed_basis if e.listed else None)
+                out.claims.add(f"{base}-programme", did, [e.row], "program_tags", "; ".join(e.programs))
+        out.claims.add(f"{base}-listing", did, [e.row], date_basis=e.listed_basis if e.listed else None)
         self._links(e, choice.actor_id, base, index, names, out, result)
         self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
@@ -222,13 +221,10 @@ class Importer:
     def _actor_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], claimed_name: str | None,
                       out: Output) -> None:
         """The actor's claim: on the entry's main row (its name, `claimed_name` when it differs
-        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), the
-        evidence the pieces of those rows that hold the name and the values."""
-        rows: dict[tuple[str, int], tuple[Row, list[str]]] = {(e.row.file, e.row.line): (e.row, [e.name])}
-        for v in values:
-            row = e.cited(v.row)
-            rows.setdefault((row.file, row.line), (row, []))[1].append(v.quoted)
-        out.claims.add(f"{base}-name", actor_id, list(rows.values()), "name", claimed_name)
+        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), those
+        rows its evidence."""
+        rows = [e.row, *(e.cited(v.row) for v in values)]
+        out.claims.add(f"{base}-name", actor_id, rows, "name", claimed_name)
 
     def _links(self, e: Entry, actor_id: str, base: str, index: Index, names: dict[str, list[str]],
                out: Output, result: Result) -> None:
@@ -245,7 +241,7 @@ class Importer:
                 out.links.put(link_id, link_record(link_id, actor_id, to, f"{self.spec.key} {self.spec.ref_label} "
                                                    f"{e.ref}: linked to {v.value}"))
                 out.linked.setdefault(actor_id, set()).add(to)
-            out.claims.add(f"{base}-link-{i}", existing or link_id, [(e.cited(v.row), [v.value])])
+            out.claims.add(f"{base}-link-{i}", existing or link_id, [e.cited(v.row)])
 
     def _change(self, e: Entry, designation_id: str, actor_id: str, curated: bool, earlier: Earlier,
                 out: Output, result: Result) -> None:
