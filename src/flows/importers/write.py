@@ -27,7 +27,7 @@ from flows.importers.decisions import Choice, decide
 from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
 from flows.importers.inputs import inputs_digest
-from flows.importers.model import Entry, Row, Value
+from flows.importers.model import Entry, Value
 from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, import_defaults,
                                      link_record, load_records, own_files, reference_order, slug)
 from flows.importers.registry import ListSpec
