@@ -1,6 +1,6 @@
 """Evidence by reference: a claim on an official list's archived rows (`text_kind: list_rows`)
 may leave `evidence_text` out; its evidence is then the whole rows its locator names (each
-whitespace normalised, joined by PIECES, in the locator's order), filled in here before the
+whitespace normalised, joined by ` … `, in the locator's order), filled in here before the
 tables are checked, so that every published claim carries its evidence. The rows are found by
 the one lookup the check uses (flows.build.list_rows.cited_rows_sql)."""
 
@@ -10,8 +10,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from flows.build.list_rows import PIECES, ROWS, cited_rows_sql
+from flows.build.list_rows import ROWS, cited_rows_sql
 from flows.build.load import Origins
 from flows.errors import Problem
 
@@ -19,8 +20,10 @@ from flows.errors import Problem
 def fill_evidence(claims: pd.DataFrame, sources: pd.DataFrame, texts: pa.Table, list_rows: pa.Table,
                   origins: Origins) -> list[Problem]:
     """Fill, in `claims`, the evidence of the claims that leave it out; the problems of those whose
-    locator names a row their source's archived text lacks, or whose text is not there to read."""
-    left_out = np.flatnonzero(claims["evidence_text"].isna().to_numpy())
+    locator names a row their source's archived text lacks, or whose text is not there to read.
+    The rows stay in Arrow buffers (DuckDB joins them, pyarrow sets them in place)."""
+    column = pa.array(claims["evidence_text"].array)
+    left_out = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))
     if not len(left_out):
         return []
     con = duckdb.connect()
@@ -29,21 +32,23 @@ def fill_evidence(claims: pd.DataFrame, sources: pd.DataFrame, texts: pa.Table, 
         con.register("sources", sources[["source_id", "text_kind", "text_path"]])
         con.register("texts", texts.select(["text_path"]))
         con.register("list_rows", list_rows)
-        found = con.execute(f"SELECT _row, text_path, rows, missing FROM ({cited_rows_sql('claims')}) ORDER BY _row").fetchall()
+        found = con.sql(f"SELECT _row, text_path, rows, missing FROM ({cited_rows_sql('claims')})").to_arrow_table()
     finally:
         con.close()
-    problems, filled, evidence = [], [], []
-    for row, text_path, rows, missing in found:
-        if missing:
-            problems.append(Problem(str(origins[row].at("locator")), "locator",
-                                    f'no row "{missing[0]}" in {text_path}: a claim on archived list rows names each '
-                                    f'row as "<file> line <number>" (several joined by "{ROWS}")', "list_row_not_found"))
-        else:
-            filled.append(row)
-            evidence.append(PIECES.join(rows))
-    if filled:
-        claims.iloc[filled, claims.columns.get_loc("evidence_text")] = evidence
-    unread = sorted(set(left_out.tolist()) - {row for row, *_ in found})
+    problems = []
+    missing = found["missing"].combine_chunks()
+    for i in sorted(np.flatnonzero(missing.is_valid().to_numpy(zero_copy_only=False)), key=lambda i: found["_row"][i].as_py()):
+        row, text_path, first = int(found["_row"][i].as_py()), found["text_path"][i].as_py(), missing[i][0].as_py()
+        problems.append(Problem(str(origins[row].at("locator")), "locator",
+                                f'no row "{first}" in {text_path}: a claim on archived list rows names each '
+                                f'row as "<file> line <number>" (several joined by "{ROWS}")', "list_row_not_found"))
+    # each filled claim's position in `claims` -> its rows (none where a row is missing)
+    at = np.full(len(claims), -1, np.int64)
+    at[found["_row"].to_numpy()] = np.arange(found.num_rows)
+    rows = pc.if_else(missing.is_valid(), pa.scalar(None, pa.string()), found["rows"].combine_chunks())
+    filled = rows.take(pa.array(at, mask=at < 0))
+    claims["evidence_text"] = pd.arrays.ArrowStringArray(pc.coalesce(column, filled.cast(column.type)))
+    unread = sorted(set(left_out.tolist()) - set(found["_row"].to_pylist()))
     problems += [Problem(str(origins[row].at("evidence_text")), "evidence_text",
                          "left out, and the archived rows its locator names could not be read (its "
                          "source's text is missing)", "required") for row in unread]
