@@ -507,7 +507,7 @@ def _record_file_parts(doc: Any, shown: str, table: Table, children: list[Table]
              f"`{RECORD_DEFAULTS_KEY}:` and `{RECORDS_KEY}:`")
     if isinstance(doc, list):
         return doc, {}
-    if not isinstance(doc, LineDict):
+    if not isinstance(doc, LineDict) or not {RECORD_DEFAULTS_KEY, RECORDS_KEY} & set(doc):  # a record without its `- `
         raise CurationError.at(Location(shown, 1), None, shape, "curation_shape")
     if unknown := sorted(set(doc) - {RECORD_DEFAULTS_KEY, RECORDS_KEY}):
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
