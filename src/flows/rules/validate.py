@@ -114,7 +114,8 @@ WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
 # flows.build.list_rows) cites rows by its locator (`; `-separated): each must be a row of the
 # text (`list_rows`, _register_texts), and each piece of its evidence (folded, split on ` … `)
 # must stand in one of them. Such claims are left out of the quote search over the whole text.
-_LIST_ROWS_NOT_FOUND = f"""WITH found AS ({cited_rows_sql('claims')})
+_LIST_ROWS_NOT_FOUND = f"""WITH found AS (SELECT * REPLACE (array_to_string(rows, '{PIECES}') AS rows)
+                                   FROM ({cited_rows_sql('claims')}))
 SELECT _row, CASE WHEN len(missing) > 0
     THEN 'no row "' || missing[1] || '" in ' || text_path || ': a claim on archived list rows names each '
         || 'row as "<file> line <number>" (several joined by "{ROWS}")'
