@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 
 from flows.schema.definition import LIST_ROWS
 
-PIECES = " … "  # between the pieces of rows that a claim's evidence quotes
+PIECES = " … "  # between the pieces of rows (or the rows) that a claim's evidence quotes
 ROWS = "; "  # between the rows a claim's locator names
 _SECTION = re.compile(r"=== (.+) ===")
 _FIRST_LINE = re.compile(r"(\d+)\t(.*)", re.S)

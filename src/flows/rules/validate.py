@@ -113,17 +113,18 @@ WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
 # A claim on a source whose text is an official list's archived rows (`text_kind: list_rows`,
 # flows.build.list_rows) cites rows by its locator (`; `-separated): each must be a row of the
 # text (`list_rows`, _register_texts), and each piece of its evidence (folded, split on ` … `)
-# must stand in one of them. Such claims are left out of the quote search over the whole text.
-_LIST_ROWS_NOT_FOUND = f"""WITH found AS (SELECT * REPLACE (array_to_string(rows, '{PIECES}') AS rows)
-                                   FROM ({cited_rows_sql('claims')}))
+# must stand in one of them; evidence that is those rows, whole (filled by the build,
+# flows.build.evidence), holds as it is. Such claims are left out of the quote search over the
+# whole text.
+_LIST_ROWS_NOT_FOUND = f"""WITH found AS ({cited_rows_sql('claims')})
 SELECT _row, CASE WHEN len(missing) > 0
     THEN 'no row "' || missing[1] || '" in ' || text_path || ': a claim on archived list rows names each '
         || 'row as "<file> line <number>" (several joined by "{ROWS}")'
     ELSE 'not found in the rows it names of ' || text_path || ' (whitespace normalised)' END AS detail
 FROM found
-WHERE len(missing) > 0 OR (evidence_text IS DISTINCT FROM rows  -- the rows themselves (filled by the build) hold
+WHERE len(missing) > 0 OR (evidence_text IS DISTINCT FROM array_to_string(rows, '{PIECES}')
     AND NOT list_bool_and(list_transform(string_split({_folded('evidence_text')}, '{PIECES}'),
-                                         lambda piece: contains(rows, piece))))"""
+        lambda piece: list_bool_or(list_transform(rows, lambda found_row: contains(found_row, piece))))))"""
 
 
 @dataclass(frozen=True)
