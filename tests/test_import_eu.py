@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import copy_project, run_cli
+from flows.build.list_rows import rows
 from flows.build.load import load_curation
 from flows.build.pipeline import build
 from flows.build.texts import normalise
@@ -340,13 +341,16 @@ def test_import_build_and_check_in_a_copy_of_the_project(tmp_path: Path):
     # no designationDate: the claim says where its date comes from
     assert (listing.locator, listing.date_basis) == (
         "fsf-excerpt-2020-04-15.xml line 3", "no designationDate: the publication date of regulation 1210/2003 (OJ L169)")
-    assert listing.evidence_text == "EU.27.28 … IRQ … 2003-07-08"
-    # one claim for the actor, citing its entry's element, quoting the pieces that hold its values
-    name = mine[mine.record_id == "actor/saddam-hussein-al-tikriti"].iloc[0]
-    assert name.locator == "fsf-excerpt-2020-04-15.xml line 3"
-    assert {"Saddam Hussein Al-Tikriti", "Abu Ali", "1937-04-28", "al-Awja, near Tikrit", 'gender="M"'} <= set(
-        name.evidence_text.split(" … "))
+    # its evidence: the entry's element, whole, as archived (filled by the build)
     text = (root / "data" / "raw" / "texts" / "eu-fsf-2020-04-15.txt").read_text(encoding="utf-8")
+    archived = {where: normalise(row) for where, row in rows(text)}
+    assert listing.evidence_text == archived["fsf-excerpt-2020-04-15.xml line 3"]
+    assert all(value in listing.evidence_text for value in ('euReferenceNumber="EU.27.28"', 'programme="IRQ"'))
+    # one claim for the actor, citing its entry's element: the same evidence
+    name = mine[mine.record_id == "actor/saddam-hussein-al-tikriti"].iloc[0]
+    assert name.locator == "fsf-excerpt-2020-04-15.xml line 3" and name.evidence_text == listing.evidence_text
+    assert all(value in name.evidence_text for value in ("Saddam Hussein Al-Tikriti", "Abu Ali", "1937-04-28",
+                                                         "al-Awja, near Tikrit", 'gender="M"'))
     assert f"{EU.name}: {EU.stat().st_size} bytes, sha256 {hashlib.sha256(EU.read_bytes()).hexdigest()}, 7 rows" in text
     assert normalise(EU_TEXT.splitlines()[2]) in normalise(text)
     # the same release again changes nothing

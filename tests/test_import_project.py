@@ -14,12 +14,15 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
+from flows.build.list_rows import rows
+from flows.build.load import load_curation
 from flows.build.pipeline import build
+from flows.build.texts import normalise
+from flows.errors import CurationError
 from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
-from flows.build.load import load_curation
-from flows.errors import CurationError
+from flows.importers.records import load_records
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"
@@ -39,6 +42,16 @@ def _import_ofac(root: Path, folder: Path = OFAC, released: str = "2023-12-28", 
 
 def _yaml(path: Path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _records(path: Path) -> list[dict]:
+    """The records of an import's record file as the build reads them (record_defaults applied)."""
+    return [record for _, record in load_records(path.parents[1], f"{path.parent.name}/{path.name}")]
+
+
+def _archived_rows(root: Path, text_path: str) -> dict[str, str]:
+    """The rows of an archived list text, by locator, whitespace normalised (as the build reads them)."""
+    return {where: normalise(row) for where, row in rows((root / "data" / "raw" / text_path).read_text(encoding="utf-8"))}
 
 
 def _subset(dest: Path, drop: dict[str, str]) -> Path:
@@ -70,10 +83,10 @@ def imported(tmp_path_factory: pytest.TempPathFactory):
 def test_merge_into_curated_uav_actors(imported):
     root, report, _ = imported
     raw = root / "data" / "raw"
-    actors = _yaml(raw / "actors" / "import-ofac-sdn.yaml")
+    actors = _records(raw / "actors" / "import-ofac-sdn.yaml")
     # only the one entity the project did not have is a new actor
     assert [a["actor_id"] for a in actors] == ["actor/sarmad-electronic-sepahan-company"]
-    designations = {d["designation_id"]: d for d in _yaml(raw / "designations" / "import-ofac-sdn.yaml")}
+    designations = {d["designation_id"]: d for d in _records(raw / "designations" / "import-ofac-sdn.yaml")}
     assert sorted(designations) == ["designation/ofac-12055", "designation/ofac-16418", "designation/ofac-45696"]
     assert designations["designation/ofac-16418"]["target_actor_id"] == "actor/qods-aviation-industries"
     assert designations["designation/ofac-12055"]["target_actor_id"] == "actor/irgc-air-force"
@@ -83,7 +96,7 @@ def test_merge_into_curated_uav_actors(imported):
     assert "16418 -> actor/qods-aviation-industries: same name or alias" in report
     assert "12055: merged into actor/irgc-air-force by its primary name; an alias is also carried by " \
            "actor/irgc-aerospace-force" in report  # the ambiguity is left to a curator
-    links = {link["link_id"]: link for link in _yaml(raw / "links" / "import-ofac-sdn.yaml")}
+    links = {link["link_id"]: link for link in _records(raw / "links" / "import-ofac-sdn.yaml")}
     assert links["link/ofac-45696-linked-to-qods-aviation-industries"]["to_record_id"] == "actor/qods-aviation-industries"
     assert links["link/ofac-16418-linked-to-ministry-of-defense-and-armed-forces-logistics"]["from_record_id"] == \
         "actor/qods-aviation-industries"
@@ -97,14 +110,20 @@ def test_every_value_has_list_row_evidence_and_builds(imported):
     mine = claims[claims.source_id == "source/ofac-sdn-2023-12-28"]
     assert set(mine.evidence_type) == {"list_row"} and set(mine.stance) == {"lists"}
     row = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-listing"].iloc[0]
-    # evidence by reference: the row's line, and the pieces of it that hold the reference and tags
+    # evidence by reference: the source file names the row, the build fills in the row itself
     assert row.record_id == "designation/ofac-39096" and row.locator == "sdn.csv line 52"
-    assert row.evidence_text == "39096 … NPWMD … IFSR … IRAN-CON-ARMS-EO"
+    archived = _archived_rows(root, "texts/ofac-sdn-2023-12-28.txt")
+    assert row.evidence_text == archived["sdn.csv line 52"]
+    assert row.evidence_text.startswith('39096,"GHOREISHI, Seyed Hojatollah","individual","NPWMD] [IFSR] [IRAN-CON-ARMS-EO",')
+    written = {c["id"]: c for c in _yaml(root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml")["claims"]}
+    assert "evidence_text" not in written["ofac-39096-listing"]
     # one claim for the actor, on its rows: the name, and the aliases and details the actor lacked
     actor = mine[mine.claim_id == "claim/ofac-sdn-2023-12-28/ofac-39096-name"].iloc[0]
     assert actor.record_id == "actor/seyed-hojatollah-ghoreishi"
     assert actor.locator.split("; ")[:3] == ["sdn.csv line 52", "alt.csv line 69", "alt.csv line 70"]
-    assert "QUREISHI, Seyed Hojjatollah" in actor.evidence_text.split(" … ")
+    # its evidence: those rows, whole, in the locator's order
+    assert actor.evidence_text == " … ".join(archived[where] for where in actor.locator.split("; "))
+    assert actor.evidence_text.split(" … ")[2] == '39096,60969,"aka","QUREISHI, Seyed Hojjatollah",-0-'
     # the curated link gains the 2023-12-28 row as a second piece of evidence
     assert "link/ofac-39096-linked-to-qods-aviation-industries" in set(mine.record_id)
     aliases = pd.read_parquet(processed / "actor_aliases.parquet")
@@ -185,7 +204,7 @@ def test_newer_release_reports_added_changed_delisted(tmp_path: Path):
     newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
     third = _import_ofac(root, newest, "2024-01-08", *SEEDS)
     assert "delisted 1" in third and "  delisted 45696" in third
-    designations = {d["list_reference"]: d for d in _yaml(root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml")}
+    designations = {d["list_reference"]: d for d in _records(root / "data" / "raw" / "designations" / "import-ofac-sdn.yaml")}
     assert designations["45696"]["delisted"] == "2023-12-28/2024-01-08"
     build(root, with_duckdb=False)  # the three releases' source files and their claims all hold
 
@@ -326,7 +345,7 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
     newest = _subset(tmp_path / "newest", {"sdn.csv": "45696,"})
     _import_ofac(root, newest, "2024-01-08", *SEEDS)
     raw = root / "data" / "raw"
-    designations = {d["designation_id"]: d for d in _yaml(raw / "designations" / "import-ofac-sdn.yaml")}
+    designations = {d["designation_id"]: d for d in _records(raw / "designations" / "import-ofac-sdn.yaml")}
     assert designations["designation/ofac-45696"]["delisted"] == "2023-12-28/2024-01-08"
     assert "delisted" not in designations["designation/ofac-16418"]
     claims = {c["id"]: c for c in _yaml(raw / "sources" / "ofac-sdn-2024-01-08.yaml")["claims"]}
@@ -369,17 +388,36 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
 
 
 def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: Path):
-    """The rule list_row_not_found: a claim on an import's archived rows quotes pieces of the row
-    its locator names; found elsewhere in the text is not enough (a quote search would pass it)."""
+    """The rule list_row_not_found: a claim on an import's archived rows leaves its evidence to
+    the rows its locator names, each of which must be a row of the text (the error names the
+    locator); a claim that gives its own evidence quotes pieces of those rows, found elsewhere in
+    the text is not enough (a quote search would pass it)."""
     root = copy_project(tmp_path / "project")
     _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
     source = root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml"
     text = source.read_text(encoding="utf-8")
     claim = "locator: sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110}"  # SARMAD, 45696
-    assert claim in text and "Isfahan City, Isfahan Province 8138961456 … Iran" in text  # add.csv line 110
-    for locator, message in (("add.csv line 77", "not found in the rows it names of texts/ofac-sdn-2023-12-28.txt"),
-                             ("add.csv line 7000", 'no row "add.csv line 7000" in texts/ofac-sdn-2023-12-28.txt')):
-        source.write_text(text.replace(claim, claim.replace("add.csv line 110", locator)), encoding="utf-8")
+    assert claim in text
+    lines = text.splitlines()
+    line = next(i for i, x in enumerate(lines, 1) if claim in x)
+    source.write_text(text.replace(claim, claim.replace("add.csv line 110", "add.csv line 7000")), encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    [problem] = e.value.problems
+    assert (problem.code, problem.field) == ("list_row_not_found", "locator")
+    assert str(problem.where) == f"data/raw/sources/ofac-sdn-2023-12-28.yaml:{line}"
+    assert 'no row "add.csv line 7000" in texts/ofac-sdn-2023-12-28.txt' in problem.message
+    # a claim that gives its own evidence keeps it, checked against the rows it names
+    quoted = "evidence_text: \"Isfahan City, Isfahan Province 8138961456 … Iran\", "  # add.csv line 110
+    for locator, message in (("add.csv line 110", None),
+                             ("add.csv line 77", "not found in the rows it names of texts/ofac-sdn-2023-12-28.txt")):
+        source.write_text(text.replace(claim, quoted + claim.replace("add.csv line 110", locator)), encoding="utf-8")
+        if message is None:
+            build(root, with_duckdb=False)
+            claims = pd.read_parquet(root / "data" / "processed" / "claims.parquet").set_index("claim_id")
+            assert claims.loc["claim/ofac-sdn-2023-12-28/ofac-45696-name", "evidence_text"] == \
+                "Isfahan City, Isfahan Province 8138961456 … Iran"
+            continue
         with pytest.raises(CurationError) as e:
             build(root, with_duckdb=False)
         assert [(p.code, p.field) for p in e.value.problems] == [("list_row_not_found", "evidence_text")]
@@ -414,7 +452,7 @@ def test_against_list_reads_a_delisting_by_the_release_date(tmp_path: Path):
     for path in (un, release("newer", "2026-03-01", False)):
         code, _, err = run_cli("import", "un", str(path), "--root", str(root))
         assert code == 0, err
-    designations = {d["list_reference"]: d for d in _yaml(root / "data" / "raw" / "designations" / "import-un-consolidated.yaml")}
+    designations = {d["list_reference"]: d for d in _records(root / "data" / "raw" / "designations" / "import-un-consolidated.yaml")}
     assert designations["IRe.001"]["delisted"] == "2026-02-27/2026-03-01"
     code, out, err = run_cli("check", "--root", str(root), "--against-list", str(un))
     assert "IRe.001" not in out + err  # the release of 2026-02-27 lists it, as it should

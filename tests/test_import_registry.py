@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from conftest import copy_project, run_cli
+from flows.importers.records import load_records
 from flows.importers.registry import LISTS_FOLDER, MappingError, list_of, load_registry, read_spec, registry
 from flows.importers.release import ListRelease
 
@@ -166,7 +167,7 @@ def test_a_new_list_is_one_parser_module_and_one_mapping_file(tmp_path: Path, mo
     result = CliRunner().invoke(build_import_app(lists), ["testlist", str(UN), "--root", str(root)])
     assert result.exit_code == 0, result.output
     raw = root / "data" / "raw"
-    designations = yaml.safe_load((raw / "designations" / "import-test-list.yaml").read_text(encoding="utf-8"))
+    designations = [d for _, d in load_records(raw, "designations/import-test-list.yaml")]
     assert {d["designation_id"] for d in designations} == {"designation/test-cdi-001", "designation/test-iri-001",
                                                             "designation/test-ire-001"}
     assert (raw / "sources" / "test-list-2026-02-27.yaml").is_file()

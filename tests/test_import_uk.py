@@ -13,8 +13,11 @@ import yaml
 
 from conftest import ROOT, copy_project, run_cli
 from flows.build.dates import day_first_date
+from flows.build.list_rows import rows
 from flows.build.pipeline import build
+from flows.build.texts import normalise
 from flows.importers.model import ListError
+from flows.importers.records import load_records
 from flows.importers.select import select
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease, items, paired, un_reference
 
@@ -184,7 +187,10 @@ def test_cli_release_date(tmp_path):
     assert source["source"]["date_basis"].startswith("the file carries no date")
     assert [(c["record_id"], c["locator"]) for c in source["claims"]] == [
         ("actor/shahed-aviation-industries", "fcdo.csv line 2"), ("designation/uk-rus1655", "fcdo.csv line 2")]
-    assert source["claims"][1]["evidence_text"] == "RUS1655 … Russia … 20-10-2022"  # the date as the row writes it
+    # the claims name the row; the build fills their evidence with it (the date as the row writes it)
+    assert not any("evidence_text" in c for c in source["claims"])
+    text = (root / "data" / "raw" / "texts" / "uk-sanctions-list-2025-11-19.txt").read_text(encoding="utf-8")
+    assert "\n2\tRUS1655,15607,Shahed Aviation Industries,Russia,Entity,UK,20-10-2022,Asset freeze\n" in text
 
 
 # -- whole releases ------------------------------------------------------------------------------
@@ -338,8 +344,7 @@ def test_import_build_check(tmp_path):
     code, out, err = run_cli("import", "uk", str(EXCERPT), "--root", str(root), "--program", IRAN)
     assert code == 0, err
     raw = root / "data" / "raw"
-    designations = {d["designation_id"]: d for d in yaml.safe_load(
-        (raw / "designations" / "import-uk-ofsi-conlist.yaml").read_text(encoding="utf-8"))}
+    designations = {d["designation_id"]: d for _, d in load_records(raw, "designations/import-uk-ofsi-conlist.yaml")}
     assert designations["designation/uk-inu0253"]["target_actor_id"] == "actor/qods-aviation-industries"
     assert designations["designation/uk-inu0253"]["listed"] == "2023-10-18"
     build(root, with_duckdb=False)
@@ -348,8 +353,12 @@ def test_import_build_check(tmp_path):
     claims = pd.read_parquet(root / "data" / "processed" / "claims.parquet")
     mine = claims[claims.source_id == "source/uk-ofsi-conlist-2025-04-14"]
     listing = mine[mine.record_id == "designation/uk-rus1655"]  # its row of the sheet, as the archive numbers it
-    assert (listing.locator.tolist(), listing.evidence_text.tolist()) == (
-        ["ConList.xlsx line 16108"], ["RUS1655 … Russia … 20/10/2022"])
+    assert listing.locator.tolist() == ["ConList.xlsx line 16108"]
+    archived = {where: normalise(row) for where, row in rows(
+        (raw / "texts" / "uk-ofsi-conlist-2025-04-14.txt").read_text(encoding="utf-8"))}
+    [evidence] = listing.evidence_text.tolist()  # the row itself, filled by the build
+    assert evidence == archived["ConList.xlsx line 16108"]
+    assert "RUS1655" in evidence and "20/10/2022" in evidence
     fcdo = claims[claims.source_id == "source/uk-sanctions-list-2025-11-19"]
     assert "designation/uk-inu0253" in set(fcdo.record_id)  # the FCDO list's INU0253: the same designation
     legacy = claims[claims.source_id == "source/uk-ofsi-conlist-legacy-2018-04-13"]
@@ -365,8 +374,7 @@ def test_against_list_checks_the_designations_of_this_uk_list_only(tmp_path, cur
     root = copy_project(tmp_path / "project")
     code, _, err = run_cli("import", "uk", str(EXCERPT), "--root", str(root))
     assert code == 0, err
-    imported = yaml.safe_load((root / "data" / "raw" / "designations" / "import-uk-ofsi-conlist-legacy.yaml")
-                              .read_text(encoding="utf-8"))
+    imported = load_records(root / "data" / "raw", "designations/import-uk-ofsi-conlist-legacy.yaml")
     by_hand = [d for d in curated["designations"] if d["authority_id"] == "actor/hm-government"]
     code, out, err = run_cli("check", "--root", str(root), "--against-list", str(EXCERPT))
     assert code == 0, out + err

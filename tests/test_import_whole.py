@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, copy_project, run_cli
+from flows.importers.records import load_records
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021 = FULL / "ofac-2021-04"
@@ -24,6 +25,11 @@ UN_2020 = FULL / "un-2020-03-20" / "consolidated.xml"
 
 def _yaml(path: Path) -> list[dict]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []
+
+
+def _records(path: Path) -> list[dict]:
+    """The records of a record file as the build reads them (an import's record_defaults applied)."""
+    return [record for _, record in load_records(path.parents[1], f"{path.parent.name}/{path.name}")]
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -60,7 +66,7 @@ def test_un_dates_with_a_time_zone_are_their_day(imported):
     zoned = dict(re.findall(r"<REFERENCE_NUMBER>\s*(\S+?)\s*</REFERENCE_NUMBER>\s*"
                             r"<LISTED_ON>(\d{4}-\d{2}-\d{2})[-+]\d{2}:\d{2}</LISTED_ON>", text))
     assert len(zoned) == 11 and zoned["YEi.004"] == "2015-04-14"
-    designations = _yaml(root / "data" / "raw" / "designations" / "import-un-consolidated.yaml")
+    designations = _records(root / "data" / "raw" / "designations" / "import-un-consolidated.yaml")
     listed = {str(d["list_reference"]): d.get("listed") for d in designations}
     assert {ref: listed[ref] for ref in zoned} == zoned
 
@@ -70,13 +76,13 @@ def test_no_two_entries_of_a_release_are_one_actor(imported):
     root, reports = imported
     raw = root / "data" / "raw"
     for key, authority in (("un-consolidated", "actor/un-security-council"), ("ofac-sdn", "actor/us-treasury-ofac")):
-        designations = _yaml(raw / "designations" / f"import-{key}.yaml")
+        designations = _records(raw / "designations" / f"import-{key}.yaml")
         curated = [d for f in (raw / "designations").glob("*.yaml") if not f.name.startswith("import-")
-                   for d in _yaml(f) if d["authority_id"] == authority]
+                   for d in _records(f) if d["authority_id"] == authority]
         targets = [d["target_actor_id"] for d in designations + curated]
         assert len(targets) == len(set(targets)), key
     un = {str(d["list_reference"]): d["target_actor_id"]
-          for d in _yaml(raw / "designations" / "import-un-consolidated.yaml")}
+          for d in _records(raw / "designations" / "import-un-consolidated.yaml")}
     assert un["QDe.004"] == "actor/al-qa-ida" and un["QDe.003"] != "actor/al-qa-ida"
     assert "  QDe.003: " in reports["un"]  # reported for a curator, with why
     line = next(x for x in reports["un"].splitlines() if x.startswith("  QDe.003: "))
@@ -100,7 +106,7 @@ def test_every_link_to_a_party_on_the_list_is_written(imported):
     raw = root / "data" / "raw"
     # a link the import writes says its entry and party; its claim cites the entry's row
     links = {x["link_id"]: re.fullmatch(r"ofac-sdn ent_num (\d+): linked to (.*)", x["description"]).groups()
-             for x in _yaml(raw / "links" / "import-ofac-sdn.yaml")}
+             for x in _records(raw / "links" / "import-ofac-sdn.yaml")}
     claims = yaml.load((raw / "sources" / "ofac-sdn-2021-04-21.yaml").read_text(encoding="utf-8"),
                        Loader=yaml.CSafeLoader)["claims"]
     on_links = {c["record_id"]: c for c in claims if re.fullmatch(r"ofac-\d+-link-\d+", c["id"])}
@@ -108,9 +114,16 @@ def test_every_link_to_a_party_on_the_list_is_written(imported):
     rows = {r[0]: i for i, r in enumerate(_csv_rows(OFAC_2021 / "sdn.csv"), 1)}
     assert all(on_links[link]["locator"] == f"sdn.csv line {rows[ref]}" for link, (ref, _) in links.items())
     cited = {(ref, name.removesuffix(".")) for ref, name in links.values()}
-    # a link curated before, which the import cites: its party is the quoted name
-    cited |= {(re.match(r"ofac-(\d+)-", c["id"]).group(1), c["evidence_text"].removesuffix("."))
-              for link, c in on_links.items() if link not in links}
+    # a link curated before, which the import cites: its party is the entry's n-th "Linked To"
+    # (claim ofac-<ent_num>-link-<n>)
+    in_order = {}
+    for r in actors:
+        in_order[r[0]] = list(dict.fromkeys(item.split("Linked To: ", 1)[1].strip().removesuffix(".")
+                                            for item in r[11].strip().split("; ") if item.startswith("Linked To: ")))
+    for link, c in on_links.items():
+        if link not in links:
+            ref, n = re.fullmatch(r"ofac-(\d+)-link-(\d+)", c["id"]).groups()
+            cited.add((ref, in_order[ref][int(n) - 1]))
     unresolved = {(ref, name.removesuffix(".")) for ref, name in
                   re.findall(r"^link not written, party not found: (\d+) -> (.*)$", reports["ofac"], re.M)}
     assert resolvable <= cited and not cited & unresolved
@@ -125,7 +138,7 @@ def test_remarks_read_become_attributes_that_export(imported):
     from flows.outputs.ftm import validate_entity
 
     root, _ = imported
-    actors = _yaml(root / "data" / "raw" / "actors" / "import-ofac-sdn.yaml")
+    actors = _records(root / "data" / "raw" / "actors" / "import-ofac-sdn.yaml")
     kinds = {a["attribute"] for x in actors for a in x.get("attributes", [])}
     assert {"citizenship", "email", "swift_bic", "digital_currency_address", "phone", "legal_entity_id"} <= kinds
     code, _, err = run_cli("build", "--root", str(root))

@@ -27,7 +27,7 @@ COMMENT ON COLUMN sources.published_latest IS 'Latest date publication date can 
 COMMENT ON COLUMN sources.date_basis IS 'How a date was established when the source does not state it outright (e.g. a weekday resolved against the source''s date).';
 COMMENT ON COLUMN sources.url IS 'Web address of the document.';
 COMMENT ON COLUMN sources.text_path IS 'Archived text of the document: `texts/<file>` under `data/raw/`, or `shared/<file>` in the shared source archive beside the project.';
-COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, a pointer file that holds only a paraphrase of the document, or the rows of an official list an import read (`list_rows`: each claim names its row, file and line, and quotes pieces of it).';
+COMMENT ON COLUMN sources.text_kind IS 'What the archived text is: the full text, an extract, a pointer file that holds only a paraphrase of the document, or the rows of an official list an import read (`list_rows`: each claim names its rows, file and line, and quotes pieces of them, or has those rows as its evidence).';
 COMMENT ON COLUMN sources.text_sha256 IS 'SHA-256 of the archived text when the build read it; null when the text was not available.';
 COMMENT ON COLUMN sources.licence IS 'Terms under which the document may be reused.';
 COMMENT ON COLUMN sources.accessed IS 'When the document was read for this dataset.';
@@ -299,7 +299,7 @@ COMMENT ON COLUMN claims.claimant_id IS 'Who makes the claim (an `actor/` id).';
 COMMENT ON COLUMN claims.stance IS 'What the claimant does with the statement.';
 COMMENT ON COLUMN claims.source_id IS 'Identifier of a source document (`source/<slug>`).';
 COMMENT ON COLUMN claims.evidence_type IS '`quote`: verbatim text of the source, at least 3 words; `list_row`: a row of an official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that archives it.';
-COMMENT ON COLUMN claims.evidence_text IS 'The evidence, verbatim as it stands in the source''s archived text (whitespace normalised).';
+COMMENT ON COLUMN claims.evidence_text IS 'The evidence, verbatim as it stands in the source''s archived text (whitespace normalised); for a claim on an official list''s rows that quotes none, the rows its locator names, whole, joined by ` … `.';
 COMMENT ON COLUMN claims.locator IS 'Where in the source the evidence stands (paragraph, row, section).';
 COMMENT ON COLUMN claims.claimed IS 'Date the claim was made, as an EDTF string at the precision the source gives.';
 COMMENT ON COLUMN claims.claimed_earliest IS 'Earliest date date the claim was made can be (derived from `claimed`).';

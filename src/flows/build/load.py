@@ -7,7 +7,10 @@ Layout of `data/raw/`:
                           own; `actor_aliases:` and `actor_attributes:`, names and details it
                           gives to actors curated elsewhere)
   <table>/<any>.yaml      records by kind (actors/, items/, transfers/, sanctions/,
-                          designations/, events/, links/): a list of records per file
+                          designations/, events/, links/): a list of records per file, or a
+                          mapping of `record_defaults:` (fields every record takes unless it
+                          gives its own; under `aliases:` etc., those of each nested entry) and
+                          `records:` (what `flows import` writes)
   texts/<file>.txt        archived texts of official documents that may be copied whole
   pointers/<stem>.yaml    the pointers of the pointer file <stem>.txt that no claim cites, each
                           with the reason (`flows coverage`)
@@ -33,7 +36,7 @@ import reprlib
 import stat
 from array import array
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,7 +47,7 @@ import yaml
 from flows.schema.dtypes import arrow_type
 from flows.errors import CurationError, Location, Problem
 from flows.build.regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
-from flows.schema.definition import FIELDS, TABLES, Field, Table, curated_fields, table_fields
+from flows.schema.definition import FIELDS, LIST_ROWS, TABLES, Field, Table, curated_fields, table_fields
 
 RECORD_DIRS = [t.name for t in TABLES.values() if t.curated_as == "records"]
 CLAIM_ID_KEY = "id"
@@ -54,6 +57,8 @@ UNCITED_POINTERS_KEY = "uncited_pointers"
 # Rows a source gives to actors curated in other files: their names and details.
 SOURCE_ROWS = ("actor_aliases", "actor_attributes")
 DEFAULTS_KEY = "claim_defaults"  # fields every claim of a source file takes unless it gives its own
+RECORD_DEFAULTS_KEY = "record_defaults"  # fields every record of a record file takes unless it gives its own
+RECORDS_KEY = "records"  # a record file's records, when it has record_defaults
 
 
 class LineDict(dict):
@@ -401,6 +406,13 @@ def _curated(table_name: str) -> dict[str, Field]:
 
 
 @cache
+def _list_row_claim_fields() -> dict[str, Field]:
+    """A claim's fields when it cites archived list rows: its evidence may be left out, the build
+    fills it with the rows its locator names (flows.build.evidence)."""
+    return {name: replace(f, required=False) if name == "evidence_text" else f for name, f in _curated("claims").items()}
+
+
+@cache
 def column_types(table_name: str) -> dict[str, pa.DataType]:
     """The Arrow type each collected column of a table is stored in."""
     table = TABLES[table_name]
@@ -467,21 +479,75 @@ def _children(parent: Table) -> list[Table]:
 
 
 def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
-    if not isinstance(doc, list):
-        raise CurationError.at(Location(shown, 1), None,
-                               f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`)", "curation_shape")
     children = _children(table)
+    doc, defaults = _record_file_parts(doc, shown, table, children)
+    top = {k: v for k, v in defaults.items() if k not in {c.nested.key for c in children}}
     for item in doc:
+        if top and isinstance(item, LineDict):
+            item = _with_defaults(item, top)
         row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
         for child in children:
             nested = row.pop(child.nested.key, None)
+            child_defaults = defaults.get(child.nested.key)
             for sub in _list(nested, shown, origin.at(child.nested.key).line or 0, child.nested.key):
+                if child_defaults and isinstance(sub, LineDict):
+                    sub = _with_defaults(sub, child_defaults)
                 child_row, child_origin = _row(sub, child, shown, set(), f"{child.nested.key} entry",
                                                origin.line)
                 child_row[child.nested.parent_field] = row[table.primary_key[0]]
                 out.add(child.name, child_row, child_origin)
         row["curated_in"] = shown
         out.add(table.name, row, origin)
+
+
+def _record_file_parts(doc: Any, shown: str, table: Table, children: list[Table]) -> tuple[list, dict[str, Any]]:
+    """A record file's records and its `record_defaults:`. The file is a list of records, or a
+    mapping of `record_defaults:` and `records:` (what an import writes)."""
+    shape = (f"a {table.name} file holds a list of records (`- {table.fields[0]}: ...`), or a mapping of "
+             f"`{RECORD_DEFAULTS_KEY}:` and `{RECORDS_KEY}:`")
+    if isinstance(doc, list):
+        return doc, {}
+    if not isinstance(doc, LineDict) or not {RECORD_DEFAULTS_KEY, RECORDS_KEY} & set(doc):  # a record without its `- `
+        raise CurationError.at(Location(shown, 1), None, shape, "curation_shape")
+    if unknown := sorted(set(doc) - {RECORD_DEFAULTS_KEY, RECORDS_KEY}):
+        raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
+                               f"unknown top-level key in a {table.name} file (it takes: {RECORD_DEFAULTS_KEY}, "
+                               f"{RECORDS_KEY})", "unknown_field")
+    if not isinstance(doc.get(RECORDS_KEY), list):
+        raise CurationError.at(Location(shown, doc.key_lines.get(RECORDS_KEY, 1)), RECORDS_KEY, shape, "curation_shape")
+    return doc[RECORDS_KEY], record_defaults(doc.get(RECORD_DEFAULTS_KEY), shown,
+                                             doc.key_lines.get(RECORD_DEFAULTS_KEY, 1), table, children)
+
+
+def record_defaults(value: Any, shown: str, line: int, table: Table, children: list[Table] | None = None) -> dict[str, Any]:
+    """`record_defaults:` of a record file: fields (not the id) every record takes unless it gives
+    its own, and under a nested list's key (`aliases:`) a mapping of the fields each of its
+    entries takes unless it gives its own."""
+    children = _children(table) if children is None else children
+    nested = {c.nested.key: c for c in children}
+
+    def mapping(value: Any, line: int, key: str) -> LineDict:
+        if not isinstance(value, LineDict):
+            raise CurationError.at(Location(shown, line), key, "expected a mapping of field: value", "curation_shape")
+        return value
+
+    def checked(value: LineDict, of: Table, what: str, also: set[str]) -> None:
+        # not the record's id (records would share it), nor a nested entry's parent (its record)
+        fields = set(_curated(of.name)) - ({of.nested.parent_field} if of.nested else set(of.primary_key))
+        if unknown := sorted(set(value) - fields - also):
+            raise CurationError.at(Location(shown, value.key_lines[unknown[0]]), unknown[0],
+                                   f"unknown field in {what} (it takes: {', '.join(sorted(fields | also))})",
+                                   "unknown_field")
+
+    if value is None:
+        return {}
+    defaults = mapping(value, line, RECORD_DEFAULTS_KEY)
+    checked(defaults, table, RECORD_DEFAULTS_KEY, set(nested))
+    for key, child in nested.items():
+        if key in defaults:
+            checked(mapping(defaults[key], defaults.key_lines[key], key), child,
+                    f"{RECORD_DEFAULTS_KEY}: {key}", set())
+    return {k: dict(v) if k in nested else v for k, v in defaults.items()}
 
 
 def _slug(record_id: str) -> str:
@@ -567,11 +633,12 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     _source_rows(doc, source["source_id"], shown, out)
     claims_table = TABLES["claims"]
     defaults = _claim_defaults(doc.get(DEFAULTS_KEY), shown, doc.key_lines.get(DEFAULTS_KEY, 1))
+    claim_fields = _list_row_claim_fields() if source["text_kind"] == LIST_ROWS else _curated("claims")
     for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
         if defaults and isinstance(item, LineDict):
             item = _with_defaults(item, defaults)
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
-                                   doc.key_lines.get("claims"))
+                                   doc.key_lines.get("claims"), claim_fields)
         local = claim.pop(CLAIM_ID_KEY, None)
         if local is not None and not (isinstance(local, str) and local.strip()):
             raise CurationError.at(claim_origin.at(CLAIM_ID_KEY), CLAIM_ID_KEY,

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.build.dates import EDTFError, edtf_bounds
+from flows.build.evidence import fill_evidence
 from flows.schema.dtypes import arrow_columns_frame, typed_frame
 from flows.errors import CurationError, Problem
 from flows.build.load import Curation, Origins, RowSource
@@ -91,6 +92,8 @@ def build_frames(curation: Curation) -> Frames:
     texts = read_texts(curation.root, frames["sources"]["text_path"].dropna().unique())
     sources = frames["sources"]
     list_rows = read_list_rows(curation.root, sources["text_path"][sources["text_kind"] == LIST_ROWS].dropna().unique())
+    if problems := fill_evidence(frames["claims"], sources, texts, list_rows, origins["claims"]):
+        raise CurationError(problems)
     hashes = dict(zip(texts["text_path"].to_pylist(), texts["sha256"].to_pylist()))
     frames["sources"]["text_sha256"] = frames["sources"]["text_path"].map(hashes).astype(pd.StringDtype())
 

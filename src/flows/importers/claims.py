@@ -4,73 +4,20 @@ claim citing the row it was read from. They go in the release's source file,
 
 Evidence by reference: the rows are archived once, in the release's text (`text_kind:
 list_rows`, flows.build.list_rows); a claim names its rows (`locator: sdn.csv line 52; alt.csv
-line 70`) and quotes only the pieces of them that carry its values (`evidence_text`), which the
-build finds in those rows. A record gets one claim per release: an actor on all the rows its
+line 70`) and leaves its evidence out: the build fills it with those rows (flows.build.evidence). A record gets one claim per release: an actor on all the rows its
 name and details come from. What every claim of the file shares (claimant, stance, evidence
 type, date) is said once, in `claim_defaults:`. Each claim is one line of the file.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
 
-from flows.build.list_rows import PIECES, ROWS, locator
-from flows.build.texts import normalise
+from flows.build.list_rows import ROWS, locator
 from flows.importers.model import Row
 from flows.importers.yaml_lines import items
-from flows.schema.definition import EVIDENCE_MIN_CHARS
-
-_TOKEN = re.compile(r"[^\s,;()]+")
-
-
-def pieces(row_text: str, values: list[str]) -> list[str]:
-    """The pieces of a row (whitespace normalised) that hold `values`: each value as it stands
-    in the row (case aside), else its longest runs of words that do (an address the list gives
-    in several fields); the whole row when a word is not in it."""
-    row = normalise(row_text)
-    folded = row.casefold()
-    out: list[str] = []
-    for value in values:
-        value = normalise(value)
-        found = _find(row, folded, value)
-        runs = [found] if found is not None else _runs(row, folded, value)
-        if runs is None:
-            return [row]
-        out += runs
-    return out
-
-
-def _runs(row: str, folded: str, value: str) -> list[str] | None:
-    """The value's words in runs each found in the row, longest first from the left; None when
-    a word is not in the row."""
-    words = list(_TOKEN.finditer(value))
-    runs, i = [], 0
-    while i < len(words):
-        found, j = None, i
-        while j < len(words) and (more := _find(row, folded, value[words[i].start():words[j].end()])) is not None:
-            found, j = more, j + 1
-        if found is None:
-            return None
-        runs.append(found)
-        i = j
-    return runs or None
-
-
-def excerpt(rows: list[tuple[Row, list[str]]]) -> str:
-    """The evidence of a claim on `rows`, each with the values read from it: their pieces, each
-    once, joined by PIECES; the first row whole when they are too short to be evidence."""
-    found = [p for row, values in rows for p in pieces(row.text, values)]
-    text = PIECES.join(p for p in dict.fromkeys(found) if p)
-    return text if len("".join(text.split())) >= EVIDENCE_MIN_CHARS else normalise(rows[0][0].text)
-
-
-def _find(row: str, folded: str, value: str) -> str | None:
-    at = folded.find(value.casefold()) if value else -1
-    return row[at:at + len(value)] if at >= 0 else None
-
 
 class Claims:
     """The claims of one release, in the order they are made."""
@@ -83,19 +30,18 @@ class Claims:
         self.aliases: dict[tuple[str, str], dict[str, str]] = {}
         self.attributes: dict[tuple[str, str, str], dict[str, str]] = {}
 
-    def add(self, claim_id: str, record_id: str, rows: list[tuple[Row, list[str]]], field: str | None = None,
+    def add(self, claim_id: str, record_id: str, rows: list[Row], field: str | None = None,
             claimed_value: str | None = None, date_basis: str | None = None) -> None:
         """A claim that the list gives `record_id` (its `field`, as `claimed_value` when that
-        differs from the record's), resting on `rows`, each with the values read from it: the
-        locator names the rows (`; `-separated), the evidence quotes the pieces holding the values;
-        `date_basis` says where a date comes from when the list does not state it outright."""
+        differs from the record's), resting on `rows`: the locator names them (`; `-separated),
+        and they are its evidence (filled by the build); `date_basis` says where a date comes
+        from when the list does not state it outright."""
         claim: dict[str, Any] = {"id": claim_id, "record_id": record_id}
         if field:
             claim["field"] = field
         if claimed_value is not None:
             claim["claimed_value"] = claimed_value
-        claim["evidence_text"] = excerpt(rows)
-        claim["locator"] = ROWS.join(dict.fromkeys(locator(row.file, row.line) for row, _ in rows))
+        claim["locator"] = ROWS.join(dict.fromkeys(locator(row.file, row.line) for row in rows))
         if date_basis:
             claim["date_basis"] = date_basis
         self.items.append(claim)

@@ -60,10 +60,6 @@ class Value:
     # 01/08/1979 for 1979-08-01): what a claim quotes
     verbatim: str | None = None
 
-    @property
-    def quoted(self) -> str:
-        return self.verbatim or self.value
-
 
 @dataclass
 class Entry:

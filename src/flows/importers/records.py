@@ -3,7 +3,9 @@
 
 Per list the import owns `actors/import-<list>.yaml`, `designations/import-<list>.yaml` and
 `links/import-<list>.yaml`. A file starts with a header (comment lines, then a blank line), then
-one record a line (flows.importers.yaml_lines); a record may carry a note (a link a newer
+`record_defaults:` (what every record of the import shares: the list's authority, the release
+a name or detail comes from, said once; RECORD_DEFAULTS), then `records:`, one record a line
+(flows.importers.yaml_lines); a record may carry a note (a link a newer
 release dropped), one comment line written above it and read back with it, so that a note
 keeps the release that first wrote it.
 """
@@ -19,7 +21,8 @@ from typing import Any
 import yaml
 
 from flows.importers.model import Entry, Value
-from flows.importers.yaml_lines import items
+from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY
+from flows.importers.yaml_lines import flow, items
 
 RECORD_TABLES = ("actors", "designations", "links")
 _TAG = re.compile(r"^[A-Z0-9-]+$")
@@ -64,6 +67,9 @@ def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
         return []
     text = path.read_text(encoding="utf-8")
     records = yaml.load(text, Loader=yaml.CSafeLoader) or []
+    if isinstance(records, dict):  # with record_defaults: the records as they read, defaults applied
+        defaults = records.get(RECORD_DEFAULTS_KEY) or {}
+        records = [with_defaults(r, defaults) for r in records.get(RECORDS_KEY) or []]
     notes: list[str | None] = []
     previous, in_header = "", True
     for line in text.splitlines():
@@ -75,6 +81,25 @@ def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
     if len(notes) != len(records):  # not as this module writes it (edited by hand): no notes
         notes = [None] * len(records)
     return list(zip(notes, records))
+
+
+def with_defaults(record: dict, defaults: dict[str, Any]) -> dict:
+    """The record with the fields of `record_defaults:` it leaves out (a nested list's under its
+    key, for each entry), as the build reads it (flows.build.load)."""
+    out = {**record, **{k: v for k, v in defaults.items() if k not in record and not isinstance(v, dict)}}
+    for key, sub in defaults.items():
+        if isinstance(sub, dict) and isinstance(record.get(key), list):
+            out[key] = [{**e, **{k: v for k, v in sub.items() if k not in e}} for e in record[key]]
+    return out
+
+
+def without_defaults(record: dict, defaults: dict[str, Any]) -> dict:
+    """The record as a file with these `record_defaults:` holds it: what they give, left out."""
+    out = {k: v for k, v in record.items() if k not in defaults or isinstance(defaults[k], dict) or defaults[k] != v}
+    for key, sub in defaults.items():
+        if isinstance(sub, dict) and isinstance(out.get(key), list):
+            out[key] = [{k: v for k, v in e.items() if k not in sub or sub[k] != v} for e in out[key]]
+    return out
 
 
 @dataclass
@@ -102,14 +127,19 @@ class RecordSet:
     def __contains__(self, record_id: str) -> bool:
         return record_id in self.records
 
-    def dump(self, header: str, order) -> str:
+    def dump(self, header: str, order, defaults: dict[str, Any] | None = None) -> str:
         """The file's text: the header (comment lines) and a blank line, then each record in
-        `order` (a sort key of a record), its note above it."""
+        `order` (a sort key of a record), its note above it; with `defaults`, first the file's
+        `record_defaults:`, and each record without what they give it."""
         out = [header, "\n"]
+        if defaults:
+            out.append(f"{RECORD_DEFAULTS_KEY}:\n")
+            out += [f"  {key}: {flow(value)}\n" for key, value in defaults.items()]
+            out.append(f"{RECORDS_KEY}:\n")
         for comment, record in sorted(self.records.values(), key=lambda cr: order(cr[1])):
             if comment:
                 out.append(f"# {comment}\n")
-            out.append(items([record]))
+            out.append(items([without_defaults(record, defaults) if defaults else record]))
         return "".join(out)
 
 
@@ -129,6 +159,15 @@ def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Valu
     if attributes:
         record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
     return record
+
+
+def import_defaults(authority_id: str, source_id: str) -> dict[str, dict[str, Any]]:
+    """Each record file's `record_defaults:`: what the import's records share (its records from
+    an earlier release, and a curator's edits, keep their own values where they differ)."""
+    return {"designations": {"authority_id": authority_id},
+            "actors": {"aliases": {"alias_type": "alias", "source_id": source_id},
+                       "attributes": {"source_id": source_id}},
+            "links": {"relation": "linked_to"}}
 
 
 def designation_record(entry: Entry, designation_id: str, authority_id: str, actor_id: str) -> dict[str, Any]:

@@ -27,9 +27,9 @@ from flows.importers.decisions import Choice, decide
 from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
 from flows.importers.inputs import inputs_digest
-from flows.importers.model import Entry, Row, Value
-from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, link_record,
-                                     load_records, own_files, reference_order, slug)
+from flows.importers.model import Entry, Value
+from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, import_defaults,
+                                     link_record, load_records, own_files, reference_order, slug)
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 from flows.importers.select import Selection, norm, present
@@ -189,9 +189,8 @@ class Importer:
         if curated is None:
             out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
             if out.designations.get(did).get("program_tags") is None and e.programs:
-                out.claims.add(f"{base}-programme", did, [(e.row, e.programs)], "program_tags", "; ".join(e.programs))
-        out.claims.add(f"{base}-listing", did, [(e.row, [e.ref, *e.programs, *([e.listed_verbatim or e.listed] if e.listed else [])])],
-                       date_basis=e.listed_basis if e.listed else None)
+                out.claims.add(f"{base}-programme", did, [e.row], "program_tags", "; ".join(e.programs))
+        out.claims.add(f"{base}-listing", did, [e.row], date_basis=e.listed_basis if e.listed else None)
         self._links(e, choice.actor_id, base, index, names, out, result)
         self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
@@ -222,13 +221,10 @@ class Importer:
     def _actor_claims(self, e: Entry, actor_id: str, base: str, values: list[Value], claimed_name: str | None,
                       out: Output) -> None:
         """The actor's claim: on the entry's main row (its name, `claimed_name` when it differs
-        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), the
-        evidence the pieces of those rows that hold the name and the values."""
-        rows: dict[tuple[str, int], tuple[Row, list[str]]] = {(e.row.file, e.row.line): (e.row, [e.name])}
-        for v in values:
-            row = e.cited(v.row)
-            rows.setdefault((row.file, row.line), (row, []))[1].append(v.quoted)
-        out.claims.add(f"{base}-name", actor_id, list(rows.values()), "name", claimed_name)
+        from the actor's) and every row its values come from (OFAC's alt.csv, add.csv), those
+        rows its evidence."""
+        rows = [e.row, *(e.cited(v.row) for v in values)]
+        out.claims.add(f"{base}-name", actor_id, rows, "name", claimed_name)
 
     def _links(self, e: Entry, actor_id: str, base: str, index: Index, names: dict[str, list[str]],
                out: Output, result: Result) -> None:
@@ -245,7 +241,7 @@ class Importer:
                 out.links.put(link_id, link_record(link_id, actor_id, to, f"{self.spec.key} {self.spec.ref_label} "
                                                    f"{e.ref}: linked to {v.value}"))
                 out.linked.setdefault(actor_id, set()).add(to)
-            out.claims.add(f"{base}-link-{i}", existing or link_id, [(e.cited(v.row), [v.value])])
+            out.claims.add(f"{base}-link-{i}", existing or link_id, [e.cited(v.row)])
 
     def _change(self, e: Entry, designation_id: str, actor_id: str, curated: bool, earlier: Earlier,
                 out: Output, result: Result) -> None:
@@ -316,12 +312,13 @@ class Importer:
         header = (f"# Written by `flows import {self.spec.command}` (list {self.spec.key}). Re-import a release "
                   "to update;\n# a designation's target_actor_id pointing outside this file is kept as a "
                   "curator's decision.\n")
+        defaults = import_defaults(self.spec.authority_id, self.source_id)
         for table, records, order in (("designations", out.designations, lambda r: reference_order(str(r["list_reference"]))),
                                       ("actors", out.actors, lambda r: r["actor_id"]),
                                       ("links", out.links, lambda r: r["link_id"])):
             path = self.raw / self.files[table]
             if records.records:
-                self.plan.put(path, records.dump(header, order).encode("utf-8"))
+                self.plan.put(path, records.dump(header, order, defaults[table]).encode("utf-8"))
             else:
                 self.plan.remove(path)
         self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml", out.claims.source_file(

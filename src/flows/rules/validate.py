@@ -23,7 +23,7 @@ from flows.schema.constraints import (NOT_SPACE_WHITESPACE, REQUIRED, WHITESPACE
                           sql_string)
 from flows.errors import CODES, GENERIC, Problem
 from flows.schema.definition import LIST_ROWS, QUOTE_MIN_WORDS, RECORD_TABLES, TABLES, table_fields
-from flows.build.list_rows import PIECES, ROWS
+from flows.build.list_rows import PIECES, ROWS, cited_rows_sql
 from flows.build.texts import int64_array, list_rows_table, quote_texts
 
 if TYPE_CHECKING:  # the build's frames; `flows check` reads Parquet and need not import pandas
@@ -113,23 +113,18 @@ WHERE NOT contains(n.normalised, {_folded('m.evidence_text')})"""
 # A claim on a source whose text is an official list's archived rows (`text_kind: list_rows`,
 # flows.build.list_rows) cites rows by its locator (`; `-separated): each must be a row of the
 # text (`list_rows`, _register_texts), and each piece of its evidence (folded, split on ` … `)
-# must stand in one of them. Such claims are left out of the quote search over the whole text.
-_LIST_ROWS_NOT_FOUND = f"""WITH cited AS (
-    SELECT c._row, s.text_path, c.evidence_text, unnest(string_split(coalesce(c.locator, ''), '{ROWS}')) AS cited
-    FROM claims c JOIN sources s USING (source_id)
-    WHERE s.text_kind = '{LIST_ROWS}' AND s.text_path IN (SELECT text_path FROM texts)),
-found AS (
-    SELECT w._row, any_value(w.text_path) AS text_path, any_value(w.evidence_text) AS evidence_text,
-           string_agg(r.row, chr(10)) AS rows, list(w.cited) FILTER (WHERE r.row IS NULL) AS missing
-    FROM cited w LEFT JOIN list_rows r ON r.text_path = w.text_path AND r.locator = w.cited
-    GROUP BY w._row)
+# must stand in one of them; evidence that is those rows, whole (filled by the build,
+# flows.build.evidence), holds as it is. Such claims are left out of the quote search over the
+# whole text.
+_LIST_ROWS_NOT_FOUND = f"""WITH found AS ({cited_rows_sql('claims')})
 SELECT _row, CASE WHEN len(missing) > 0
     THEN 'no row "' || missing[1] || '" in ' || text_path || ': a claim on archived list rows names each '
         || 'row as "<file> line <number>" (several joined by "{ROWS}")'
     ELSE 'not found in the rows it names of ' || text_path || ' (whitespace normalised)' END AS detail
 FROM found
-WHERE len(missing) > 0 OR NOT list_bool_and(list_transform(string_split({_folded('evidence_text')}, '{PIECES}'),
-                                                          lambda piece: contains(rows, piece)))"""
+WHERE len(missing) > 0 OR (evidence_text IS DISTINCT FROM array_to_string(rows, '{PIECES}')
+    AND NOT list_bool_and(list_transform(string_split({_folded('evidence_text')}, '{PIECES}'),
+        lambda piece: list_bool_or(list_transform(rows, lambda found_row: contains(found_row, piece))))))"""
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ _FIELD_LIST: list[Field] = [
           pattern=r"^(texts|shared)/[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"),
     Field("text_kind", "string", "What the archived text is: the full text, an extract, a pointer "
           "file that holds only a paraphrase of the document, or the rows of an official list an import "
-          "read (`list_rows`: each claim names its row, file and line, and quotes pieces of it).",
+          "read (`list_rows`: each claim names its rows, file and line, and quotes pieces of them, or "
+          "has those rows as its evidence).",
           required=True, enum=TEXT_KINDS),
     Field("text_sha256", "string", "SHA-256 of the archived text when the build read it; null when "
           "the text was not available.", pattern=r"^[0-9a-f]{64}$", derived=True),
@@ -307,7 +308,8 @@ _FIELD_LIST: list[Field] = [
           "official list, verbatim; `paraphrase`: a paraphrase, verbatim from the pointer file that "
           "archives it.", required=True, enum=EVIDENCE_TYPES),
     Field("evidence_text", "string", "The evidence, verbatim as it stands in the source's archived "
-          "text (whitespace normalised).", required=True, min_chars=EVIDENCE_MIN_CHARS),
+          "text (whitespace normalised); for a claim on an official list's rows that quotes none, the "
+          "rows its locator names, whole, joined by ` … `.", required=True, min_chars=EVIDENCE_MIN_CHARS),
     Field("locator", "string", "Where in the source the evidence stands (paragraph, row, section)."),
     *_edtf("claimed", "Date the claim was made"),
     # records registry
