@@ -179,8 +179,7 @@ class EuRelease:
             entry.position = "; ".join(functions) or None
         for a in aliases:
             if gender := a.get("gender"):
-                entry.attributes.append(Value("gender", GENDERS.get(gender, gender), self._row(a),
-                                                   verbatim=f'gender="{gender}"'))
+                entry.attributes.append(Value("gender", GENDERS.get(gender, gender), self._row(a)))
         for b in node.findall("birthdate"):
             if value := _birth_date(b, f"{self.path}:{b.line}"):
                 entry.attributes.append(Value("birth_date", value, self._row(b)))

@@ -56,9 +56,6 @@ class Value:
     kind: str
     value: str
     row: Row
-    # the value as the row writes it, when the value is written otherwise (`gender="M"` for Male,
-    # 01/08/1979 for 1979-08-01): what a claim quotes
-    verbatim: str | None = None
 
 
 @dataclass
@@ -72,7 +69,6 @@ class Entry:
     programs: list[str]  # programme tags, verbatim
     row: Row  # the main row (sdn.csv row, the UN element)
     listed: str | None = None  # date listed, ISO, when the list gives it
-    listed_verbatim: str | None = None  # `listed` as the row writes it, when written otherwise
     listed_basis: str | None = None  # where `listed` comes from, when not the list's own listing date
     position: str | None = None
     aliases: list[Value] = field(default_factory=list)

@@ -388,12 +388,12 @@ class UkRelease:
             entry.actor_type, entry.list_type = None, f"{kind.casefold()} without a name on the list"
         seen: set[tuple[str, str, str]] = set()
 
-        def add(values: list[Value], what: str, value: str, row: Row, verbatim: str | None = None) -> None:
+        def add(values: list[Value], what: str, value: str, row: Row) -> None:
             if value and (id(values), what, value) not in seen:
                 seen.add((id(values), what, value))
-                values.append(Value(what, value, row, verbatim if verbatim != value else None))
+                values.append(Value(what, value, row))
 
-        listed: list[tuple[str, str]] = []  # (ISO date, as the row writes it)
+        listed: list[str] = []  # ISO dates
         positions: list[str] = []
         for row, record, name, alias_kind in names:
             where = self._where(getattr(row, "sheet", None), row.line)
@@ -402,19 +402,18 @@ class UkRelease:
                 if p not in entry.programs:
                     entry.programs.append(p)
             if fcdo:
-                listed.append((self._date(record["Date Designated"], where, "Date Designated", full=True),
-                               record["Date Designated"].strip()))
+                listed.append(self._date(record["Date Designated"], where, "Date Designated", full=True))
                 add(entry.details, "ofsi_group_id", record["OFSI Group ID"].strip(), row)
                 add(entry.details, "designation_source", record["Designation source"].strip(), row)
                 add(entry.details, "sanctions_imposed", record["Sanctions Imposed"].strip(), row)
                 continue
-            listed.append((self._date(record["Listed On"], where, "Listed On", full=True), record["Listed On"].strip()))
+            listed.append(self._date(record["Listed On"], where, "Listed On", full=True))
             add(entry.details, "ofsi_group_id", key, row)
             if script := _native(record):
                 add(entry.aliases, "native_script", script, row)
             add(entry.details, "title", _clean(record["Title"]), row)
             if dob := record["DOB"].strip():
-                add(entry.attributes, "birth_date", day_first_date(dob) or dob, row, dob)
+                add(entry.attributes, "birth_date", day_first_date(dob) or dob, row)
             for place in paired(record["Town of Birth"], record["Country of Birth"], "{}, {}"):
                 add(entry.attributes, "place_of_birth", place, row)
             for nationality in items(record["Nationality"]):
@@ -444,8 +443,7 @@ class UkRelease:
             if (position := _clean(record["Position"])) and position not in positions:
                 positions.append(position)
         if listed:
-            entry.listed, entry.listed_verbatim = min(listed)
-            entry.listed_verbatim = None if entry.listed_verbatim == entry.listed else entry.listed_verbatim
+            entry.listed = min(listed)
         entry.position = "; ".join(positions) or None
         return entry
 
