@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from fault_corpus import FAULT_TEXT
@@ -62,6 +63,25 @@ def _each_curation_file_parsed_once():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(load, "parse_yaml", parse_yaml)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_command_made_once():
+    """typer's CliRunner makes the click command of an app anew on every invoke (8 ms; the suite
+    runs the flows command some 700 times in-process). The command of each app is made once per
+    process: click makes a new context for each run, and the callbacks read the modules'
+    globals when they run, so a test's monkeypatch still applies."""
+    made: dict[int, tuple[typer.Typer, object]] = {}
+    real = typer.testing._get_command
+
+    def get_command(app: typer.Typer):
+        if id(app) not in made:  # the app is kept beside its command: its id is not reused
+            made[id(app)] = (app, real(app))
+        return made[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", get_command)
         yield
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -242,6 +243,17 @@ def _reader_waits_until_told(monkeypatch) -> list[str]:
     return read
 
 
+def _once_a_text_is_being_read(read: list[str], then: Callable) -> Callable:
+    """`then`, called once the reader is on its first text (or after 30 s): the tables' rules
+    would otherwise be done before the reader's thread has started, as on a fast disk."""
+    def wait_then(*args):
+        deadline = time.monotonic() + 30
+        while not read and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return then(*args)
+    return wait_then
+
+
 def _reader_ended() -> bool:
     for thread in threading.enumerate():
         if thread.name == "flows-texts":
@@ -255,6 +267,8 @@ def test_the_check_stops_reading_texts_once_the_tables_have_problems(bad_enum_pa
     reading the texts is told to stop, and reads no text after the one it is on."""
     texts_root, processed = bad_enum_package
     read = _reader_waits_until_told(monkeypatch)
+    monkeypatch.setattr(validate, "_published_field_problems",
+                        _once_a_text_is_being_read(read, validate._published_field_problems))
     problems = validate.published_problems(texts_root, processed)
     assert [p.field for p in problems] == ["stance"], problems
     assert "'rumoured' is not one of" in problems[0].message
@@ -267,7 +281,7 @@ def test_the_check_stops_reading_texts_when_it_fails(bad_enum_package, monkeypat
 
     def fail(*args) -> list:
         raise RuntimeError("a rule failed")
-    monkeypatch.setattr(validate, "_published_field_problems", fail)
+    monkeypatch.setattr(validate, "_published_field_problems", _once_a_text_is_being_read(read, fail))
     with pytest.raises(RuntimeError, match="a rule failed"):
         validate.published_problems(texts_root, processed)
     assert _reader_ended() and len(read) == 1

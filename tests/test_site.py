@@ -62,6 +62,12 @@ def parsed(path: Path) -> _Page:
     return p
 
 
+@pytest.fixture(scope="module")
+def pages(out: Path) -> dict[Path, _Page]:
+    """Every page of `out`, parsed once for the tests that read them all."""
+    return {page: parsed(page) for page in out.rglob("*.html")}
+
+
 def test_every_record_and_source_has_a_page(out: Path, db) -> None:
     ids = [r[0] for r in db.execute("SELECT record_id FROM records UNION ALL SELECT source_id FROM sources").fetchall()]
     missing = [i for i in ids if not (out / site.page_path(i)).is_file()]
@@ -70,26 +76,34 @@ def test_every_record_and_source_has_a_page(out: Path, db) -> None:
     assert pages == {site.page_path(i) for i in ids} | {"index.html"}
 
 
-def test_every_link_leads_to_a_file_of_the_site_or_the_web(out: Path) -> None:
-    broken = []
-    for page in out.rglob("*.html"):
-        for href in parsed(page).hrefs:
+def test_every_link_leads_to_a_file_of_the_site_or_the_web(out: Path, pages: dict[Path, _Page]) -> None:
+    broken, site_root = [], out.resolve()
+    leads: dict[tuple[Path, str], bool] = {}  # the pages of a folder share most of their links
+
+    def leads_into_the_site(folder: Path, path: str) -> bool:
+        if (folder, path) not in leads:
+            target = (folder / unquote(path)).resolve()
+            leads[folder, path] = target.is_file() and site_root in target.parents
+        return leads[folder, path]
+
+    for page, read in pages.items():
+        for href in read.hrefs:
             parts = urlsplit(href)
             if parts.scheme:
                 assert parts.scheme in ("http", "https"), (page, href)
                 continue
-            target = (page.parent / unquote(parts.path)).resolve()
-            if not target.is_file() or out.resolve() not in target.parents:
+            if not leads_into_the_site(page.parent, parts.path):
                 broken.append((page.relative_to(out).as_posix(), href))
     assert broken == []
 
 
-def test_every_page_states_the_release_version_and_build_date(out: Path, built: Path) -> None:
+def test_every_page_states_the_release_version_and_build_date(pages: dict[Path, _Page], built: Path) -> None:
     version = read_package(built)["version"]
     today = dt.datetime.now(dt.timezone.utc).date()
     dates = {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}  # a run across midnight
-    for page in out.rglob("*.html"):
-        header = next(t for t in parsed(page).texts if "site built" in t)
+    assert pages
+    for page, read in pages.items():
+        header = next(t for t in read.texts if "site built" in t)
         assert f"release {version} · site built " in header, page
         assert header.rsplit(" ", 1)[-1] in dates, page
 
