@@ -146,10 +146,6 @@ class Rule:
         if self.code not in CODES:
             raise ValueError(f"rule of {self.table}.{self.field}: unknown problem code {self.code!r}")
 
-    def offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str]]:
-        """(row, message), in row order."""
-        return ((row, message) for row, _, message in self.coded_offences(con))
-
     def coded_offences(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, str, str]]:
         """(row, code, message), in row order: DuckDB returns a join's rows in the order its
         threads finish them."""
