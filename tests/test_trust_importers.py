@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import ROOT, copy_project, run_cli
 from flows.importers.ofac import COLUMNS, MAX_FIELD, MAX_LINE, OfacRelease, read_rows
