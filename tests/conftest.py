@@ -19,6 +19,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCES = Path(os.environ.get("FLOWS_SHARED_SOURCES") or ROOT / ".." / "shared" / "sources").resolve()
 # Session fixtures build before any test's monkeypatch: they read it from here.
 os.environ.setdefault("FLOWS_SHARED_SOURCES", str(SHARED_SOURCES))
+# Parsed import files are cached (flows.build.parse_cache) here, not in the user's ~/.cache; the
+# folder is checked as any cache folder is (the user's own, nobody else may write it).
+os.environ.setdefault("FLOWS_CACHE_DIR", str(Path(tempfile.gettempdir()) / f"flows-test-parse-cache-{os.getuid()}"))
 # The scripts (synth, bench) are imported by their tests as modules.
 sys.path.insert(0, str(ROOT / "scripts"))
 # What a release consists of besides data/processed (a build's lock files are not part of it).

@@ -46,6 +46,7 @@ import yaml
 
 from flows.schema.dtypes import arrow_type
 from flows.errors import CurationError, Location, Problem
+from flows.build.parse_cache import parsed
 from flows.build.regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
 from flows.schema.definition import FIELDS, LIST_ROWS, TABLES, Field, Table, curated_fields, table_fields
 
@@ -435,7 +436,8 @@ class _Collector:
 
     BATCH_ROWS = 20_000
 
-    def __init__(self) -> None:
+    def __init__(self, claims: bool = True) -> None:
+        self.claims = claims  # False: source files' claims are not read
         self.batch: dict[str, dict[str, list[Any]]] = {
             t: {c: [] for c in table_columns(table)} for t, table in TABLES.items()}
         self.chunks: dict[str, dict[str, list[pa.Array]]] = {
@@ -631,6 +633,8 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     out.add("sources", source, origin)
     out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
     _source_rows(doc, source["source_id"], shown, out)
+    if not out.claims:
+        return
     claims_table = TABLES["claims"]
     defaults = _claim_defaults(doc.get(DEFAULTS_KEY), shown, doc.key_lines.get(DEFAULTS_KEY, 1))
     claim_fields = _list_row_claim_fields() if source["text_kind"] == LIST_ROWS else _curated("claims")
@@ -777,21 +781,22 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_curation(root: Path, skip: frozenset[str] = frozenset()) -> Curation:
+def load_curation(root: Path, skip: frozenset[str] = frozenset(), claims: bool = True) -> Curation:
     """Read every curation file under root/data/raw (but those named in `skip`, as
     `data/raw/<folder>/<file>`: an import leaves out the files it rewrites). Raises
     CurationError on the first problem of a file, after reading all files (one line per file
-    with a problem)."""
+    with a problem). claims=False leaves the claims of source files unread (an import's identity
+    needs only records: claims are most of the rows of imported lists)."""
     with _without_cyclic_gc():
-        return _load_curation(root, skip)
+        return _load_curation(root, skip, claims)
 
 
-def _load_curation(root: Path, skip: frozenset[str]) -> Curation:
+def _load_curation(root: Path, skip: frozenset[str], claims: bool) -> Curation:
     try:
         with folder_path(str(root), ("data", "raw")) as raw_fd:
             if raw_fd is None:
                 raise CurationError.at(Location(str(root / "data" / "raw")), None, "no data/raw folder here", "raw_missing")
-            return _load_raw(root, raw_fd, skip)
+            return _load_raw(root, raw_fd, skip, claims)
     except Refused as e:  # data or data/raw is a link, or not a folder
         raise CurationError.at(e.where or str(root), None, refusal(e.reason, "a folder"), "file_refused") from None
 
@@ -820,9 +825,9 @@ def _package_mapping(data: bytes | None) -> dict[str, Any]:
     return dict(loaded)
 
 
-def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset()) -> Curation:
+def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset(), claims: bool = True) -> Curation:
     """Every curation file in the folder raw_fd (data/raw under root)."""
-    out = _Collector()
+    out = _Collector(claims)
     problems: list[Problem] = []
     package: dict[str, Any] = {}
     entries = listing(raw_fd)
@@ -837,7 +842,7 @@ def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset()) -> Cu
         if shown in skip:
             continue
         try:
-            _source_file(parse_yaml(data, shown), stem, shown, out)
+            _source_file(parsed(data, shown, parse_yaml), stem, shown, out)
         except CurationError as e:
             problems += e.problems
     for name in RECORD_DIRS:
@@ -845,7 +850,7 @@ def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset()) -> Cu
             if shown in skip:
                 continue
             try:
-                _record_file(parse_yaml(data, shown), shown, TABLES[name], out)
+                _record_file(parsed(data, shown, parse_yaml), shown, TABLES[name], out)
             except CurationError as e:
                 problems += e.problems
     for stem, shown, data in _curation_files(raw_fd, entries, POINTERS_FOLDER, problems):

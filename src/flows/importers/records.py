@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from flows.importers.model import Entry, Value
-from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY
+from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY, parse_yaml
+from flows.build.parse_cache import parsed
 from flows.importers.yaml_lines import flow, items
 
 RECORD_TABLES = ("actors", "designations", "links")
@@ -65,8 +65,9 @@ def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
     path = raw / rel
     if not path.is_file():
         return []
-    text = path.read_text(encoding="utf-8")
-    records = yaml.load(text, Loader=yaml.CSafeLoader) or []
+    data = path.read_bytes()
+    text = data.decode("utf-8")
+    records = parsed(data, f"data/raw/{rel}", parse_yaml) or []  # as the build reads it, cached
     if isinstance(records, dict):  # with record_defaults: the records as they read, defaults applied
         defaults = records.get(RECORD_DEFAULTS_KEY) or {}
         records = [with_defaults(r, defaults) for r in records.get(RECORDS_KEY) or []]

@@ -148,7 +148,7 @@ class Importer:
         """The project as identity sees it: without the files this import rewrites (its own
         records, and the release's source file with the names and details it gives)."""
         own = {f"data/raw/{f}" for f in self.files.values()}
-        rows = load_curation(self.root, frozenset(own | {f"data/raw/sources/{self.source_slug}.yaml"})).rows
+        rows = load_curation(self.root, frozenset(own | {f"data/raw/sources/{self.source_slug}.yaml"}), claims=False).rows
         return Index(rows, own, self.spec.authority_id)
 
     def _entries(self, selection: Selection, earlier: Earlier, result: Result) -> list[Entry]:
