@@ -22,6 +22,7 @@ import pickle
 import stat
 import sys
 import tempfile
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable
@@ -68,18 +69,31 @@ def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any]) -> Any:
     if folder is None or not _usable(folder):
         return parse(raw, shown)
     entry = folder / (hashlib.sha256(_loader_digest() + raw).hexdigest() + ".pickle")
-    try:
-        with open(entry, "rb") as f:
-            kept = pickle.load(f)
-        os.utime(entry)  # read now: the last to be evicted
+    kept = _read(entry)
+    if kept is not _MISSING:
         return kept
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a truncated or foreign entry is parsed again and replaced
-        entry.unlink(missing_ok=True)
     result = parse(raw, shown)
     _keep(folder, entry, result)
     return result
+
+
+_MISSING = object()
+
+
+def _read(entry: Path) -> Any:
+    """The entry's parse, or _MISSING (none, or one that does not read back: it is removed)."""
+    try:
+        with open(entry, "rb") as f:
+            kept = pickle.load(f)
+    except FileNotFoundError:
+        return _MISSING
+    except Exception:  # noqa: BLE001 - a truncated or foreign entry is parsed again and replaced
+        with suppress(OSError):
+            entry.unlink()
+        return _MISSING
+    with suppress(OSError):  # read now: the last to be evicted (not on a read-only disk)
+        os.utime(entry)
+    return kept
 
 
 def _keep(folder: Path, entry: Path, result: Any) -> None:
@@ -111,5 +125,6 @@ def _evict(folder: Path) -> None:
     for _, size, path in sorted(entries):
         if total <= MAX_BYTES:
             break
-        path.unlink(missing_ok=True)
+        with suppress(OSError):
+            path.unlink()
         total -= size
