@@ -98,6 +98,8 @@ DESCRIPTOR_EDITS = {
 }
 
 
+# One edited descriptor, for `make test-fast`: test_without_package_yaml_the_files_still_verify_the_descriptor.
+@pytest.mark.slow  # the trust trial: a check of the descriptor edited in each way
 @pytest.mark.parametrize("edit", DESCRIPTOR_EDITS, ids=list(DESCRIPTOR_EDITS))
 def test_an_edited_descriptor_fails_the_check(package: Path, edit: str):
     change, line = DESCRIPTOR_EDITS[edit]
