@@ -11,7 +11,7 @@ import pytest
 from frictionless import Package, system
 
 from conftest import ROOT, run_cli
-from fault_corpus import FAULTS, Fault, plant
+from fault_corpus import CLAIM, FAULTS, SOURCE, Fault, plant
 from flows.schema.definition import TABLES
 
 GENERATED = ["datapackage.json", "README.md", "data/processed/schema.sql", "data/processed/views.sql",
@@ -52,8 +52,7 @@ def test_corpus_is_large_enough():
     assert len({f.name for f in FAULTS}) == len(FAULTS)
 
 
-@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
-def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
+def _fails_alone_and_publishes_nothing(project: Path, fault: Fault) -> None:
     before = {**_snapshot(project / "data" / "processed"),
               "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
     plant(fault, project)
@@ -70,3 +69,17 @@ def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
     after = {**_snapshot(project / "data" / "processed"),
              "datapackage.json": hashlib.sha256((project / "datapackage.json").read_bytes()).hexdigest()}
     assert after == before
+
+
+def test_a_quote_missing_from_its_text_fails_the_build_and_nothing_is_published(project: Path):
+    """One planted curation mistake, for `make test-fast`; the whole corpus is the trust trial below."""
+    claim = CLAIM.format(record="actor/iran").replace("Iran supplied nothing", "Iran supplied drones")
+    fault = Fault("quote not in its text", {"sources/zz-fault.yaml": SOURCE.format(claims=claim)},
+                  "data/raw/sources/zz-fault.yaml:15: evidence_text", "not found verbatim in texts/zz-fault.txt")
+    _fails_alone_and_publishes_nothing(project, fault)
+
+
+@pytest.mark.slow  # the trust trial: 60-odd builds, each refused
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_fault_is_caught_and_nothing_is_published(project: Path, fault: Fault):
+    _fails_alone_and_publishes_nothing(project, fault)

@@ -185,8 +185,20 @@ CURATION_FILES = [
 ]
 
 
+def test_a_curation_file_linked_to_a_file_outside_is_refused(site, project: Path, outside: Path):
+    """One hostile curation file, for `make test-fast`; the trust trial below plants each kind."""
+    _curation_file_refused(site, project, outside, Hostile(
+        "curation file linked to a file outside", _link("actors/zz.yaml", lambda _, out: out / "actor.yaml"),
+        "data/raw/actors/zz.yaml", A_LINK))
+
+
+@pytest.mark.slow  # the trust trial: a build refused for each kind of file that is not a regular file
 @pytest.mark.parametrize("hostile", CURATION_FILES, ids=[h.name for h in CURATION_FILES])
 def test_curation_file_that_is_not_a_regular_file_is_refused(site, project: Path, outside: Path, hostile: Hostile):
+    _curation_file_refused(site, project, outside, hostile)
+
+
+def _curation_file_refused(site, project: Path, outside: Path, hostile: Hostile) -> None:
     pipes = hostile.make(project / "data" / "raw", outside)
     lines = _build_fails(site, pipes)
     assert len(lines) == 1, lines

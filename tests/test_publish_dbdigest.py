@@ -49,6 +49,8 @@ def test_the_fresh_database_passes(package_db: Path):
     assert check_passed(check_lines(package_db))
 
 
+# One edited database, for `make test-fast`: test_a_database_from_an_older_build_fails_the_check.
+@pytest.mark.slow  # the trust trial: a check of a database edited in each way
 @pytest.mark.parametrize("edit", DB_EDITS, ids=list(DB_EDITS))
 def test_an_edited_database_fails_the_check_naming_the_relation(package_db: Path, edit: str):
     statements, relation = DB_EDITS[edit]

@@ -17,6 +17,7 @@ from flows.publish.lock import BUILD_LOCK, RELEASE_LOCK, LockError, locked, try_
 RECORD = "transfer/iran-russia-armed-drones-2022"
 
 
+@pytest.mark.slow  # a concurrency trial: processes waiting on a held lock (in-process: the tests below)
 def test_reader_waits_for_a_publish_in_progress(published_project: Path):
     """While files are being moved (the release lock held exclusively), a reader waits, saying
     so; it answers once the move is done, or fails with one line when its time runs out."""
@@ -37,6 +38,7 @@ def test_reader_waits_for_a_publish_in_progress(published_project: Path):
     assert len(lines) == 1 and "still publishing after 0.5 s" in lines[0], hasty_err
 
 
+@pytest.mark.slow  # a concurrency trial: a build process waiting on a held lock
 def test_build_waits_for_another_build(published_project: Path):
     root = published_project
     with locked(root / BUILD_LOCK, exclusive=True, doing="building"):

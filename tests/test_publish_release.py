@@ -212,10 +212,8 @@ HOSTILE_JOURNALS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
-def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple[Path, Path], case: str):
+def _refused_and_nothing_moves(pkg: Path, old: Path, plant, refusal: str) -> None:
     outside = pkg.parent / "outside"
-    plant, refusal = HOSTILE_JOURNALS[case]
     plant(pkg, outside)
     before = snapshot(pkg.parent)  # the package, the folder outside it and any decoy beside them
     commands = {
@@ -243,7 +241,19 @@ def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple
             planted.unlink()
         elif planted.is_dir():
             shutil.rmtree(planted)
-    assert release(pkg) == release(releases[0])
+    assert release(pkg) == release(old)
+
+
+def test_a_journal_naming_a_file_outside_the_package_is_refused_and_nothing_moves(
+        pkg: Path, releases: tuple[Path, Path]):
+    """One hostile journal, for `make test-fast`; the trust trial below plants each kind."""
+    _refused_and_nothing_moves(pkg, releases[0], _absolute, "journal_unknown_file")
+
+
+@pytest.mark.slow  # the trust trial: every kind of hostile journal, each refused by four commands
+@pytest.mark.parametrize("case", sorted(HOSTILE_JOURNALS))
+def test_hostile_journal_is_refused_and_nothing_moves(pkg: Path, releases: tuple[Path, Path], case: str):
+    _refused_and_nothing_moves(pkg, releases[0], *HOSTILE_JOURNALS[case])
 
 
 def test_a_link_at_the_journal_s_temporary_name_is_not_written_through(pkg: Path):
@@ -305,6 +315,8 @@ READERS = {
 }
 
 
+# One reader's recovery, for `make test-fast`: test_fault_after_the_first_move_is_finished_by_the_next_command.
+@pytest.mark.slow  # the trust trial: each reading command finds a half-published release
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_reader_finishes_a_half_published_release_first(pkg: Path, releases: tuple[Path, Path], reader: str):
     _, new = releases
@@ -318,11 +330,21 @@ def test_reader_finishes_a_half_published_release_first(pkg: Path, releases: tup
     assert answered_from_new(stdout, pkg), stdout
 
 
+def test_sql_refuses_a_half_published_release_it_cannot_finish(
+        pkg: Path, releases: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch):
+    """One reader, for `make test-fast`; the trust trial below runs each."""
+    _refuses_to_finish(pkg, releases[1], "sql", monkeypatch)
+
+
+@pytest.mark.slow  # the trust trial: each reading command finds a half-published release it cannot finish
 @pytest.mark.parametrize("reader", sorted(READERS))
 def test_reader_refuses_a_half_published_release_it_cannot_finish(
         pkg: Path, releases: tuple[Path, Path], reader: str, monkeypatch: pytest.MonkeyPatch):
+    _refuses_to_finish(pkg, releases[1], reader, monkeypatch)
+
+
+def _refuses_to_finish(pkg: Path, new: Path, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read-only folder (as root, chmod does not stop writes: os.access says it instead)."""
-    _, new = releases
     half_publish(pkg, new)
     before = snapshot(pkg)
     real_access = os.access
@@ -454,9 +476,20 @@ STORAGE_FAULTS = {
 }
 
 
+def test_a_full_disk_while_writing_a_table_replaces_nothing(pkg: Path, releases: tuple[Path, Path],
+                                                          monkeypatch: pytest.MonkeyPatch):
+    """One storage fault, for `make test-fast`; the trust trial below injects each."""
+    _replaces_nothing(pkg, releases[0], "ENOSPC writing a table", monkeypatch)
+
+
+@pytest.mark.slow  # the trust trial: a build under each storage fault
 @pytest.mark.parametrize("fault", sorted(STORAGE_FAULTS))
 def test_storage_fault_replaces_nothing(pkg: Path, releases: tuple[Path, Path], fault: str,
                                        monkeypatch: pytest.MonkeyPatch):
+    _replaces_nothing(pkg, releases[0], fault, monkeypatch)
+
+
+def _replaces_nothing(pkg: Path, old: Path, fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
     edit_curation(pkg)  # a build that succeeded would change the release
     before = snapshot(pkg)
     inject, expected, reason = STORAGE_FAULTS[fault]
@@ -471,7 +504,7 @@ def test_storage_fault_replaces_nothing(pkg: Path, releases: tuple[Path, Path], 
         if fault == "read-only output folder":  # still readable as it stands
             assert run_cli("sql", "SELECT count(*) FROM claims", "--root", str(pkg))[0] == 0
     assert snapshot(pkg) == before  # byte-identical, no journal, no staging folder
-    assert release(pkg) == release(releases[0])  # the release it was, which checks clean (`releases`)
+    assert release(pkg) == release(old)  # the release it was, which checks clean (`releases`)
 
 
 def test_fault_after_the_first_move_is_finished_by_the_next_command(pkg: Path, monkeypatch: pytest.MonkeyPatch):

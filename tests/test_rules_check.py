@@ -29,8 +29,18 @@ def _check_lines(root: Path) -> list[str]:
     return [str(p) for p in problems]
 
 
+def test_a_flipped_byte_in_the_claims_file_is_named(project: Path):
+    """One damaged table, for `make test-fast`; the trust trial below damages each."""
+    _flipped_byte_named(project, "claims")
+
+
+@pytest.mark.slow  # the trust trial: a check of each table's file with a byte flipped
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_flipped_byte_in_any_parquet_file_is_named(project: Path, name: str):
+    _flipped_byte_named(project, name)
+
+
+def _flipped_byte_named(project: Path, name: str) -> None:
     path = project / "data/processed" / f"{name}.parquet"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -98,6 +108,8 @@ DESCRIPTOR_EDITS = {
 }
 
 
+# One edited descriptor, for `make test-fast`: test_without_package_yaml_the_files_still_verify_the_descriptor.
+@pytest.mark.slow  # the trust trial: a check of the descriptor edited in each way
 @pytest.mark.parametrize("edit", DESCRIPTOR_EDITS, ids=list(DESCRIPTOR_EDITS))
 def test_an_edited_descriptor_fails_the_check(package: Path, edit: str):
     change, line = DESCRIPTOR_EDITS[edit]
@@ -142,9 +154,18 @@ def test_a_missing_readme_fails_the_check(package: Path):
     assert code == 1 and "README.md: missing: run `flows build`" in lines, lines
 
 
+def test_an_edited_table_count_in_the_readme_fails_the_check(package: Path):
+    """One edited generated section, for `make test-fast`; the trust trial below edits each way."""
+    _readme_edit_fails(package, *README_EDITS["contents"])
+
+
+@pytest.mark.slow  # the trust trial: a check of the README's generated sections edited in each way
 @pytest.mark.parametrize("edit", README_EDITS, ids=list(README_EDITS))
 def test_an_edited_generated_readme_section_fails_the_check(package: Path, edit: str):
-    change, line = README_EDITS[edit]
+    _readme_edit_fails(package, *README_EDITS[edit])
+
+
+def _readme_edit_fails(package: Path, change, line: str) -> None:
     path = package / "README.md"
     before = path.read_text(encoding="utf-8")
     path.write_text(change(before), encoding="utf-8")

@@ -131,6 +131,8 @@ OFAC_CASES = [
 ]
 
 
+# One OFAC release refused, for `make test-fast`: test_ofac_binary_garbage.
+@pytest.mark.slow  # the trust trial: an import refused for each way a list file is not as published
 @pytest.mark.parametrize("name, edit, field, words", [c[1:] for c in OFAC_CASES], ids=[c[0] for c in OFAC_CASES])
 def test_ofac_file_not_as_published_is_one_error_line(project: Path, tmp_path: Path, name, edit, field, words):
     folder = tmp_path / "release"
@@ -339,6 +341,8 @@ UN_CASES = [
 ]
 
 
+# One UN list refused, for `make test-fast`: test_un_binary_garbage_and_folder.
+@pytest.mark.slow  # the trust trial: an import refused for each hostile or broken XML
 @pytest.mark.parametrize("text, line, field, words", [c[1:] for c in UN_CASES], ids=[c[0] for c in UN_CASES])
 def test_un_file_not_as_published_is_one_error_line(project: Path, tmp_path: Path, text, line, field, words):
     path = _un(tmp_path, text)
