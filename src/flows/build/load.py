@@ -483,23 +483,31 @@ def _children(parent: Table) -> list[Table]:
 def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
     children = _children(table)
     doc, defaults = _record_file_parts(doc, shown, table, children)
-    top = {k: v for k, v in defaults.items() if k not in {c.nested.key for c in children}}
     for item in doc:
-        if top and isinstance(item, LineDict):
-            item = _with_defaults(item, top)
+        if defaults and isinstance(item, LineDict):
+            item = with_record_defaults(item, defaults, {c.nested.key for c in children})
         row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
         for child in children:
             nested = row.pop(child.nested.key, None)
-            child_defaults = defaults.get(child.nested.key)
             for sub in _list(nested, shown, origin.at(child.nested.key).line or 0, child.nested.key):
-                if child_defaults and isinstance(sub, LineDict):
-                    sub = _with_defaults(sub, child_defaults)
                 child_row, child_origin = _row(sub, child, shown, set(), f"{child.nested.key} entry",
                                                origin.line)
                 child_row[child.nested.parent_field] = row[table.primary_key[0]]
                 out.add(child.name, child_row, child_origin)
         row["curated_in"] = shown
         out.add(table.name, row, origin)
+
+
+def with_record_defaults(record: LineDict, defaults: dict[str, Any], nested: set[str]) -> LineDict:
+    """The record with the fields of `record_defaults:` it leaves out, and each entry of its
+    nested lists (the keys in `nested`: `aliases:`) with the fields of the defaults under that key
+    it leaves out; line numbers kept. A record's own value wins. What the build reads, and what
+    an import reads back of its own files (flows.importers.records)."""
+    out = _with_defaults(record, {k: v for k, v in defaults.items() if k not in nested})
+    for key in nested & set(defaults):
+        if isinstance(entries := out.get(key), list):
+            out[key] = [_with_defaults(e, defaults[key]) if isinstance(e, LineDict) else e for e in entries]
+    return out
 
 
 def _record_file_parts(doc: Any, shown: str, table: Table, children: list[Table]) -> tuple[list, dict[str, Any]]:
@@ -608,7 +616,10 @@ def _claim_defaults(value: Any, shown: str, line: int) -> dict[str, Any]:
 
 
 def _with_defaults(item: LineDict, defaults: dict[str, Any]) -> LineDict:
-    merged = LineDict({**defaults, **item})
+    """The item, its keys in its own order, then the defaults' keys it leaves out."""
+    merged = LineDict(item)
+    for key, value in defaults.items():
+        merged.setdefault(key, value)
     merged.line, merged.key_lines = item.line, item.key_lines
     return merged
 

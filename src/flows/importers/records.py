@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from flows.importers.model import Entry, Value
-from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY, parse_yaml
+from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY, parse_yaml, with_record_defaults
 from flows.build.parse_cache import parsed
 from flows.importers.yaml_lines import flow, items
 
@@ -70,7 +69,9 @@ def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
     records = parsed(data, f"data/raw/{rel}", parse_yaml) or []  # as the build reads it, cached
     if isinstance(records, dict):  # with record_defaults: the records as they read, defaults applied
         defaults = records.get(RECORD_DEFAULTS_KEY) or {}
-        records = [with_defaults(r, defaults) for r in records.get(RECORDS_KEY) or []]
+        nested = {key for key, value in defaults.items() if isinstance(value, dict)}
+        records = [with_record_defaults(r, defaults, nested) if isinstance(r, dict) else r
+                   for r in records.get(RECORDS_KEY) or []]
     notes: list[str | None] = []
     previous, in_header = "", True
     for line in text.splitlines():
@@ -82,16 +83,6 @@ def load_records(raw: Path, rel: str) -> list[tuple[str | None, dict]]:
     if len(notes) != len(records):  # not as this module writes it (edited by hand): no notes
         notes = [None] * len(records)
     return list(zip(notes, records))
-
-
-def with_defaults(record: dict, defaults: dict[str, Any]) -> dict:
-    """The record with the fields of `record_defaults:` it leaves out (a nested list's under its
-    key, for each entry), as the build reads it (flows.build.load)."""
-    out = {**record, **{k: v for k, v in defaults.items() if k not in record and not isinstance(v, dict)}}
-    for key, sub in defaults.items():
-        if isinstance(sub, dict) and isinstance(record.get(key), list):
-            out[key] = [{**e, **{k: v for k, v in sub.items() if k not in e}} for e in record[key]]
-    return out
 
 
 def without_defaults(record: dict, defaults: dict[str, Any]) -> dict:
