@@ -7,8 +7,10 @@ a last section names the earlier imports' references the release lacks.
 
 from __future__ import annotations
 
-from flows.build.list_rows import locator, section_lines
-from flows.importers.model import Entry
+from collections.abc import Iterator
+
+from flows.build.list_rows import locator, rows, section_lines
+from flows.importers.model import Entry, Row
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 
@@ -24,6 +26,15 @@ def absent_line(spec: ListSpec, ref: str, designation_id: str) -> str:
 def absent_locator(number: int) -> str:
     """The locator of the `number`-th row of the section of references not on the release."""
     return locator(ABSENT_SECTION, number)
+
+
+def archived_rows(text: str) -> Iterator[Row]:
+    """The rows of the release's files an archived text holds, as the import read them (file,
+    line, verbatim text), in the text's order; not the section of references not on the release."""
+    for where, row in rows(text):
+        section, _, number = where.rpartition(" line ")
+        if section != ABSENT_SECTION:
+            yield Row(section, int(number), row)
 
 
 def archive_text(spec: ListSpec, release: ListRelease, released: str, entries: list[Entry],

@@ -35,6 +35,15 @@ class ListRelease(Protocol):
         """The entries whose reference is in `wanted` (all when None), fully read, in file order."""
         ...
 
+    @classmethod
+    def archived_entries(cls, text: str) -> Iterator[Entry]:
+        """The entries of a release as an import archived them (`texts/<list>-<date>.txt`,
+        flows.importers.archive: read its rows with archive.archived_rows), read again from the
+        archived rows alone, without the list's files: equal (==) to the entries the import read
+        from the files, in the same order. The build makes an import's records from them. A row
+        that does not read is a ListError whose place is the row's locator (`sdn.csv line 12`)."""
+        ...
+
     def describe(self) -> dict[str, str]:
         """The parser's own words for the release (title, publisher, url, urls, licence); the
         mapping file is what the writer uses."""
