@@ -67,6 +67,8 @@ CODES: dict[str, str] = {
     "evidence_kind": "A claim's evidence type does not suit its source's text kind.",
     "quote_too_few_words": "A quote has fewer words than a quote needs.",
     "quote_not_found": "A quote or list row is not found verbatim in its source's archived text.",
+    "list_entry_not_found": "A record or claim an import backs by a list entry (`list_entry:`, `list_entries:`) "
+                            "names no entry of the release's archived rows, or no release an import archived.",
     "list_row_not_found": "A claim on an official list's archived rows names no row of it, or its evidence is not in that row.",
     "text_unavailable": "A claim's archived text is not on this machine: its evidence is unverified.",
     "text_missing": "A source's archived text is not found.",

@@ -46,6 +46,7 @@ import yaml
 
 from flows.schema.dtypes import arrow_type
 from flows.errors import CurationError, Location, Problem
+from flows.build import list_entries
 from flows.build.parse_cache import parsed
 from flows.build.regular_files import Refused, folder_path, kind, listing, open_folder, read_regular, refusal
 from flows.schema.definition import FIELDS, LIST_ROWS, TABLES, Field, Table, curated_fields, table_fields
@@ -60,6 +61,8 @@ SOURCE_ROWS = ("actor_aliases", "actor_attributes")
 DEFAULTS_KEY = "claim_defaults"  # fields every claim of a source file takes unless it gives its own
 RECORD_DEFAULTS_KEY = "record_defaults"  # fields every record of a record file takes unless it gives its own
 RECORDS_KEY = "records"  # a record file's records, when it has record_defaults
+LIST_ENTRY_KEY, LIST_RELEASE_KEY = "list_entry", "list_release"  # an actor an import backs by its list entry
+LIST_ENTRIES_KEY = "list_entries"  # a source file's entries whose claims the build makes (flows.build.list_entries)
 
 
 class LineDict(dict):
@@ -438,6 +441,7 @@ class _Collector:
 
     def __init__(self, claims: bool = True) -> None:
         self.claims = claims  # False: source files' claims are not read
+        self.releases: Any = None  # the archived releases of imports (flows.build.list_entries)
         self.batch: dict[str, dict[str, list[Any]]] = {
             t: {c: [] for c in table_columns(table)} for t, table in TABLES.items()}
         self.chunks: dict[str, dict[str, list[pa.Array]]] = {
@@ -486,6 +490,8 @@ def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
     for item in doc:
         if defaults and isinstance(item, LineDict):
             item = with_record_defaults(item, defaults, {c.nested.key for c in children})
+        if table.name == "actors" and isinstance(item, LineDict) and LIST_ENTRY_KEY in item:
+            item = list_entries.backed_actor(item, out.releases, shown)
         row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
         for child in children:
             nested = row.pop(child.nested.key, None)
@@ -552,7 +558,7 @@ def record_defaults(value: Any, shown: str, line: int, table: Table, children: l
     if value is None:
         return {}
     defaults = mapping(value, line, RECORD_DEFAULTS_KEY)
-    checked(defaults, table, RECORD_DEFAULTS_KEY, set(nested))
+    checked(defaults, table, RECORD_DEFAULTS_KEY, set(nested) | ({LIST_RELEASE_KEY} if table.name == "actors" else set()))
     for key, child in nested.items():
         if key in defaults:
             checked(mapping(defaults[key], defaults.key_lines[key], key), child,
@@ -628,11 +634,11 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     if not isinstance(doc, LineDict):
         raise CurationError.at(Location(shown, 1), None,
                                "a source file is a mapping with `source:` and `claims:`", "curation_shape")
-    unknown = sorted(set(doc) - {"source", "claims", DEFAULTS_KEY, UNCITED_KEY, *SOURCE_ROWS})
+    unknown = sorted(set(doc) - {"source", "claims", DEFAULTS_KEY, LIST_ENTRIES_KEY, UNCITED_KEY, *SOURCE_ROWS})
     if unknown:
         raise CurationError.at(Location(shown, doc.key_lines[unknown[0]]), unknown[0],
-                               f"unknown top-level key in a source file (it takes: source, {DEFAULTS_KEY}, claims, "
-                               f"{UNCITED_KEY}, {', '.join(SOURCE_ROWS)})", "unknown_field")
+                               f"unknown top-level key in a source file (it takes: source, {DEFAULTS_KEY}, "
+                               f"{LIST_ENTRIES_KEY}, claims, {UNCITED_KEY}, {', '.join(SOURCE_ROWS)})", "unknown_field")
     if "source" not in doc:
         raise CurationError.at(Location(shown, 1), "source", "required key missing in a source file", "required")
     source, origin = _row(doc["source"], TABLES["sources"], shown, set(), "source",
@@ -644,12 +650,14 @@ def _source_file(doc: Any, stem: str, shown: str, out: _Collector) -> None:
     out.add("sources", source, origin)
     out.uncited[source["source_id"]] = _uncited(doc.get(UNCITED_KEY), shown, doc.key_lines.get(UNCITED_KEY, 1))
     _source_rows(doc, source["source_id"], shown, out)
+    made = [] if LIST_ENTRIES_KEY not in doc else list_entries.entry_claims(
+        doc[LIST_ENTRIES_KEY], source, shown, doc.key_lines[LIST_ENTRIES_KEY], out.releases, out.claims)
     if not out.claims:
         return
     claims_table = TABLES["claims"]
     defaults = _claim_defaults(doc.get(DEFAULTS_KEY), shown, doc.key_lines.get(DEFAULTS_KEY, 1))
     claim_fields = _list_row_claim_fields() if source["text_kind"] == LIST_ROWS else _curated("claims")
-    for item in _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
+    for item in made + _list(doc.get("claims"), shown, doc.key_lines.get("claims", 1), "claims"):
         if defaults and isinstance(item, LineDict):
             item = _with_defaults(item, defaults)
         claim, claim_origin = _row(item, claims_table, shown, {CLAIM_ID_KEY}, "claim",
@@ -839,6 +847,7 @@ def _package_mapping(data: bytes | None) -> dict[str, Any]:
 def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset(), claims: bool = True) -> Curation:
     """Every curation file in the folder raw_fd (data/raw under root)."""
     out = _Collector(claims)
+    out.releases = list_entries.archived_releases(root)
     problems: list[Problem] = []
     package: dict[str, Any] = {}
     entries = listing(raw_fd)

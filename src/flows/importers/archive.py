@@ -3,15 +3,19 @@ verbatim, each once, under a header naming the release, the files (size, sha256,
 encoding) and the selection. Its form is `text_kind: list_rows` (flows.build.list_rows): a
 section per file, each row under its line in the file, so that claims cite rows by locator;
 a last section names the earlier imports' references the release lacks.
+
+Read back (ArchivedReleases), the rows give the release's entries again, by the list's own
+parser (`archived_entries`): the records and claims an import backs by its entries are made
+from them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flows.build.list_rows import locator, rows, section_lines
-from flows.importers.model import Entry, Row
-from flows.importers.registry import ListSpec
+from flows.importers.model import Entry, ListError, Row
+from flows.importers.registry import ListSpec, registry
 from flows.importers.release import ListRelease
 
 
@@ -72,3 +76,61 @@ def _header(spec: ListSpec, release: ListRelease, released: str, selection_note:
                     "the 0x1A terminator removed; each further line of a row starts with a tab). A claim's "
                     "locator names the file and line. The last section, if any, names the designations of "
                     f"earlier imports whose {spec.ref_label} is not on this release."]
+
+
+class ArchiveError(Exception):
+    """An entry that cannot be read back from its release's archived text: what is wrong, and
+    the field of the record or claim that names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def list_spec(key: str) -> ListSpec | None:
+    """The list whose key (or a variant's key) is `key`; None when no list has it."""
+    return next((s for s in registry().values() if key == s.key or key in s.keys), None)
+
+
+class ArchivedReleases:
+    """The entries of the releases archived in the project, each release read once, on demand,
+    by its list's parser. `read(text_path)` gives the archived text (`texts/<list>-<date>.txt`),
+    and raises the build's error when it cannot."""
+
+    def __init__(self, read: Callable[[str], str]) -> None:
+        self._read = read
+        self.releases: dict[str, tuple[ListSpec, str]] = {}  # source id -> (list, text path)
+        self._entries: dict[str, dict[str, Entry]] = {}
+
+    def add(self, source_id: str, list_key: str, text_path: str) -> ListSpec:
+        """A release: the source whose archived text (`text_path`) holds rows of the list `list_key`."""
+        spec = list_spec(list_key)
+        if spec is None:
+            raise ArchiveError("list", f"{list_key!r}: no such list (lists: "
+                                       f"{', '.join(sorted(k for s in registry().values() for k in (s.key, *s.keys)))})")
+        self.releases[source_id] = (spec, text_path)
+        return spec
+
+    def entry(self, source_id: str, ref: str) -> Entry:
+        """The entry with reference `ref` of the release archived for `source_id`."""
+        if source_id not in self.releases:
+            raise ArchiveError("list_release", f"{source_id!r} is no release an import archived (a source "
+                                               "file with `list_entries:` and its text)")
+        found = self.entries(source_id).get(ref)
+        if found is None:
+            spec, text_path = self.releases[source_id]
+            raise ArchiveError("list_entry", f"{ref!r}: no entry with that {spec.ref_label} in the rows archived "
+                                             f"in data/raw/{text_path}")
+        return found
+
+    def entries(self, source_id: str) -> dict[str, Entry]:
+        if source_id not in self._entries:
+            spec, text_path = self.releases[source_id]
+            text = self._read(text_path)
+            try:
+                self._entries[source_id] = {e.ref: e for e in spec.parser_class().archived_entries(text)}
+            except ListError as e:
+                raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem.where}: "
+                                                   f"{e.problem.field + ': ' if e.problem.field else ''}"
+                                                   f"{e.problem.message}") from None
+        return self._entries[source_id]

@@ -16,19 +16,52 @@ from typing import Any
 import yaml
 
 from flows.build.list_rows import ROWS, locator
-from flows.importers.model import Row
-from flows.importers.yaml_lines import items
+from flows.build.load import LIST_ENTRIES_KEY
+from flows.importers.model import Entry, Row
+from flows.importers.records import actor_values, program_tags, slug
+from flows.importers.yaml_lines import flow, items
+
+
+
+def _locator(rows: list[Row]) -> str:
+    return ROWS.join(dict.fromkeys(locator(row.file, row.line) for row in rows))
+
+
+def entry_claims(prefix: str, entry: Entry, actor_id: str) -> list[dict[str, Any]]:
+    """The claims on an entry that is an actor of the import's own with its own designation
+    (`designation/<prefix>-<reference>`): the actor named, on the entry's row and every row its
+    names and details come from; the programme, when the designation cannot hold the list's tags;
+    the designation listed, on the entry's row. In the order the import makes them."""
+    base = f"{prefix}-{slug(entry.ref)}"
+    designation_id = f"designation/{base}"
+    aliases, attributes = actor_values(entry)
+    claims = [{"id": f"{base}-name", "record_id": actor_id, "field": "name",
+               "locator": _locator([entry.row, *(entry.cited(v.row) for v in aliases + attributes)])}]
+    if entry.programs and program_tags(entry.programs) is None:
+        claims.append({"id": f"{base}-programme", "record_id": designation_id, "field": "program_tags",
+                       "claimed_value": "; ".join(entry.programs), "locator": _locator([entry.row])})
+    listing = {"id": f"{base}-listing", "record_id": designation_id, "locator": _locator([entry.row])}
+    if entry.listed and entry.listed_basis:
+        listing["date_basis"] = entry.listed_basis
+    return claims + [listing]
+
 
 class Claims:
     """The claims of one release, in the order they are made."""
 
-    def __init__(self, authority_id: str, released: str) -> None:
+    def __init__(self, authority_id: str, released: str, list_key: str) -> None:
         self.defaults = {"claimant_id": authority_id, "stance": "lists", "evidence_type": "list_row",
                          "claimed": released}
+        self.list_key = list_key
         self.items: list[dict[str, Any]] = []
+        self.entries: list[dict[str, str]] = []  # {entry, actor}: claims the build makes (entry_claims)
         # names and details the list gives actors curated elsewhere
         self.aliases: dict[tuple[str, str], dict[str, str]] = {}
         self.attributes: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def entry(self, ref: str, actor_id: str) -> None:
+        """The claims of entry_claims, on an entry of the import's own: made by the build."""
+        self.entries.append({"entry": ref, "actor": actor_id})
 
     def add(self, claim_id: str, record_id: str, rows: list[Row], field: str | None = None,
             claimed_value: str | None = None, date_basis: str | None = None) -> None:
@@ -41,7 +74,7 @@ class Claims:
             claim["field"] = field
         if claimed_value is not None:
             claim["claimed_value"] = claimed_value
-        claim["locator"] = ROWS.join(dict.fromkeys(locator(row.file, row.line) for row in rows))
+        claim["locator"] = _locator(rows)
         if date_basis:
             claim["date_basis"] = date_basis
         self.items.append(claim)
@@ -62,11 +95,16 @@ class Claims:
                                    {"actor_id": actor_id, "attribute": attribute, "value": value})
 
     def source_file(self, source: dict[str, Any], header: str) -> str:
-        """The source file: the header comment, `source:`, `claim_defaults:`, `claims:` (one a
-        line), `actor_aliases:` and `actor_attributes:`."""
+        """The source file: the header comment, `source:`, `claim_defaults:`, `list_entries:`,
+        `claims:` (one a line), `actor_aliases:` and `actor_attributes:`."""
         doc = _block({"source": source})
+        if self.items or self.entries:
+            doc += _block({"claim_defaults": self.defaults})
+        if self.entries:
+            doc += (f"{LIST_ENTRIES_KEY}:\n  list: {flow(self.list_key)}\n  claimed:\n"
+                    + "".join(f"  {line}" for line in items(self.entries).splitlines(keepends=True)))
         if self.items:
-            doc += _block({"claim_defaults": self.defaults}) + "claims:\n" + items(self.items)
+            doc += "claims:\n" + items(self.items)
         for key, rows in (("actor_aliases", self.aliases), ("actor_attributes", self.attributes)):
             if rows:
                 doc += f"{key}:\n" + items([rows[k] for k in sorted(rows)])

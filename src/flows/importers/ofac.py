@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from flows.importers.archive import archived_rows
 from flows.importers.model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 FILES = ("sdn.csv", "add.csv", "alt.csv")
@@ -247,6 +248,27 @@ def _fields(text: str) -> list[str | None]:
     return [_null(v) for v in next(csv.reader([text], strict=True))]
 
 
+def _archived_fields(row: Row) -> list[str | None]:
+    """An archived row's fields, checked as read_rows checks them in the file (a ListError
+    names the row's locator)."""
+    where = f"{row.file} line {row.line}"
+
+    def refuse(field: str | None, message: str, code: str = "list_row") -> ListError:
+        return ListError(where, field, message, code)
+
+    columns = COLUMNS.get(row.file)
+    if columns is None:
+        raise refuse(None, f"{row.file!r} is not a file of the legacy SDN list ({', '.join(COLUMNS)})", "list_structure")
+    if row.text.count('"') % 2:
+        raise refuse(None, "a quote that is never closed on its line")
+    try:
+        fields = next(csv.reader([row.text], strict=True))
+    except (csv.Error, StopIteration) as e:
+        raise refuse(None, f"not a CSV row: {e or 'empty'}") from None
+    _check_fields(row.text, fields, columns, refuse)
+    return [_null(v) for v in fields]
+
+
 def _null(value: str) -> str | None:
     value = value.strip()
     return None if value in (NULL, "") else value
@@ -369,7 +391,24 @@ class OfacRelease:
                 yield self._entry(row, f, [(r.file, r, _fields(r.text)) for r in extra.pop(f[0], [])])
         self.orphans = sum(len(v) for v in extra.values())  # rows whose ent_num is not in sdn.csv
 
-    def _entry(self, row: Row, f: list[str | None], extra: list) -> Entry:
+    @classmethod
+    def archived_entries(cls, text: str) -> Iterator[Entry]:
+        """The entries of an archived release (flows.importers.release), its rows checked as
+        read_rows checks a file's: an archive lists sdn.csv's rows first, then add.csv's,
+        alt.csv's and sdn_comments.csv's, each in line order, as `entries` joins them."""
+        main: list[tuple[Row, list[str | None]]] = []
+        extra: dict[str, list] = {}
+        for row in archived_rows(text):
+            fields = _archived_fields(row)
+            if row.file == "sdn.csv":
+                main.append((row, _pad(fields, 12)))
+            else:
+                extra.setdefault(fields[0], []).append((row.file, row, fields))
+        for row, f in main:
+            yield cls._entry(row, f, extra.pop(f[0], []))
+
+    @staticmethod
+    def _entry(row: Row, f: list[str | None], extra: list) -> Entry:
         ref, name, kind = f[0], f[1] or "", f[2]
         remarks = f[11]
         comment_rows = [r for n, r, _ in extra if n == COMMENTS]

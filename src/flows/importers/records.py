@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from flows.importers.model import Entry, Value
-from flows.build.load import RECORD_DEFAULTS_KEY, RECORDS_KEY, parse_yaml, with_record_defaults
+from flows.build.load import (LIST_ENTRY_KEY, LIST_RELEASE_KEY, RECORD_DEFAULTS_KEY, RECORDS_KEY, parse_yaml,
+                              with_record_defaults)
 from flows.build.parse_cache import parsed
 from flows.importers.yaml_lines import flow, items
 
@@ -135,6 +136,30 @@ class RecordSet:
         return "".join(out)
 
 
+# An actor record of an import's own is backed by its list entry: `{actor_id: ..., list_entry:
+# <reference>}`, the release whose archived rows hold the entry being `list_release:` (the file's
+# `record_defaults:` give the import's). The build makes the record's other fields from the entry
+# (own_actor, flows.build.list_entries), as the import would have written them; a field the
+# record gives wins.
+
+
+def actor_values(entry: Entry) -> tuple[list[Value], list[Value]]:
+    """The entry's other names (not its name) and its details, each once: what its actor gets."""
+    return distinct([v for v in entry.aliases if v.value != entry.name]), distinct(entry.attributes)
+
+
+def own_actor(entry: Entry, actor_id: str, source_id: str) -> dict[str, Any]:
+    """The actor record an import makes of an entry of its own (what `list_entry:` stands for)."""
+    return actor_record(entry, actor_id, source_id, *actor_values(entry))
+
+
+def backed_actor(record: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """An actor record backed by its list entry (`list_entry:`, `list_release:`): the fields the
+    entry gives it, then the record's own, which win."""
+    own = {k: v for k, v in record.items() if k not in (LIST_ENTRY_KEY, LIST_RELEASE_KEY)}
+    return {**own_actor(entry, record["actor_id"], record[LIST_RELEASE_KEY]), **own}
+
+
 def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Value],
                  attributes: list[Value]) -> dict[str, Any]:
     """A new actor, with the list's other names and its details as aliases and attributes (its
@@ -157,8 +182,7 @@ def import_defaults(authority_id: str, source_id: str) -> dict[str, dict[str, An
     """Each record file's `record_defaults:`: what the import's records share (its records from
     an earlier release, and a curator's edits, keep their own values where they differ)."""
     return {"designations": {"authority_id": authority_id},
-            "actors": {"aliases": {"alias_type": "alias", "source_id": source_id},
-                       "attributes": {"source_id": source_id}},
+            "actors": {LIST_RELEASE_KEY: source_id},
             "links": {"relation": "linked_to"}}
 
 

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.build.load import load_curation
-from flows.importers.archive import absent_line, absent_locator, archive_text
+from flows.build.list_entries import archived_releases
+from flows.build.load import LIST_ENTRY_KEY, LIST_RELEASE_KEY
+from flows.importers.archive import ArchiveError, absent_line, absent_locator, archive_text
 from flows.importers.changes import Result, differences
 from flows.importers.claims import Claims
 from flows.importers.decisions import Choice, decide
@@ -28,8 +30,9 @@ from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
 from flows.importers.inputs import inputs_digest
 from flows.importers.model import Entry, Value
-from flows.importers.records import (RecordSet, actor_record, designation_record, distinct, import_defaults,
-                                     link_record, load_records, own_files, reference_order, slug)
+from flows.importers.records import (RecordSet, actor_values, backed_actor, designation_record, distinct,
+                                     import_defaults, link_record, load_records, own_actor, own_files,
+                                     reference_order, slug)
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 from flows.importers.select import Selection, norm, present
@@ -42,19 +45,34 @@ _ALIAS_KINDS = set(ALIAS_TYPES)
 
 @dataclass
 class Earlier:
-    """The records the earlier imports of the list wrote, and their notes (by record id)."""
+    """The records the earlier imports of the list wrote, and their notes (by record id). An
+    actor backed by its list entry is kept as written (`written`) and compared as made from the
+    entry (`actors`)."""
 
     actors: dict[str, dict]
     designations: dict[str, dict]
     links: dict[str, dict]
     notes: dict[str, str] = field(default_factory=dict)
+    written: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, raw: Path, files: dict[str, str]) -> Earlier:
+    def read(cls, root: Path, spec: ListSpec, files: dict[str, str]) -> Earlier:
+        raw = root / "data" / "raw"
         keys = {"actors": "actor_id", "designations": "designation_id", "links": "link_id"}
         tables = {t: load_records(raw, files[t]) for t in keys}
-        return cls(*({r[keys[t]]: r for _, r in tables[t]} for t in keys),
-                   notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note})
+        written = {r["actor_id"]: r for _, r in tables["actors"]}
+        releases = archived_releases(root)
+        for record in written.values():
+            if LIST_ENTRY_KEY in record and record.get(LIST_RELEASE_KEY) not in releases.releases:
+                release = str(record.get(LIST_RELEASE_KEY))
+                releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")
+        try:
+            actors = {i: backed_actor(r, releases.entry(r[LIST_RELEASE_KEY], str(r[LIST_ENTRY_KEY])))
+                      if LIST_ENTRY_KEY in r else r for i, r in written.items()}
+        except ArchiveError as e:
+            raise ImportRefused(f"data/raw/{files['actors']}: {e.field}: {e} (nothing was written)") from None
+        return cls(actors, *({r[keys[t]]: r for _, r in tables[t]} for t in ("designations", "links")),
+                   notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note}, written=written)
 
     def __post_init__(self) -> None:
         self.by_ref = {str(r["list_reference"]): r for r in self.designations.values()}
@@ -78,6 +96,7 @@ class Output:
 
     claims: Claims
     actors: RecordSet = field(default_factory=RecordSet)
+    made: dict[str, dict] = field(default_factory=dict)  # the import's own actors, as the build makes them
     designations: RecordSet = field(default_factory=RecordSet)
     links: RecordSet = field(default_factory=RecordSet)
     linked: dict[str, set[str]] = field(default_factory=dict)  # actor -> what this import links it to
@@ -125,13 +144,13 @@ class Importer:
                                 "nothing was written")
         result = Result(self.source_id, selection=selection)
         index = self._index()
-        earlier = Earlier.read(self.raw, self.files)
+        earlier = Earlier.read(self.root, self.spec, self.files)
         entries = self._entries(selection, earlier, result)
         self._refuse_mass_delisting(len(result.delisted), len(earlier.by_ref))
         decisions = decide(entries, index, self.same_as, {r: d["target_actor_id"] for r, d in earlier.by_ref.items()},
                            set(earlier.actors), self.spec.designation_prefix, self.files["designations"])
         result.merged, result.ambiguous, result.skipped = decisions.merged, decisions.ambiguous, decisions.skipped
-        out = Output(Claims(self.spec.authority_id, self.released))
+        out = Output(Claims(self.spec.authority_id, self.released, self.spec.key))
         names = _names(entries, decisions.chosen)
         for e in entries:
             if (choice := decisions.chosen.get(e.ref)) is not None:
@@ -178,27 +197,33 @@ class Importer:
                out: Output, result: Result) -> None:
         """The records and claims of one entry, and how it changed."""
         base = f"{self.spec.designation_prefix}-{slug(e.ref)}"
-        aliases = distinct([v for v in e.aliases if v.value != e.name])
-        attributes = distinct(e.attributes)
-        if choice.new:
-            self._new_actor(e, choice.actor_id, base, aliases, attributes, out)
-        else:
-            self._merged_actor(e, choice.actor_id, base, aliases + attributes, index, out)
+        aliases, attributes = actor_values(e)
         curated = index.curated_designation(e)
         did = curated["designation_id"] if curated is not None else self.designation_id(e.ref)
+        if choice.new:
+            self._new_actor(e, choice.actor_id, base, aliases + attributes, curated is None, out)
+        else:
+            self._merged_actor(e, choice.actor_id, base, aliases + attributes, index, out)
         if curated is None:
             out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
-            if out.designations.get(did).get("program_tags") is None and e.programs:
+        if not (choice.new and curated is None):  # else the build makes the claims (entry_claims)
+            if curated is None and out.designations.get(did).get("program_tags") is None and e.programs:
                 out.claims.add(f"{base}-programme", did, [e.row], "program_tags", "; ".join(e.programs))
-        out.claims.add(f"{base}-listing", did, [e.row], date_basis=e.listed_basis if e.listed else None)
+            out.claims.add(f"{base}-listing", did, [e.row], date_basis=e.listed_basis if e.listed else None)
         self._links(e, choice.actor_id, base, index, names, out, result)
         self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
-    def _new_actor(self, e: Entry, actor_id: str, base: str, aliases: list[Value], attributes: list[Value],
+    def _new_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], own_designation: bool,
                    out: Output) -> None:
-        """An actor record of the import's own, with the list's other names and its details."""
-        out.actors.put(actor_id, actor_record(e, actor_id, self.source_id, aliases, attributes))
-        self._actor_claims(e, actor_id, base, aliases + attributes, None, out)
+        """An actor record of the import's own, backed by its entry: the build makes its fields
+        (the list's name, other names and details) from the archived rows. With its own
+        designation, the build makes its claims too (entry_claims); else its name claim is here."""
+        out.actors.put(actor_id, {"actor_id": actor_id, LIST_ENTRY_KEY: e.ref, LIST_RELEASE_KEY: self.source_id})
+        out.made[actor_id] = own_actor(e, actor_id, self.source_id)
+        if own_designation:
+            out.claims.entry(e.ref, actor_id)
+        else:
+            self._actor_claims(e, actor_id, base, values, None, out)
 
     def _merged_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], index: Index,
                       out: Output) -> None:
@@ -254,7 +279,7 @@ class Importer:
             return
         links = out.linked.get(actor_id, set())
         found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.designations.get(designation_id),
-                            out.actors.get(actor_id), earlier.linked_from(actor_id), links)
+                            out.made.get(actor_id), earlier.linked_from(actor_id), links)
         if found:
             result.changed[e.ref] = found
         else:
@@ -271,7 +296,7 @@ class Importer:
             if ref in self.delisted_here and did not in out.designations:
                 record = self._delisted(record, self.delisted_here[ref], out.claims)
             out.designations.keep(did, record, earlier.notes.get(did))
-        for actor_id, record in earlier.actors.items():
+        for actor_id, record in earlier.written.items():
             out.actors.keep(actor_id, record)
         for link_id, record in earlier.links.items():
             if link_id in out.links:

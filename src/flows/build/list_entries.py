@@ -1,0 +1,102 @@
+"""The records and claims an import backs by its list entries, made from the archived rows.
+
+An import writes an actor of its own as `{actor_id: ..., list_entry: <reference>}`, its release
+being `list_release:` (the file's `record_defaults:` give the import's), and in the release's
+source file `list_entries:`: the list, and under `claimed:` each entry whose claims follow from
+the entry alone, with its actor. The build reads the release's archived text back into entries
+with the list's own parser (flows.importers.archive.ArchivedReleases) and makes the records and
+claims with the functions the import uses (flows.importers.records.own_actor,
+flows.importers.claims.entry_claims): a record or claim backed by an entry is what the import
+would have written. A record's own field wins over the entry's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flows.errors import CurationError, Location
+
+CODE = "list_entry_not_found"
+
+
+def archived_releases(root: Path) -> Any:
+    """The archived releases of the project at `root`, their texts read as the build reads texts."""
+    from flows.build.texts import read_archived_text
+    from flows.importers.archive import ArchivedReleases  # the importers read curation with the build
+
+    return ArchivedReleases(lambda text_path: read_archived_text(root, text_path))
+
+
+def lined(value: Any, line: int) -> Any:
+    """A value made by the build, as the loader types it: mappings with every key on `line`."""
+    from flows.build.load import LineDict  # load.py reads the files this module makes rows of
+
+    if isinstance(value, dict):
+        out = LineDict((k, lined(v, line)) for k, v in value.items())
+        out.line, out.key_lines = line, dict.fromkeys(value, line)
+        return out
+    if isinstance(value, list):
+        return [lined(v, line) for v in value]
+    return value
+
+
+def backed_actor(item: Any, releases: Any, shown: str) -> Any:
+    """An actor record with `list_entry:`: made from its entry, the record's own fields winning;
+    every field made is placed on the record's `list_entry:` line."""
+    from flows.importers.archive import ArchiveError
+    from flows.importers.records import LIST_ENTRY_KEY, LIST_RELEASE_KEY, backed_actor as made
+
+    line = item.key_lines.get(LIST_ENTRY_KEY, item.line)
+    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY, "actor_id"):
+        if not isinstance(item.get(key), (str, int)) or isinstance(item.get(key), bool):
+            raise CurationError.at(Location(shown, item.key_lines.get(key, item.line)), key,
+                                   f"an actor backed by a list entry needs `{key}:` (text)", CODE)
+    try:
+        entry = releases.entry(str(item[LIST_RELEASE_KEY]), str(item[LIST_ENTRY_KEY]))
+    except ArchiveError as e:
+        raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, str(e), CODE) from None
+    record = made({**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
+    out = lined(record, line)
+    out.line, out.key_lines = item.line, {**out.key_lines, **item.key_lines}
+    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
+        out.key_lines.pop(key, None)
+    return out
+
+
+def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, releases: Any,
+                 claims: bool = True) -> list:
+    """`list_entries:` of a source file: the release registered (its list and archived text), and
+    the claims of each entry under `claimed:` made (flows.importers.claims.entry_claims); with
+    `claims` false, only registered (a load without claims)."""
+    from flows.build.load import LineDict
+    from flows.importers.archive import ArchiveError
+    from flows.importers.claims import entry_claims as made
+
+    shape = "`list_entries:` is a mapping of `list:` (the list's key) and `claimed:` ({entry: <reference>, actor: <actor id>} each)"
+    if not isinstance(value, LineDict) or set(value) - {"list", "claimed"} or not isinstance(value.get("list"), str):
+        raise CurationError.at(Location(shown, line), "list_entries", shape, "curation_shape")
+    if not source.get("text_path") or source.get("text_kind") != "list_rows":
+        raise CurationError.at(Location(shown, line), "list_entries", "a source with `list_entries:` is an import's "
+                               "release: its text is archived list rows (`text_kind: list_rows`)", "curation_shape")
+    try:
+        spec = releases.add(source["source_id"], value["list"], source["text_path"])
+    except ArchiveError as e:
+        raise CurationError.at(Location(shown, value.key_lines.get("list", line)), "list", str(e), CODE) from None
+    claimed = value.get("claimed") or []
+    if not claims:
+        return []
+    if not isinstance(claimed, list):
+        raise CurationError.at(Location(shown, value.key_lines.get("claimed", line)), "claimed", shape, "curation_shape")
+    out: list = []
+    for item in claimed:
+        at = getattr(item, "line", line)
+        if not (isinstance(item, LineDict) and set(item) == {"entry", "actor"} and isinstance(item["actor"], str)
+                and isinstance(item["entry"], (str, int)) and not isinstance(item["entry"], bool)):
+            raise CurationError.at(Location(shown, at), "claimed", shape, "curation_shape")
+        try:
+            entry = releases.entry(source["source_id"], str(item["entry"]))
+        except ArchiveError as e:
+            raise CurationError.at(Location(shown, at), "entry", str(e), CODE) from None
+        out += [lined(c, at) for c in made(spec.designation_prefix, entry, item["actor"])]
+    return out
