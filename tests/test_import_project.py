@@ -23,6 +23,7 @@ from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
 from flows.importers.records import load_records
+from flows.importers.write import imported_records
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"
@@ -45,7 +46,10 @@ def _yaml(path: Path):
 
 
 def _records(path: Path) -> list[dict]:
-    """The records of an import's record file as the build reads them (record_defaults applied)."""
+    """The records of a record file as the build makes them: an import's (`import-<list>.yaml`)
+    with its actors made from their list entries, a curated file's with record_defaults applied."""
+    if path.stem.startswith("import-"):
+        return imported_records(path.parents[3], path.stem.removeprefix("import-"), path.parent.name)
     return [record for _, record in load_records(path.parents[1], f"{path.parent.name}/{path.name}")]
 
 
@@ -395,9 +399,17 @@ def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: P
     root = copy_project(tmp_path / "project")
     _import_ofac(root, OFAC, "2023-12-28", *SEEDS)
     source = root / "data" / "raw" / "sources" / "ofac-sdn-2023-12-28.yaml"
-    text = source.read_text(encoding="utf-8")
-    claim = "locator: sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110}"  # SARMAD, 45696
-    assert claim in text
+    build(root, with_duckdb=False)
+    claims = pd.read_parquet(root / "data" / "processed" / "claims.parquet").set_index("claim_id")
+    # the name claim the build makes of SARMAD's entry (45696) cites its rows (`list_entries:`)
+    rows = "sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110"
+    made = claims.loc["claim/ofac-sdn-2023-12-28/ofac-45696-name"]
+    assert made["locator"] == rows
+    assert '{entry: "45696", actor: ' + made["record_id"] + "}" in source.read_text(encoding="utf-8")
+    # the same claim written out, as a curator would, is held to the rows its locator names
+    claim = f"locator: {rows}}}"
+    text = source.read_text(encoding="utf-8").replace(
+        "\nclaims:\n", f"\nclaims:\n- {{id: ofac-45696-written, record_id: {made['record_id']}, field: name, {claim}\n")
     lines = text.splitlines()
     line = next(i for i, x in enumerate(lines, 1) if claim in x)
     source.write_text(text.replace(claim, claim.replace("add.csv line 110", "add.csv line 7000")), encoding="utf-8")
@@ -415,7 +427,7 @@ def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: P
         if message is None:
             build(root, with_duckdb=False)
             claims = pd.read_parquet(root / "data" / "processed" / "claims.parquet").set_index("claim_id")
-            assert claims.loc["claim/ofac-sdn-2023-12-28/ofac-45696-name", "evidence_text"] == \
+            assert claims.loc["claim/ofac-sdn-2023-12-28/ofac-45696-written", "evidence_text"] == \
                 "Isfahan City, Isfahan Province 8138961456 … Iran"
             continue
         with pytest.raises(CurationError) as e:

@@ -17,6 +17,7 @@ import yaml
 
 from conftest import ROOT, copy_project, run_cli
 from flows.importers.records import load_records
+from flows.importers.write import imported_records
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021 = FULL / "ofac-2021-04"
@@ -28,7 +29,10 @@ def _yaml(path: Path) -> list[dict]:
 
 
 def _records(path: Path) -> list[dict]:
-    """The records of a record file as the build reads them (an import's record_defaults applied)."""
+    """The records of a record file as the build makes them: an import's (`import-<list>.yaml`)
+    with its actors made from their list entries, a curated file's with record_defaults applied."""
+    if path.stem.startswith("import-"):
+        return imported_records(path.parents[3], path.stem.removeprefix("import-"), path.parent.name)
     return [record for _, record in load_records(path.parents[1], f"{path.parent.name}/{path.name}")]
 
 

@@ -28,22 +28,23 @@ def archived_releases(root: Path) -> Any:
     return ArchivedReleases(lambda text_path: read_archived_text(root, text_path))
 
 
-def lined(value: Any, line: int) -> Any:
-    """A value made by the build, as the loader types it: mappings with every key on `line`."""
+def lined(value: dict[str, Any], line: int) -> Any:
+    """A record or claim made by the build, as the loader types it: a mapping (and each mapping
+    of its lists: aliases, attributes) with every key on `line`."""
     from flows.build.load import LineDict  # load.py reads the files this module makes rows of
 
-    if isinstance(value, dict):
-        out = LineDict((k, lined(v, line)) for k, v in value.items())
-        out.line, out.key_lines = line, dict.fromkeys(value, line)
-        return out
-    if isinstance(value, list):
-        return [lined(v, line) for v in value]
-    return value
+    out = LineDict(value)
+    out.line, out.key_lines = line, dict.fromkeys(value, line)
+    for key, v in value.items():
+        if type(v) is list:
+            out[key] = [lined(x, line) for x in v]
+    return out
 
 
 def backed_actor(item: Any, releases: Any, shown: str) -> Any:
     """An actor record with `list_entry:`: made from its entry, the record's own fields winning;
     every field made is placed on the record's `list_entry:` line."""
+    from flows.build.load import RECORD_DEFAULTS_KEY
     from flows.importers.archive import ArchiveError
     from flows.importers.records import LIST_ENTRY_KEY, LIST_RELEASE_KEY, backed_actor as made
 
@@ -55,7 +56,8 @@ def backed_actor(item: Any, releases: Any, shown: str) -> Any:
     try:
         entry = releases.entry(str(item[LIST_RELEASE_KEY]), str(item[LIST_ENTRY_KEY]))
     except ArchiveError as e:
-        raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, str(e), CODE) from None
+        given = "" if e.field in item.key_lines else f" (given by {RECORD_DEFAULTS_KEY}:)"
+        raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, f"{e}{given}", CODE) from None
     record = made({**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
     out = lined(record, line)
     out.line, out.key_lines = item.line, {**out.key_lines, **item.key_lines}

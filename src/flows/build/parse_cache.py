@@ -63,12 +63,25 @@ def _usable(folder: Path) -> bool:
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any]) -> Any:
-    """parse(raw, shown), from the cache when this content was parsed before."""
+@cache
+def code_digest(folder: Path) -> bytes:
+    """The digest of a package folder's code (its .py and .yaml files, by name): what a parse by
+    that code depends on."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any], code: Path | None = None) -> Any:
+    """parse(raw, shown), from the cache when this content was parsed before (by the loader, and
+    by the code of the package folder `code` when given: the list parsers reading archived rows)."""
     folder = cache_folder() if len(raw) >= MIN_BYTES else None
     if folder is None or not _usable(folder):
         return parse(raw, shown)
-    entry = folder / (hashlib.sha256(_loader_digest() + raw).hexdigest() + ".pickle")
+    key = _loader_digest() + (code_digest(code) if code is not None else b"")
+    entry = folder / (hashlib.sha256(key + raw).hexdigest() + ".pickle")
     kept = _read(entry)
     if kept is not _MISSING:
         return kept

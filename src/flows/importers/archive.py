@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from pathlib import Path
+
 from flows.build.list_rows import locator, rows, section_lines
+from flows.build.parse_cache import parsed
 from flows.importers.model import Entry, ListError, Row
 from flows.importers.registry import ListSpec, registry
 from flows.importers.release import ListRelease
@@ -126,9 +129,15 @@ class ArchivedReleases:
     def entries(self, source_id: str) -> dict[str, Entry]:
         if source_id not in self._entries:
             spec, text_path = self.releases[source_id]
+            parser = spec.parser_class()
+
+            def read(data: bytes, _shown: str) -> list[Entry]:
+                return list(parser.archived_entries(data.decode("utf-8")))
+
             text = self._read(text_path)
-            try:
-                self._entries[source_id] = {e.ref: e for e in spec.parser_class().archived_entries(text)}
+            try:  # a whole list's entries, read once (flows.build.parse_cache)
+                entries = parsed(text.encode("utf-8"), f"data/raw/{text_path}", read, code=Path(__file__).parent)
+                self._entries[source_id] = {e.ref: e for e in entries}
             except ListError as e:
                 raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem.where}: "
                                                    f"{e.problem.field + ': ' if e.problem.field else ''}"

@@ -90,6 +90,15 @@ class Earlier:
         return self._linked.get(actor_id, set())
 
 
+def imported_records(root: Path, list_key: str, table: str) -> list[dict]:
+    """The records the imports of a list wrote in `table` (actors, designations, links), as the
+    build makes them: an actor backed by its list entry, made from the entry."""
+    from flows.importers.archive import list_spec
+
+    earlier = Earlier.read(root, list_spec(list_key), own_files(list_key))
+    return list({"actors": earlier.actors, "designations": earlier.designations, "links": earlier.links}[table].values())
+
+
 @dataclass
 class Output:
     """What the import writes: three record files and the release's claims."""

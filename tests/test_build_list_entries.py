@@ -1,0 +1,129 @@
+"""Records and claims an import backs by its list entries (flows.build.list_entries): an actor of
+the import's own is written as `{actor_id, list_entry}`, the claims that follow from an entry
+alone as `list_entries:` of the release's source file, and the build makes them from the
+archived rows with the list's parser. Written out in full, they build the same tables, byte for
+byte; a record's own field wins; a reference to an entry or a release that is not there, and an
+archived row that does not read, are refused with the file, the line and the field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_project, run_cli
+from flows.build.list_entries import archived_releases
+from flows.build.pipeline import build
+from flows.errors import CurationError
+from flows.importers.claims import entry_claims
+from flows.importers.yaml_lines import items
+from flows.importers.write import imported_records
+
+OFAC = Path(__file__).parent / "fixtures" / "lists" / "ofac"
+SOURCE = "sources/ofac-sdn-2023-12-28.yaml"
+ACTORS = "actors/import-ofac-sdn.yaml"
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("entries") / "project")
+    code, _, err = run_cli("import", "ofac", str(OFAC), "--released", "2023-12-28", "--around",
+                           "QODS AVIATION INDUSTRIES", "--root", str(root))
+    assert code == 0, err
+    return root
+
+
+def _copy(imported: Path, tmp_path: Path) -> Path:
+    root = copy_project(tmp_path / "project")
+    for rel in (ACTORS, SOURCE, "designations/import-ofac-sdn.yaml", "links/import-ofac-sdn.yaml",
+                "texts/ofac-sdn-2023-12-28.txt"):
+        if (imported / "data" / "raw" / rel).is_file():
+            (root / "data" / "raw" / rel).write_bytes((imported / "data" / "raw" / rel).read_bytes())
+    return root
+
+
+def test_backed_records_and_claims_build_as_if_written_in_full(imported: Path, tmp_path: Path):
+    root = _copy(imported, tmp_path)
+    raw = root / "data" / "raw"
+    written = yaml.safe_load((raw / ACTORS).read_text(encoding="utf-8"))
+    assert written["record_defaults"] == {"list_release": "source/ofac-sdn-2023-12-28"}
+    assert written["records"] and all(set(r) == {"actor_id", "list_entry"} for r in written["records"])
+    source = yaml.safe_load((raw / SOURCE).read_text(encoding="utf-8"))
+    claimed = source["list_entries"]["claimed"]
+    assert source["list_entries"]["list"] == "ofac-sdn"
+    assert {c["actor"] for c in claimed} == {r["actor_id"] for r in written["records"]}
+    build(root, with_duckdb=False)
+    tables = {p.name: p.read_bytes() for p in (raw.parent / "processed").glob("*.parquet")}
+    # the same records and claims written out in full: every field, every claim
+    (raw / ACTORS).write_text(items(imported_records(root, "ofac-sdn", "actors")), encoding="utf-8")
+    releases = archived_releases(root)
+    releases.add(source["source"]["source_id"], "ofac-sdn", source["source"]["text_path"])
+    made = [c for item in claimed for c in entry_claims(
+        "ofac", releases.entry(source["source"]["source_id"], item["entry"]), item["actor"])]
+    text = (raw / SOURCE).read_text(encoding="utf-8")
+    head, rest = text.split("list_entries:\n", 1)
+    written_claims = rest.split("claims:\n", 1)[1] if "\nclaims:\n" in rest else ""
+    (raw / SOURCE).write_text(head + "claims:\n" + items(made) + written_claims, encoding="utf-8")
+    assert "list_entry" not in (raw / ACTORS).read_text(encoding="utf-8")
+    build(root, with_duckdb=False)
+    assert {p.name: p.read_bytes() for p in (raw.parent / "processed").glob("*.parquet")} == tables
+    # and what the build made is the list's: SARMAD (45696) named on its rows, with its address
+    actors = {r["actor_id"]: r for r in imported_records(root, "ofac-sdn", "actors")}
+    sarmad = next(c for c in claimed if c["entry"] == "45696")["actor"]
+    assert actors[sarmad]["name"].startswith("SARMAD")
+    assert any(a["attribute"] == "address" and a["value"].endswith("Isfahan City, Isfahan Province 8138961456, Iran")
+               and a["source_id"] == "source/ofac-sdn-2023-12-28" for a in actors[sarmad]["attributes"])
+
+
+def test_a_field_the_record_gives_wins(imported: Path, tmp_path: Path):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / ACTORS
+    text = path.read_text(encoding="utf-8")
+    first = re.search(r"- \{actor_id: (actor/[^,]+), list_entry: (\"\d+\")\}", text)
+    path.write_text(text.replace(first.group(0), f"- {{actor_id: {first.group(1)}, list_entry: {first.group(2)}, "
+                                                 "description: A curator's words.}"), encoding="utf-8")
+    build(root, with_duckdb=False)
+    import pandas as pd
+
+    actors = pd.read_parquet(root / "data" / "processed" / "actors.parquet").set_index("actor_id")
+    assert actors.loc[first.group(1), "description"] == "A curator's words."
+    assert actors.loc[first.group(1), "name"]  # the rest still made from the entry
+
+
+@pytest.mark.parametrize("file, old, new, field", [
+    (ACTORS, r"list_entry: \"(\d+)\"", 'list_entry: "999999"', "list_entry"),
+    # a release given by record_defaults is refused on the first record that takes it
+    (ACTORS, r"list_release: source/ofac-sdn-2023-12-28\nrecords:\n", "list_release: source/ofac-sdn-1999-01-01\n"
+                                                                       "records:\n", "list_release"),
+    (SOURCE, r"\{entry: \"(\d+)\"", '{entry: "999999"', "entry"),
+    (SOURCE, r"  list: ofac-sdn", "  list: no-such-list", "list"),
+])
+def test_an_entry_or_release_not_there_is_refused_where_it_is_named(imported: Path, tmp_path: Path, file, old, new,
+                                                                    field):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / file
+    text = path.read_text(encoding="utf-8")
+    match = re.search(old, text)
+    line = text[:match.end()].count("\n") + 1 if field == "list_release" else text[:match.start()].count("\n") + 1
+    path.write_text(text[:match.start()] + new + text[match.end():], encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    problem = e.value.problems[0]
+    assert (problem.code, problem.field, str(problem.where)) == ("list_entry_not_found", field,
+                                                                f"data/raw/{file}:{line}")
+    # a list no parser reads also leaves the actors of its release unmade: refused as well
+    assert len(e.value.problems) == (2 if field == "list" else 1)
+
+
+def test_an_archived_row_that_does_not_read_is_refused_with_its_locator(imported: Path, tmp_path: Path):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / "texts" / "ofac-sdn-2023-12-28.txt"
+    text = path.read_text(encoding="utf-8")
+    row = re.search(r"\n(\d+)\t(\d+,\"[^\n]*)", text.split("=== sdn.csv ===", 1)[1])
+    path.write_text(text.replace(row.group(2), row.group(2)[:12]), encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    assert e.value.problems[0].code == "list_entry_not_found"
+    assert f"data/raw/texts/ofac-sdn-2023-12-28.txt: sdn.csv line {row.group(1)}" in e.value.problems[0].message
