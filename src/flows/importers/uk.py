@@ -19,6 +19,7 @@ again from an import's archived text, through the same steps as the file's rows.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,7 @@ class UkRelease:
             return
         release = cls.__new__(cls)
         release._start(Path(first.file), archived=True)
-        yield from release._entries(release._records(release._archived_cells([first, *rows], text)))
+        yield from release._entries(release._records(release._archived_cells(chain([first], rows), text)))
 
     # -- what the file is ------------------------------------------------------------------
     def _header(self) -> None:
