@@ -19,9 +19,9 @@ again from an import's archived text, through the same steps as the file's rows.
 from __future__ import annotations
 
 import re
-from itertools import chain
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from flows.build.dates import day_first_date
