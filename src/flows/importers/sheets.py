@@ -6,23 +6,29 @@ file order, and fills a FileInfo (size, sha256, encoding, rows).
   Windows-1252, which has no character for 0x81, 0x8D, 0x8F, 0x90 and 0x9D: such a byte is
   refused, nothing is replaced. The row number is the record's first physical line and its
   text the record's lines as in the file (a quoted field may hold a line break).
-- XLSX: read by python-calamine, first sheet. Its text is the row's cell texts joined by tabs
-  up to the last non-empty cell; the row number is the sheet's (1 = the first row).
+- XLSX: read by python-calamine, first sheet; the row number is the sheet's (1 = the first row).
 - ODS: the first table of content.xml, streamed by expat (python-calamine 0.9.1 refuses the
   FCDO's ODS, whose content.xml is indented: "Expecting 'table-cell', found Text"). Cell text
   is its paragraphs joined by line breaks, each as written (`text:s`, `text:tab` and
   `text:line-break` as the characters they stand for), but a paragraph of white space alone
   is empty (FCDO's generator indents `<text:p>` and `</text:p>` of an empty cell on two
   lines); repeated rows and cells are counted, and empty ones never materialised.
-The caller checks the cells (it knows their columns).
+A spreadsheet row's cells go up to its last non-empty one, and its text is them joined by tabs;
+when a cell holds a tab or starts with a double quote, the row is written as a tab-separated
+CSV writes it (such a cell in double quotes, its quotes doubled), so that `cells` reads any
+row's text back into its cells (OFSI's XLSX has cells holding tabs).
+The caller checks the cells (it knows their columns). An archived text of the rows is read back
+by `cells` and `csv_cells`, and `archived_sheet` names the sheet its header says they come from.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +56,10 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _CELLS = {f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"}
+JOINED = ("a row's cells joined by tabs; a row with a cell that holds a tab or starts with a double quote "
+          "as a tab-separated CSV writes it")
+# the encoding a file's line of an archive's FILES READ gives a sheet's rows (_encoding)
+_SHEET_ENCODING = re.compile(r"(?:XLSX, sheet|ODS, table) ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\") \(")
 
 
 def rows(path: Path, info: FileInfo) -> Iterator[TableRow]:
@@ -144,11 +154,61 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _joined(cells: list[str]) -> str:
+def _trimmed(cells: list[str]) -> list[str]:
+    """The cells up to the last non-empty one."""
     end = len(cells)
     while end and not cells[end - 1]:
         end -= 1
-    return "\t".join(cells[:end])
+    return cells[:end]
+
+
+def _joined(cells: list[str]) -> str:
+    """A row's text: its cells joined by tabs, or as a tab-separated CSV row when a cell holds a
+    tab or starts with a double quote (which plain joining could not tell from a quoted cell)."""
+    if not any("\t" in c or c.startswith('"') for c in cells):
+        return "\t".join(cells)
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\n").writerow(cells)
+    return out.getvalue()[:-1]
+
+
+def cells(text: str) -> list[str]:
+    """The cells of a spreadsheet row's text (_joined), up to its last non-empty one; a
+    ValueError for a text no row gives."""
+    if not (text.startswith('"') or '\t"' in text):  # no cell starts with a quote: joined by tabs
+        return text.split("\t")
+    return _one_record(text, delimiter="\t")
+
+
+def csv_cells(text: str) -> list[str]:
+    """The cells of a CSV row's verbatim text (its record's lines); a ValueError for a text that
+    is not one CSV record."""
+    return _one_record(text)
+
+
+def _one_record(text: str, **dialect: str) -> list[str]:
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True, **dialect))
+    except csv.Error as e:
+        raise ValueError(f"not a CSV row: {e}") from None
+    if len(records) != 1:
+        raise ValueError(f"{len(records)} CSV records where a row is one")
+    return records[0]
+
+
+def _encoding(kind: str, name: str) -> str:
+    return f"{kind} {name!r} ({JOINED})"
+
+
+def archived_sheet(text: str, file: str) -> str | None:
+    """The sheet whose rows an archived text (flows.importers.archive) holds for `file`, as the
+    file's line under its header's FILES READ names it (the FileInfo encoding of xlsx_rows or
+    ods_rows); None when the header names none."""
+    end = text.find("\n=== ")
+    for line in text[:end if end >= 0 else len(text)].split("\n"):
+        if line.startswith(f"  {file}: ") and (m := _SHEET_ENCODING.search(line, len(file) + 4)):
+            return ast.literal_eval(m.group(1))
+    return None
 
 
 def xlsx_rows(path: Path, info: FileInfo) -> Iterator[TableRow]:
@@ -162,10 +222,10 @@ def xlsx_rows(path: Path, info: FileInfo) -> Iterator[TableRow]:
         table = sheet.to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as e:  # the library's errors, a zip that is not one
         raise ListError(str(path), None, f"not a readable XLSX workbook: {e}") from None
-    info.encoding = f"XLSX, sheet {sheet.name!r} (a row's cells joined by tabs)"
+    info.encoding = _encoding("XLSX, sheet", sheet.name)
     count = 0
     for i, values in enumerate(table):
-        cells = [""] * left + [_cell_text(v) for v in values]
+        cells = _trimmed([""] * left + [_cell_text(v) for v in values])
         if not any(c.strip() for c in cells):
             continue
         number = top + i + 1
@@ -317,5 +377,5 @@ def ods_rows(path: Path, info: FileInfo) -> Iterator[TableRow]:
                     break
     if not table.table_depth:
         raise ListError(where, None, "content.xml holds no table")
-    info.encoding = f"ODS, table {table.name!r} (a row's cells joined by tabs)"
+    info.encoding = _encoding("ODS, table", table.name)
     info.rows = count

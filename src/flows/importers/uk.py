@@ -11,18 +11,23 @@ An entry's reference is its UK Sanctions List reference (`RUS1652`): the FCDO's 
 OFSI's `(UK Sanctions List Ref):` in Other Information. OFSI files in the layout used until
 2022 carry none: their entries are keyed by Group ID, and so is a group that lacks one.
 
-Rows are read by flows.importers.sheets; each value keeps the row it was read from.
+Rows are read by flows.importers.sheets; each value keeps the row it was read from. Every entry
+also keeps the header row (the archive holds it once): `archived_entries` reads the entries
+again from an import's archived text, through the same steps as the file's rows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from flows.build.dates import day_first_date
+from flows.build.list_rows import locator
 from flows.importers import sheets
+from flows.importers.archive import archived_rows
 from flows.importers.model import UNSAFE_CHARACTER, Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 from flows.importers.sheets import SheetRow
 
@@ -159,19 +164,36 @@ class UkRelease:
     def __init__(self, path: Path) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
+        self._start(path, archived=False)
+        self._header()
+
+    def _start(self, path: Path, archived: bool) -> None:
         self.path = self.main_file = path
+        self.archived = archived  # read from an archived text: errors name rows by locator
         self.present = [path.name]
         self.info: dict[str, FileInfo] = {}
         self.layout: Layout | None = None
+        self.header_row: Row | None = None
         self.last_updated: str | None = None
         self._groups: dict[str, _Group] | None = None  # by reference
         self._key_ref: dict[str, str] = {}  # Group ID (Unique ID) -> reference
-        self._header()
+
+    @classmethod
+    def archived_entries(cls, text: str) -> Iterator[Entry]:
+        """The entries an import archived, read again from its rows: the header row first (the
+        layout), then the entries' rows, as `entries` reads the file's."""
+        rows = archived_rows(text)
+        first = next(rows, None)
+        if first is None:
+            return
+        release = cls.__new__(cls)
+        release._start(Path(first.file), archived=True)
+        yield from release._entries(release._records(release._archived_cells(chain([first], rows), text)))
 
     # -- what the file is ------------------------------------------------------------------
     def _header(self) -> None:
         """Reads the rows up to the header: layout and Last Updated date."""
-        for _ in self._records(FileInfo(self.path.name, 0, "", "")):
+        for _ in self._records(self._file_cells(FileInfo(self.path.name, 0, "", ""))):
             break
 
     @property
@@ -204,34 +226,69 @@ class UkRelease:
                 "url": url, "urls": url, "licence": LICENCE}
 
     # -- rows -------------------------------------------------------------------------------
-    def _where(self, sheet: str | None, number: int) -> str:
-        return f"{self.path}:{number}" if sheet is None else f"{self.path}: sheet {sheet} row {number}"
+    @property
+    def _csv(self) -> bool:
+        return self.path.suffix.lower() == ".csv"
 
-    def _records(self, info: FileInfo) -> Iterator[tuple[Row, dict[str, str]]]:
-        """(verbatim row, cells by column) of every data row; the layout and release date on
-        the way. Raises ListError for a header of no known layout and for unsafe cells."""
+    def _where(self, row: Row) -> str:
+        if self.archived:
+            return locator(row.file, row.line)
+        if isinstance(row, SheetRow):
+            return f"{self.path}: sheet {row.sheet} row {row.line}"
+        return f"{self.path}:{row.line}"
+
+    def _file_cells(self, info: FileInfo) -> Iterator[tuple[Row, list[str]]]:
+        """(verbatim row, cells) of every row of the file."""
+        name = self.path.name
+        for sheet, number, cells, text in sheets.rows(self.path, info):
+            yield (Row(name, number, text) if sheet is None else SheetRow(name, number, text, sheet=sheet)), cells
+
+    def _archived_cells(self, rows: Iterable[Row], text: str) -> Iterator[tuple[Row, list[str]]]:
+        """(row, cells) of every archived row, each row as the file's reader gives it (a
+        spreadsheet's, of the sheet the archive's header names)."""
+        name = self.path.name
+        sheet = None if self._csv else sheets.archived_sheet(text, name)
+        if not self._csv and sheet is None:
+            raise ListError(name, None, "the archive's FILES READ names no sheet for the file's rows")
+        for row in rows:
+            if row.file != name:
+                raise ListError(self._where(row), None, f"rows of a second file (after {name}): a UK release is one file")
+            try:
+                cells = sheets.csv_cells(row.text) if self._csv else sheets.cells(row.text)
+            except ValueError as e:
+                raise ListError(self._where(row), None, str(e)) from None
+            yield (row if sheet is None else SheetRow(name, row.line, row.text, sheet=sheet)), cells
+
+    def _records(self, rows: Iterable[tuple[Row, list[str]]]) -> Iterator[tuple[Row, dict[str, str]]]:
+        """(verbatim row, cells by column) of every data row; the layout, header row and release
+        date on the way. Raises ListError for a header of no known layout, a row of more or (in
+        a CSV) fewer cells than columns, and unsafe cells."""
         columns: tuple[str, ...] | None = None
         data_rows = 0
-        for sheet, number, cells, text in sheets.rows(self.path, info):
-            where = self._where(sheet, number)
+        for row, cells in rows:
+            where = self._where(row)
             if columns is None:
-                if cells[0].strip() == PREAMBLE and number == 1:
+                if cells[0].strip() == PREAMBLE and row.line == 1:
                     self.last_updated = self._date(cells[1] if len(cells) > 1 else "", where, PREAMBLE, full=True)
                     continue
                 self.layout = _layout(cells, where)
+                self.header_row = row
                 columns = self.layout.columns
                 continue
             if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
                 extra = next(i for i in range(len(columns), len(cells)) if cells[i].strip())
                 raise ListError(where, f"column {extra + 1}", f"a value beyond the header's last column "
                                                               f"({columns[-1]}): {cells[extra][:60]!r}")
+            if len(cells) < len(columns):
+                if self._csv:
+                    raise ListError(where, columns[len(cells)], f"the row ends after {len(cells)} of the header's "
+                                                                f"{len(columns)} columns")
+                cells = cells + [""] * (len(columns) - len(cells))  # a sheet row ends at its last non-empty cell
             record = dict(zip(columns, cells))
-            if UNSAFE_CHARACTER.search(text):  # the row first, each cell only when it fails
+            if UNSAFE_CHARACTER.search(row.text):  # the row first, each cell only when it fails
                 for column, value in record.items():
                     if (problem := unsafe_character(value)) and not _embedded_name(column, value):
                         raise ListError(where, column, problem)
-            row = Row(self.path.name, number, text) if sheet is None else \
-                SheetRow(self.path.name, number, text, sheet=sheet)
             data_rows += 1
             yield row, record
         if columns is None:
@@ -280,8 +337,8 @@ class UkRelease:
         if self._groups is not None:
             return self._groups
         groups: dict[str, _Group] = {}
-        for row, record in self._records(FileInfo(self.path.name, 0, "", "")):
-            where = self._where(getattr(row, "sheet", None), row.line)
+        for row, record in self._records(self._file_cells(FileInfo(self.path.name, 0, "", ""))):
+            where = self._where(row)
             key = self._key(record)
             self._check_key(key, where)
             if key in groups and self.layout is FCDO_SHORT:
@@ -333,10 +390,15 @@ class UkRelease:
             self._index()
             keep = {key for key, ref in self._key_ref.items() if ref in wanted}
         info = self.info[self.path.name] = FileInfo(self.path.name, 0, "", "")
+        yield from self._entries(self._records(self._file_cells(info)), keep)
+
+    def _entries(self, records: Iterable[tuple[Row, dict[str, str]]], keep: set[str] | None = None) -> Iterator[Entry]:
+        """The entries of the data rows, one per Group ID (Unique ID) of `keep` (every one when
+        None), in the order of their first rows."""
         grouped: dict[str, list[tuple[Row, dict[str, str]]]] = {}
         refs: dict[str, dict[str, str]] = {}
-        for row, record in self._records(info):
-            where = self._where(getattr(row, "sheet", None), row.line)
+        for row, record in records:
+            where = self._where(row)
             key = self._key(record)
             self._check_key(key, where)
             if keep is not None and key not in keep:
@@ -376,14 +438,12 @@ class UkRelease:
         type_column = "Type" if fcdo else "Group Type"
         kind = first[type_column].strip()
         if kind.casefold() not in ACTOR_TYPES:
-            raise ListError(self._where(getattr(first_row, "sheet", None), first_row.line), type_column,
+            raise ListError(self._where(first_row), type_column,
                             f"{kind!r}: not a target type of the list (Individual, Entity, Ship)")
-        names = [(row, record, self._name(record),
-                  self._alias_kind(record, self._where(getattr(row, "sheet", None), row.line)))
-                 for row, record in rows]
+        names = [(row, record, self._name(record), self._alias_kind(record, self._where(row))) for row, record in rows]
         main = next((n for n in names if n[3] == "primary" and n[2]), next((n for n in names if n[2]), names[0]))
         entry = Entry(ref=ref, name=main[2], actor_type=ACTOR_TYPES[kind.casefold()], list_type=kind.casefold(),
-                      programs=[], row=main[0], extra_rows=[r for r, _ in rows])
+                      programs=[], row=main[0], extra_rows=[self.header_row, *(r for r, _ in rows)])
         if not entry.name:
             entry.actor_type, entry.list_type = None, f"{kind.casefold()} without a name on the list"
         seen: set[tuple[str, str, str]] = set()
@@ -396,7 +456,7 @@ class UkRelease:
         listed: list[str] = []  # ISO dates
         positions: list[str] = []
         for row, record, name, alias_kind in names:
-            where = self._where(getattr(row, "sheet", None), row.line)
+            where = self._where(row)
             add(entry.aliases, alias_kind, name, row)
             for p in self._programs(record):
                 if p not in entry.programs:
