@@ -351,8 +351,10 @@ class Importer:
                                       ("actors", out.actors, lambda r: r["actor_id"]),
                                       ("links", out.links, lambda r: r["link_id"])):
             path = self.raw / self.files[table]
+            made = ("# An actor with `list_entry:` is that entry of the release `list_release:`: the build makes its\n"
+                    "# fields from the release's archived rows (texts/); a field written here wins.\n") if table == "actors" else ""
             if records.records:
-                self.plan.put(path, records.dump(header, order, defaults[table]).encode("utf-8"))
+                self.plan.put(path, records.dump(header + made, order, defaults[table]).encode("utf-8"))
             else:
                 self.plan.remove(path)
         self.plan.put(self.raw / "sources" / f"{self.source_slug}.yaml", out.claims.source_file(
