@@ -4,7 +4,9 @@ The file: https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList
 (root `export`, namespace http://eu.europa.ec/fpi/fsd/export, attributes generationDate and
 globalFileId; one `sanctionEntity` per listed target). Each sanctionEntity is cut out of the
 file verbatim by xml_stream.py; every value keeps the verbatim element it was read from and
-that element's own line.
+that element's own line. The import archives each sanctionEntity whole, as one row;
+`archived_entries` reads those rows again, by the same steps, into the same entries (no entry
+depends on the root element: generationDate dates the release only).
 
 The structure followed. The published XSD could not be read here: no public repository or page
 searched holds it. So the reader follows the structure that public readers of whole daily
@@ -71,8 +73,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.build.dates import list_date
+from flows.build.list_rows import locator
+from flows.importers.archive import archived_rows
 from flows.importers.model import Entry, FileInfo, ListError, Row, Summary, Value
-from flows.importers.xml_stream import Node, Shape, entries, root_attributes
+from flows.importers.xml_stream import Node, Shape, element, entries, root_attributes
 
 NAMESPACE = "http://eu.europa.ec/fpi/fsd/export"
 SHAPE = Shape(NAMESPACE, "export", "sanctionEntity", "the EU Financial Sanctions File")
@@ -119,26 +123,16 @@ class EuRelease:
             return _bad_generated(value, where)
 
     def targets(self, info: FileInfo | None = None) -> Iterator[tuple[Node, str]]:
-        """Every sanctionEntity with its reference; one without a reference, or with one
-        already seen, is refused."""
+        """Every sanctionEntity with its reference (see _reference); a file without one is refused."""
         seen: dict[str, int] = {}
         for node in entries(self.path, SHAPE, info):
-            ref = node.get("euReferenceNumber")
-            if ref is None:
-                raise ListError(f"{self.path}:{node.line}", "euReferenceNumber",
-                                "missing from this sanctionEntity" + (f" (logicalId {node.get('logicalId')})"
-                                                                      if node.get("logicalId") else ""))
-            if ref in seen:
-                raise ListError(f"{self.path}:{node.line}", "euReferenceNumber",
-                                f"{ref} again (first on line {seen[ref]})")
-            seen[ref] = node.line
-            yield node, ref
+            yield node, _reference(node, str(self.path), seen)
         if not seen:
             raise ListError(str(self.path), None, "holds no sanctionEntity element")
 
     def scan(self) -> Iterator[Summary]:
         for node, ref in self.targets():
-            yield Summary(ref, self._primary(node, ref)[1], tuple(_programs(node)), ())
+            yield Summary(ref, _primary(node, ref, str(self.path))[1], tuple(_programs(node)), ())
 
     def scan_aliases(self) -> Iterator[tuple[str, str]]:
         for node, ref in self.targets():
@@ -152,89 +146,23 @@ class EuRelease:
         for node, ref in self.targets(info):
             count += 1
             if wanted is None or ref in wanted or f"EU-{node.get('logicalId')}" in wanted:
-                yield self._entry(node, ref)
+                yield _entry(node, ref, self.path.name, str(self.path))
         info.rows = count
 
-    def _row(self, node: Node, text: str | None = None) -> Row:
-        """The evidence of a value: an element inside the entry, verbatim, at its own line."""
-        return Row(self.path.name, node.line, node.raw if text is None else text, within=True)
-
-    def _entry(self, node: Node, ref: str) -> Entry:
-        subject = node.find("subjectType")
-        code = subject.get("code") if subject is not None else None
-        primary, name = self._primary(node, ref)
-        listed, basis = self._listed(node)
-        entry = Entry(ref=ref, name=name, actor_type=ACTOR_TYPES.get(code or ""),
-                      list_type=code or "entry without a subjectType", programs=_programs(node),
-                      row=Row(self.path.name, node.line, node.raw), listed=listed, listed_basis=basis,
-                      other_refs=[f"EU-{node.get('logicalId')}"] if node.get("logicalId") else [])
-        aliases = node.findall("nameAlias")
-        for a in aliases:
-            alias = _whole_name(a)
-            if a is not primary and alias:
-                kind = "native_script" if _not_latin(alias) else "alias"
-                entry.aliases.append(Value(kind, alias, self._row(a)))
-        if code == "person":
-            functions = list(dict.fromkeys(f for a in aliases if (f := a.get("function"))))
-            entry.position = "; ".join(functions) or None
-        for a in aliases:
-            if gender := a.get("gender"):
-                entry.attributes.append(Value("gender", GENDERS.get(gender, gender), self._row(a)))
-        for b in node.findall("birthdate"):
-            if value := _birth_date(b, f"{self.path}:{b.line}"):
-                entry.attributes.append(Value("birth_date", value, self._row(b)))
-            if place := _place(b, ("city", "region", "place")):
-                entry.attributes.append(Value("place_of_birth", place, self._row(b)))
-        for c in node.findall("citizenship"):
-            if country := _country(c):
-                entry.attributes.append(Value("nationality", country, self._row(c)))
-        for i in node.findall("identification"):
-            attribute = IDENTIFICATIONS.get(i.get("identificationTypeCode") or "")
-            number = i.get("number") or i.get("latinNumber")
-            if attribute and number:
-                country = _country(i)
-                entry.attributes.append(Value(attribute, f"{number} ({country})" if country else number, self._row(i)))
-        for a in node.findall("address"):
-            if value := _place(a, ("street", "poBox", "zipCode", "city", "region", "place")):
-                remark = a.find("remark")
-                if remark is not None and remark.text:
-                    value += f" ({remark.text})"
-                entry.attributes.append(Value("address", value, self._row(a)))
-            for contact in a.findall("contactInfo"):
-                if contact.get("key") == "WEB" and (site := contact.get("value")):
-                    entry.attributes.append(Value("website", site, self._row(contact)))
-        if un := node.get("unitedNationId"):
-            entry.attributes.append(Value("un_reference", un, self._row(node, node.start_tag)))
-        return entry
-
-    def _primary(self, node: Node, ref: str) -> tuple[Node, str]:
-        """The nameAlias taken as the primary name, and that name (see the module's docstring);
-        an entity without a name is refused."""
-        named = [(a, n) for a in node.findall("nameAlias") if (n := _whole_name(a))]
-        if not named:
-            raise ListError(f"{self.path}:{node.line}", "nameAlias", f"no name in sanctionEntity {ref}")
-
-        def order(an: tuple[Node, str]) -> tuple[int, int]:
-            lid = an[0].get("logicalId") or ""
-            return (int(lid), 0) if lid.isdigit() else (1 << 62, named.index(an))
-
-        strong = [an for an in named if (an[0].get("strong") or "true").lower() != "false"]
-        english = [an for an in strong if (an[0].get("nameLanguage") or "EN").upper() == "EN"]
-        return min(english or strong or named, key=order)
-
-    def _listed(self, node: Node) -> tuple[str | None, str | None]:
-        """The listing date and, when it is not the designationDate, where it comes from."""
-        if (value := node.get("designationDate")) is not None:
-            return _date(value, f"{self.path}:{node.line}", "sanctionEntity/@designationDate"), None
-        acts = []
-        for r in node.findall("regulation"):
-            if r.get("regulationType") == "regulation" and (published := r.get("publicationDate")):
-                acts.append((_date(published, f"{self.path}:{r.line}", "regulation/@publicationDate"), r))
-        if not acts:
-            return None, None
-        date, r = min(acts, key=lambda a: a[0])
-        act = r.get("numberTitle") or f"logicalId {r.get('logicalId')}"
-        return date, f"no designationDate: the publication date of regulation {act}"
+    @classmethod
+    def archived_entries(cls, text: str) -> Iterator[Entry]:
+        """Each archived row is one sanctionEntity, verbatim (its elements are parts of it, not
+        archived apart): it is read again as the file reader read it, and made an entry by the
+        same steps. A row that does not read is refused at the row's locator, naming the line
+        of the element at fault when it is another."""
+        seen: dict[str, int] = {}
+        for row in archived_rows(text):
+            try:
+                node = element(row.text, row.line, SHAPE, row.file)
+                entry = _entry(node, _reference(node, row.file, seen), row.file, row.file)
+            except ListError as e:
+                raise _in_row(e, row) from None
+            yield entry
 
     def describe(self) -> dict[str, str]:
         return {
@@ -245,6 +173,114 @@ class EuRelease:
             "urls": XML_URL,
             "licence": "EU data – reuse authorised under Commission Decision 2011/833/EU, source acknowledged",
         }
+
+
+def _reference(node: Node, source: str, seen: dict[str, int]) -> str:
+    """A sanctionEntity's euReferenceNumber; refused when missing or seen before (in `seen`,
+    reference -> line, which it adds to)."""
+    ref = node.get("euReferenceNumber")
+    if ref is None:
+        raise ListError(f"{source}:{node.line}", "euReferenceNumber",
+                        "missing from this sanctionEntity" + (f" (logicalId {node.get('logicalId')})"
+                                                              if node.get("logicalId") else ""))
+    if ref in seen:
+        raise ListError(f"{source}:{node.line}", "euReferenceNumber", f"{ref} again (first on line {seen[ref]})")
+    seen[ref] = node.line
+    return ref
+
+
+def _entry(node: Node, ref: str, file: str, source: str) -> Entry:
+    """The entry of a sanctionEntity of the file named `file` in the release (`source` in
+    messages)."""
+
+    def row(n: Node, text: str | None = None) -> Row:
+        """The evidence of a value: an element inside the entry, verbatim, at its own line."""
+        return Row(file, n.line, n.raw if text is None else text, within=True)
+
+    subject = node.find("subjectType")
+    code = subject.get("code") if subject is not None else None
+    primary, name = _primary(node, ref, source)
+    listed, basis = _listed(node, source)
+    entry = Entry(ref=ref, name=name, actor_type=ACTOR_TYPES.get(code or ""),
+                  list_type=code or "entry without a subjectType", programs=_programs(node),
+                  row=Row(file, node.line, node.raw), listed=listed, listed_basis=basis,
+                  other_refs=[f"EU-{node.get('logicalId')}"] if node.get("logicalId") else [])
+    aliases = node.findall("nameAlias")
+    for a in aliases:
+        alias = _whole_name(a)
+        if a is not primary and alias:
+            kind = "native_script" if _not_latin(alias) else "alias"
+            entry.aliases.append(Value(kind, alias, row(a)))
+    if code == "person":
+        functions = list(dict.fromkeys(f for a in aliases if (f := a.get("function"))))
+        entry.position = "; ".join(functions) or None
+    for a in aliases:
+        if gender := a.get("gender"):
+            entry.attributes.append(Value("gender", GENDERS.get(gender, gender), row(a)))
+    for b in node.findall("birthdate"):
+        if value := _birth_date(b, f"{source}:{b.line}"):
+            entry.attributes.append(Value("birth_date", value, row(b)))
+        if place := _place(b, ("city", "region", "place")):
+            entry.attributes.append(Value("place_of_birth", place, row(b)))
+    for c in node.findall("citizenship"):
+        if country := _country(c):
+            entry.attributes.append(Value("nationality", country, row(c)))
+    for i in node.findall("identification"):
+        attribute = IDENTIFICATIONS.get(i.get("identificationTypeCode") or "")
+        number = i.get("number") or i.get("latinNumber")
+        if attribute and number:
+            country = _country(i)
+            entry.attributes.append(Value(attribute, f"{number} ({country})" if country else number, row(i)))
+    for a in node.findall("address"):
+        if value := _place(a, ("street", "poBox", "zipCode", "city", "region", "place")):
+            remark = a.find("remark")
+            if remark is not None and remark.text:
+                value += f" ({remark.text})"
+            entry.attributes.append(Value("address", value, row(a)))
+        for contact in a.findall("contactInfo"):
+            if contact.get("key") == "WEB" and (site := contact.get("value")):
+                entry.attributes.append(Value("website", site, row(contact)))
+    if un := node.get("unitedNationId"):
+        entry.attributes.append(Value("un_reference", un, row(node, node.start_tag)))
+    return entry
+
+
+def _primary(node: Node, ref: str, source: str) -> tuple[Node, str]:
+    """The nameAlias taken as the primary name, and that name (see the module's docstring);
+    an entity without a name is refused."""
+    named = [(a, n) for a in node.findall("nameAlias") if (n := _whole_name(a))]
+    if not named:
+        raise ListError(f"{source}:{node.line}", "nameAlias", f"no name in sanctionEntity {ref}")
+
+    def order(an: tuple[Node, str]) -> tuple[int, int]:
+        lid = an[0].get("logicalId") or ""
+        return (int(lid), 0) if lid.isdigit() else (1 << 62, named.index(an))
+
+    strong = [an for an in named if (an[0].get("strong") or "true").lower() != "false"]
+    english = [an for an in strong if (an[0].get("nameLanguage") or "EN").upper() == "EN"]
+    return min(english or strong or named, key=order)
+
+
+def _listed(node: Node, source: str) -> tuple[str | None, str | None]:
+    """The listing date and, when it is not the designationDate, where it comes from."""
+    if (value := node.get("designationDate")) is not None:
+        return _date(value, f"{source}:{node.line}", "sanctionEntity/@designationDate"), None
+    acts = []
+    for r in node.findall("regulation"):
+        if r.get("regulationType") == "regulation" and (published := r.get("publicationDate")):
+            acts.append((_date(published, f"{source}:{r.line}", "regulation/@publicationDate"), r))
+    if not acts:
+        return None, None
+    date, r = min(acts, key=lambda a: a[0])
+    act = r.get("numberTitle") or f"logicalId {r.get('logicalId')}"
+    return date, f"no designationDate: the publication date of regulation {act}"
+
+
+def _in_row(e: ListError, row: Row) -> ListError:
+    """An error met reading an archived row, placed at the row's locator."""
+    p = e.problem
+    inner = f" (on line {p.line})" if p.line is not None and p.line != row.line else ""
+    return ListError(locator(row.file, row.line), p.field, p.message + inner, p.code)
 
 
 def _bad_generated(value: str, where: str) -> str:

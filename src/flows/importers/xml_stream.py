@@ -3,7 +3,8 @@ verbatim text and line, and those of every element inside it.
 
 The file is fed to expat in chunks; expat reports where every tag starts, so each entry is cut
 out of the file byte for byte (the evidence of its values, and the text archived for `flows
-check`) and memory holds one entry at a time. Refused, with the file, line and field: a DOCTYPE
+check`) and memory holds one entry at a time. An entry's verbatim text, archived, reads again
+into the same elements (`element`). Refused, with the file, line and field: a DOCTYPE
 (the entity definitions it could hold allow billion-laughs expansion and external entities;
 without one expat itself refuses every undefined entity), CDATA sections (text that can hide
 markup), an encoding but UTF-8, a root element or a namespace that is not the list's, an element
@@ -92,10 +93,11 @@ def _open(path: Path):
 
 
 class _Reader:
-    """One pass of expat over a file."""
+    """One pass of expat over a file. `source` names the file in messages; `line_offset` is
+    added to every line expat counts (a text that starts on a later line of its file)."""
 
-    def __init__(self, path: Path, shape: Shape, root_only: bool = False) -> None:
-        self.path, self.shape, self.root_only = path, shape, root_only
+    def __init__(self, source: str, shape: Shape, root_only: bool = False, line_offset: int = 0) -> None:
+        self.source, self.shape, self.root_only, self.line_offset = source, shape, root_only, line_offset
         p = self.parser = expat.ParserCreate(namespace_separator=" ")
         p.namespace_prefixes = True  # names come as "uri local prefix" when written with a prefix
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -113,8 +115,11 @@ class _Reader:
         self.buf = bytearray()
         self.buf_start = 0  # file offset of buf[0]
 
+    def _line(self) -> int:
+        return self.parser.CurrentLineNumber + self.line_offset
+
     def _where(self) -> str:
-        return f"{self.path}:{self.parser.CurrentLineNumber}"
+        return f"{self.source}:{self._line()}"
 
     def _doctype(self, *_: object) -> None:
         raise ListError(self._where(), None, f"a DOCTYPE declaration: {self.shape.name} has none, "
@@ -163,7 +168,7 @@ class _Reader:
         m = _START_TAG.match(self.buf, at - self.buf_start)
         if m is None:  # expat accepted it, so this cannot happen; refuse rather than guess
             raise ListError(self._where(), tag, "a start tag this reader cannot delimit")
-        node = Node(tag, dict(attrs), self.parser.CurrentLineNumber, at, self.buf_start + m.end(),
+        node = Node(tag, dict(attrs), self._line(), at, self.buf_start + m.end(),
                     bool(m.group(1)))
         if self.stack:
             self.stack[-1].children.append(node)
@@ -197,20 +202,20 @@ class _Reader:
         try:
             self.parser.Parse(data, final)
         except expat.ExpatError as e:
-            raise ListError(f"{self.path}:{e.lineno}", None,
+            raise ListError(f"{self.source}:{e.lineno + self.line_offset}", None,
                             f"malformed XML: {expat.ErrorString(e.code)} (column {e.offset + 1})") from None
 
     def cut(self, entry: Node) -> Node:
         """Fill in the verbatim text of an entry and of every element in it."""
         if entry.end - entry.start > MAX_ELEMENT:
-            raise ListError(f"{self.path}:{entry.line}", entry.tag, _too_long())
+            raise ListError(f"{self.source}:{entry.line}", entry.tag, _too_long())
         for node in entry.walk():
             try:
                 node.raw = bytes(self.buf[node.start - self.buf_start:node.end - self.buf_start]).decode("utf-8")
                 node.start_tag = bytes(self.buf[node.start - self.buf_start:
                                                 node.start_tag_end - self.buf_start]).decode("utf-8")
             except UnicodeDecodeError:
-                raise ListError(f"{self.path}:{node.line}", node.tag, "not UTF-8 text") from None
+                raise ListError(f"{self.source}:{node.line}", node.tag, "not UTF-8 text") from None
         return entry
 
     def trim(self) -> None:
@@ -218,7 +223,7 @@ class _Reader:
         if self.stack:
             open_start = self.stack[0].start
             if self.buf_start + len(self.buf) - open_start > MAX_ELEMENT:
-                raise ListError(f"{self.path}:{self.stack[0].line}", self.stack[0].tag, _too_long())
+                raise ListError(f"{self.source}:{self.stack[0].line}", self.stack[0].tag, _too_long())
             keep_from = open_start
         else:
             keep_from = self.last_event
@@ -240,7 +245,7 @@ def entries(path: Path, shape: Shape, info: FileInfo | None = None) -> Iterator[
 
     An element ends where expat saw its end tag, so an end tag inside a comment cannot cut it
     short. With `info`, the file's size and sha256 are recorded once it is read to the end."""
-    reader = _Reader(path, shape)
+    reader = _Reader(str(path), shape)
     digest = hashlib.sha256()
     size = 0
     with _open(path) as f:
@@ -262,7 +267,7 @@ def entries(path: Path, shape: Shape, info: FileInfo | None = None) -> Iterator[
 def root_attributes(path: Path, shape: Shape) -> tuple[dict[str, str], int]:
     """The root element's attributes and line, read without reading on (the root is checked
     as every element is: its name, namespace and characters)."""
-    reader = _Reader(path, shape, root_only=True)
+    reader = _Reader(str(path), shape, root_only=True)
     with _open(path) as f:
         try:
             while chunk := f.read(65536):
@@ -272,3 +277,22 @@ def root_attributes(path: Path, shape: Shape) -> tuple[dict[str, str], int]:
             pass
     assert reader.root_attrs is not None  # a well-formed file has a root
     return reader.root_attrs, reader.parser.CurrentLineNumber
+
+
+def element(text: str, line: int, shape: Shape, source: str) -> Node:
+    """One entry element read again from its verbatim text (an entry's `raw`, as `entries` cut
+    it), which starts on line `line` of the file `source` names: the elements `entries` gave,
+    each with its verbatim text and its line in the file. The text is read as the file's root
+    holds it, in the list's namespace (`entries` refuses a root in any other), and is checked as
+    every entry is; a text that is not one whole entry element is refused."""
+    root = f'<{shape.root} xmlns="{shape.namespace}">\n'.encode()  # a line of its own: columns are the text's
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ListError(f"{source}:{line}", shape.entry, "not UTF-8 text") from None
+    reader = _Reader(source, shape, line_offset=line - 2)
+    reader.feed(root + body + f"</{shape.root}>".encode(), True)
+    whole = [e for e in reader.done if (e.start, e.end) == (len(root), len(root) + len(body))]
+    if len(reader.done) != 1 or not whole:
+        raise ListError(f"{source}:{line}", shape.entry, f"not one whole <{shape.entry}> element")
+    return reader.cut(whole[0])
