@@ -19,10 +19,13 @@ import datetime as dt
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from xml.parsers import expat
 
+from flows.build.list_rows import locator
+from flows.importers.archive import archived_rows
 from flows.importers.model import Entry, FileInfo, ListError, Row, Summary, Value, unsafe_character
 
 REPLACE_FLAG = "--replace-invalid-characters"  # the import's option that sets replace_invalid_characters
@@ -40,6 +43,7 @@ _GENERATED = re.compile(r"(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+
 # An xs:date, as LISTED_ON and DATE are typed: a day, with an optional time zone (2015-03-27-04:00)
 _XS_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?")
 _SPACE = re.compile(r"\s+")
+_OPENING = re.compile(r"<([^\s/>]+)")  # the name of an element's start tag
 
 
 def _text(el: ET.Element | None) -> str | None:
@@ -334,106 +338,45 @@ class UnRelease:
         except ValueError:
             return _bad_date(value, where)
 
-    def targets(self, info: FileInfo | None = None, root_attrs: dict | None = None
-                ) -> Iterator[tuple[str, int, str, ET.Element, str]]:
-        """(tag, line, verbatim text, element, reference number) of every listed target. A
-        target without a reference number, or with one already seen, is refused."""
-        seen: dict[str, int] = {}
-        for tag, line, raw in elements(self.path, info, root_attrs, self.replace_invalid_characters):
-            try:
-                el = ET.fromstring(raw)
-            except ET.ParseError as e:
-                raise ListError(f"{self.path}:{line + e.position[0] - 1}", tag, f"malformed XML: {e}",
-                                "list_structure") from None
-            for node in el.iter():
-                for value in (node.text, node.tail, *node.attrib.values()):
-                    if value and (problem := unsafe_character(value)):
-                        raise ListError(f"{self.path}:{line}", node.tag, f"{problem} in this {tag}",
-                                        "list_character")
-            ref = _text(el.find("REFERENCE_NUMBER"))
-            if not ref:
-                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER", f"missing from this {tag}", "list_key")
-            if ref in seen:
-                raise ListError(f"{self.path}:{line}", "REFERENCE_NUMBER",
-                                f"{ref} again (first on line {seen[ref]})", "list_key")
-            seen[ref] = line
-            yield tag, line, raw, el, ref
-        if not seen:
+    def targets(self, info: FileInfo | None = None, root_attrs: dict | None = None) -> Iterator[Target]:
+        """Every listed target of the file, in file order (_targets)."""
+        rows = (Row(self.path.name, line, raw)
+                for _tag, line, raw in elements(self.path, info, root_attrs, self.replace_invalid_characters))
+        found = False
+        for target in _targets(rows, self._where):
+            found = True
+            yield target
+        if not found:
             raise ListError(str(self.path), None, "holds no INDIVIDUAL or ENTITY element", "list_structure")
 
+    def _where(self, row: Row, offset: int) -> str:
+        return f"{self.path}:{row.line + offset}"
+
     def scan(self) -> Iterator[Summary]:
-        for _tag, _line, _raw, el, ref in self.targets():
-            yield Summary(ref, _name(el), tuple(_programs(el)), ())
+        for target in self.targets():
+            yield Summary(target.ref, _name(target.el), tuple(_programs(target.el)), ())
 
     def scan_aliases(self) -> Iterator[tuple[str, str]]:
-        for tag, _line, _raw, el, ref in self.targets():
-            for a in el.findall(f"{tag}_ALIAS"):
+        for target in self.targets():
+            for a in target.el.findall(f"{target.tag}_ALIAS"):
                 if name := _text(a.find("ALIAS_NAME")):
-                    yield ref, name
+                    yield target.ref, name
 
     def entries(self, wanted: set[str] | None) -> Iterator[Entry]:
         info = self.info[self.path.name] = FileInfo(self.path.name, 0, "", "utf-8", 0)
         count = 0
-        for tag, line, raw, el, ref in self.targets(info, self.root_attrs):
+        for target in self.targets(info, self.root_attrs):
             count += 1
-            if wanted is None or ref in wanted:
-                yield self._entry(tag, line, raw, el, ref)
+            if wanted is None or target.ref in wanted:
+                yield _entry(target, self._where)
         info.rows = count
 
-    def _entry(self, tag: str, line: int, raw: str, el: ET.Element, ref: str) -> Entry:
-        row = Row(self.path.name, line, raw)
-
-        def block(child: str, i: int) -> Row:
-            found = _blocks(raw, child)
-            return Row(self.path.name, line, found[i], within=True) if i < len(found) else row
-
-        designation = _values(el, "DESIGNATION")
-        entry = Entry(ref=ref, name=_name(el), actor_type=TARGETS[tag], list_type=tag.lower(),
-                      programs=_programs(el), row=row, listed=self._listed(el, line, tag),
-                      position="; ".join(designation) or None)
-        if script := _text(el.find("NAME_ORIGINAL_SCRIPT")):
-            entry.aliases.append(Value("native_script", script, block("NAME_ORIGINAL_SCRIPT", 0)))
-        for i, a in enumerate(el.findall(f"{tag}_ALIAS")):
-            if name := _text(a.find("ALIAS_NAME")):
-                entry.aliases.append(Value("alias", name, block(f"{tag}_ALIAS", i)))
-        if gender := _text(el.find("GENDER")):
-            entry.attributes.append(Value("gender", gender, block("GENDER", 0)))
-        for value in _values(el, "NATIONALITY"):
-            entry.attributes.append(Value("nationality", value, block("NATIONALITY", 0)))
-        for i, d in enumerate(el.findall("INDIVIDUAL_DATE_OF_BIRTH")):
-            if value := _birth_date(d):
-                entry.attributes.append(Value("birth_date", value, block("INDIVIDUAL_DATE_OF_BIRTH", i)))
-        for i, p in enumerate(el.findall("INDIVIDUAL_PLACE_OF_BIRTH")):
-            if value := _place(p, ("CITY", "STATE_PROVINCE", "COUNTRY")):
-                entry.attributes.append(Value("place_of_birth", value, block("INDIVIDUAL_PLACE_OF_BIRTH", i)))
-        for i, a in enumerate(el.findall(f"{tag}_ADDRESS")):
-            if value := _place(a, ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")):
-                if note := _text(a.find("NOTE")):
-                    value += f" ({note})"
-                entry.attributes.append(Value("address", value, block(f"{tag}_ADDRESS", i)))
-        for i, d in enumerate(el.findall("INDIVIDUAL_DOCUMENT")):
-            kind = (_text(d.find("TYPE_OF_DOCUMENT")) or "").lower()
-            number = _text(d.find("NUMBER"))
-            if not number:
-                continue
-            attribute = ("passport" if any(w in kind for w in PASSPORT_WORDS)
-                         else "national_id" if "national" in kind else None)
-            if attribute:
-                country = _text(d.find("ISSUING_COUNTRY")) or _text(d.find("COUNTRY_OF_ISSUE"))
-                value = f"{number} ({country})" if country else number
-                entry.attributes.append(Value(attribute, value, block("INDIVIDUAL_DOCUMENT", i)))
-        return entry
-
-    def _listed(self, el: ET.Element, line: int, tag: str) -> str | None:
-        """LISTED_ON as an ISO date; a value that is not an xs:date is refused."""
-        value = _text(el.find("LISTED_ON"))
-        if value is None:
-            return None
-        if (day := _day(value)) is None:
-            raise ListError(f"{self.path}:{line}", "LISTED_ON",
-                            f"{value!r} in this {tag} is not a date (YYYY-MM-DD, with or without a time "
-                            "zone, as the UN writes it)", "list_date")
-        return day
+    @classmethod
+    def archived_entries(cls, text: str) -> Iterator[Entry]:
+        """The entries of an archived text: each archived element read as the file's are, its
+        children (parts of its row, not archived apart) re-made from its text."""
+        for target in _targets(archived_rows(text), _archived_where):
+            yield _entry(target, _archived_where)
 
     def describe(self) -> dict[str, str]:
         return {
@@ -445,6 +388,115 @@ class UnRelease:
                        "(https://www.un.org/en/about-us/terms-of-use); no open-data licence: attributed, "
                        "no UN endorsement implied",
         }
+
+
+# The place of a row's line `offset` (0: its first) as an error names it.
+Where = Callable[[Row, int], str]
+
+
+def _archived_where(row: Row, _offset: int) -> str:
+    """An archived row's locator (`consolidated.xml line 12`): the row, not a line inside it."""
+    return locator(row.file, row.line)
+
+
+class Target(NamedTuple):
+    """One INDIVIDUAL or ENTITY element, parsed: its row (the element verbatim), tag and reference."""
+
+    row: Row
+    tag: str
+    el: ET.Element
+    ref: str
+
+
+def _targets(rows: Iterable[Row], where: Where) -> Iterator[Target]:
+    """The targets of rows that are INDIVIDUAL or ENTITY elements, read from the file or from an
+    archived text alike. A target without a reference number, or with one already seen, is refused."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        target = _target(row, where)
+        if target.ref in seen:
+            raise ListError(where(row, 0), "REFERENCE_NUMBER",
+                            f"{target.ref} again (first on line {seen[target.ref]})", "list_key")
+        seen[target.ref] = row.line
+        yield target
+
+
+def _target(row: Row, where: Where) -> Target:
+    try:
+        el = ET.fromstring(row.text)
+    except ET.ParseError as e:
+        opening = _OPENING.match(row.text)
+        raise ListError(where(row, e.position[0] - 1), opening.group(1) if opening else None,
+                        f"malformed XML: {e}", "list_structure") from None
+    tag = el.tag
+    if tag not in TARGETS:  # the file reader cuts out these only; an archived row may hold anything
+        raise ListError(where(row, 0), tag, f"<{tag}>: not an INDIVIDUAL or ENTITY element", "list_structure")
+    for node in el.iter():
+        for value in (node.text, node.tail, *node.attrib.values()):
+            if value and (problem := unsafe_character(value)):
+                raise ListError(where(row, 0), node.tag, f"{problem} in this {tag}", "list_character")
+    ref = _text(el.find("REFERENCE_NUMBER"))
+    if not ref:
+        raise ListError(where(row, 0), "REFERENCE_NUMBER", f"missing from this {tag}", "list_key")
+    return Target(row, tag, el, ref)
+
+
+def _entry(target: Target, where: Where) -> Entry:
+    row, tag, el, ref = target
+    raw = row.text
+
+    def block(child: str, i: int) -> Row:
+        found = _blocks(raw, child)
+        return Row(row.file, row.line, found[i], within=True) if i < len(found) else row
+
+    designation = _values(el, "DESIGNATION")
+    entry = Entry(ref=ref, name=_name(el), actor_type=TARGETS[tag], list_type=tag.lower(),
+                  programs=_programs(el), row=row, listed=_listed(el, where(row, 0), tag),
+                  position="; ".join(designation) or None)
+    if script := _text(el.find("NAME_ORIGINAL_SCRIPT")):
+        entry.aliases.append(Value("native_script", script, block("NAME_ORIGINAL_SCRIPT", 0)))
+    for i, a in enumerate(el.findall(f"{tag}_ALIAS")):
+        if name := _text(a.find("ALIAS_NAME")):
+            entry.aliases.append(Value("alias", name, block(f"{tag}_ALIAS", i)))
+    if gender := _text(el.find("GENDER")):
+        entry.attributes.append(Value("gender", gender, block("GENDER", 0)))
+    for value in _values(el, "NATIONALITY"):
+        entry.attributes.append(Value("nationality", value, block("NATIONALITY", 0)))
+    for i, d in enumerate(el.findall("INDIVIDUAL_DATE_OF_BIRTH")):
+        if value := _birth_date(d):
+            entry.attributes.append(Value("birth_date", value, block("INDIVIDUAL_DATE_OF_BIRTH", i)))
+    for i, p in enumerate(el.findall("INDIVIDUAL_PLACE_OF_BIRTH")):
+        if value := _place(p, ("CITY", "STATE_PROVINCE", "COUNTRY")):
+            entry.attributes.append(Value("place_of_birth", value, block("INDIVIDUAL_PLACE_OF_BIRTH", i)))
+    for i, a in enumerate(el.findall(f"{tag}_ADDRESS")):
+        if value := _place(a, ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")):
+            if note := _text(a.find("NOTE")):
+                value += f" ({note})"
+            entry.attributes.append(Value("address", value, block(f"{tag}_ADDRESS", i)))
+    for i, d in enumerate(el.findall("INDIVIDUAL_DOCUMENT")):
+        kind = (_text(d.find("TYPE_OF_DOCUMENT")) or "").lower()
+        number = _text(d.find("NUMBER"))
+        if not number:
+            continue
+        attribute = ("passport" if any(w in kind for w in PASSPORT_WORDS)
+                     else "national_id" if "national" in kind else None)
+        if attribute:
+            country = _text(d.find("ISSUING_COUNTRY")) or _text(d.find("COUNTRY_OF_ISSUE"))
+            value = f"{number} ({country})" if country else number
+            entry.attributes.append(Value(attribute, value, block("INDIVIDUAL_DOCUMENT", i)))
+    return entry
+
+
+def _listed(el: ET.Element, where: str, tag: str) -> str | None:
+    """LISTED_ON as an ISO date; a value that is not an xs:date is refused."""
+    value = _text(el.find("LISTED_ON"))
+    if value is None:
+        return None
+    if (day := _day(value)) is None:
+        raise ListError(where, "LISTED_ON",
+                        f"{value!r} in this {tag} is not a date (YYYY-MM-DD, with or without a time "
+                        "zone, as the UN writes it)", "list_date")
+    return day
 
 
 def _day(value: str) -> str | None:
