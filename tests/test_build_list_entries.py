@@ -15,6 +15,7 @@ import yaml
 
 from conftest import copy_project, run_cli
 from flows.build.list_entries import archived_releases
+from flows.build.load import BACKED_TABLES
 from flows.build.pipeline import build
 from flows.errors import CurationError
 from flows.importers.claims import entry_claims
@@ -50,28 +51,32 @@ def test_backed_records_and_claims_build_as_if_written_in_full(imported: Path, t
     written = yaml.safe_load((raw / ACTORS).read_text(encoding="utf-8"))
     assert written["record_defaults"] == {"list_release": "source/ofac-sdn-2023-12-28"}
     assert written["records"] and all(set(r) == {"actor_id", "list_entry"} for r in written["records"])
+    designations = yaml.safe_load((raw / "designations" / "import-ofac-sdn.yaml").read_text(encoding="utf-8"))
+    assert all(set(r) == {"designation_id", "target_actor_id", "list_entry"} for r in designations["records"])
     source = yaml.safe_load((raw / SOURCE).read_text(encoding="utf-8"))
     claimed = source["list_entries"]["claimed"]
     assert source["list_entries"]["list"] == "ofac-sdn"
-    assert {c["actor"] for c in claimed} == {r["actor_id"] for r in written["records"]}
+    assert set(claimed.values()) == {r["actor_id"] for r in written["records"]}
     build(root, with_duckdb=False)
     tables = {p.name: p.read_bytes() for p in (raw.parent / "processed").glob("*.parquet")}
     # the same records and claims written out in full: every field, every claim
-    (raw / ACTORS).write_text(items(imported_records(root, "ofac-sdn", "actors")), encoding="utf-8")
+    for table in BACKED_TABLES:
+        (raw / table / "import-ofac-sdn.yaml").write_text(items(imported_records(root, "ofac-sdn", table)),
+                                                          encoding="utf-8")
     releases = archived_releases(root)
     releases.add(source["source"]["source_id"], "ofac-sdn", source["source"]["text_path"])
-    made = [c for item in claimed for c in entry_claims(
-        "ofac", releases.entry(source["source"]["source_id"], item["entry"]), item["actor"])]
+    made = [c for ref, actor in claimed.items() for c in entry_claims(
+        "ofac", releases.entry(source["source"]["source_id"], ref), actor)]
     text = (raw / SOURCE).read_text(encoding="utf-8")
     head, rest = text.split("list_entries:\n", 1)
     written_claims = rest.split("claims:\n", 1)[1] if "\nclaims:\n" in rest else ""
     (raw / SOURCE).write_text(head + "claims:\n" + items(made) + written_claims, encoding="utf-8")
-    assert "list_entry" not in (raw / ACTORS).read_text(encoding="utf-8")
+    assert not any("list_entry" in (raw / t / "import-ofac-sdn.yaml").read_text(encoding="utf-8") for t in BACKED_TABLES)
     build(root, with_duckdb=False)
     assert {p.name: p.read_bytes() for p in (raw.parent / "processed").glob("*.parquet")} == tables
     # and what the build made is the list's: SARMAD (45696) named on its rows, with its address
     actors = {r["actor_id"]: r for r in imported_records(root, "ofac-sdn", "actors")}
-    sarmad = next(c for c in claimed if c["entry"] == "45696")["actor"]
+    sarmad = claimed["45696"]
     assert actors[sarmad]["name"].startswith("SARMAD")
     assert any(a["attribute"] == "address" and a["value"].endswith("Isfahan City, Isfahan Province 8138961456, Iran")
                and a["source_id"] == "source/ofac-sdn-2023-12-28" for a in actors[sarmad]["attributes"])
@@ -97,7 +102,7 @@ def test_a_field_the_record_gives_wins(imported: Path, tmp_path: Path):
     # a release given by record_defaults is refused on the first record that takes it
     (ACTORS, r"list_release: source/ofac-sdn-2023-12-28\nrecords:\n", "list_release: source/ofac-sdn-1999-01-01\n"
                                                                        "records:\n", "list_release"),
-    (SOURCE, r"\{entry: \"(\d+)\"", '{entry: "999999"', "entry"),
+    (SOURCE, r"    \"(\d+)\": actor/", '    "999999": actor/', "entry"),
     (SOURCE, r"  list: ofac-sdn", "  list: no-such-list", "list"),
 ])
 def test_an_entry_or_release_not_there_is_refused_where_it_is_named(imported: Path, tmp_path: Path, file, old, new,
@@ -114,7 +119,7 @@ def test_an_entry_or_release_not_there_is_refused_where_it_is_named(imported: Pa
     assert (problem.code, problem.field, str(problem.where)) == ("list_entry_not_found", field,
                                                                 f"data/raw/{file}:{line}")
     # a list no parser reads also leaves the actors of its release unmade: refused as well
-    assert len(e.value.problems) == (2 if field == "list" else 1)
+    assert len(e.value.problems) == (1 + len(BACKED_TABLES) if field == "list" else 1)
 
 
 def test_an_archived_row_that_does_not_read_is_refused_with_its_locator(imported: Path, tmp_path: Path):

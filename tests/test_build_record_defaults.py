@@ -90,7 +90,8 @@ def test_an_imports_files_in_full_build_the_same_tables(tmp_path: Path):
     assert code == 0, err
     raw = root / "data" / "raw"
     designations = (raw / "designations" / "import-ofac-sdn.yaml").read_text(encoding="utf-8")
-    assert "record_defaults:\n  authority_id: actor/us-treasury-ofac\nrecords:\n" in designations
+    assert ("record_defaults:\n  authority_id: actor/us-treasury-ofac\n  list_release: source/ofac-sdn-2023-12-28\n"
+            "records:\n") in designations
     assert "authority_id" not in designations.split("records:\n", 1)[1]
     assert "source_id" not in (raw / "actors" / "import-ofac-sdn.yaml").read_text(encoding="utf-8").split("records:\n", 1)[1]
     build(root, with_duckdb=False)

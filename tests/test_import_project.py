@@ -357,14 +357,17 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
     assert (claim["record_id"], claim["field"], claim["claimed_value"]) == (
         "designation/ofac-45696", "delisted", "2023-12-28/2024-01-08")
     text = (raw / "texts" / "ofac-sdn-2024-01-08.txt").read_text(encoding="utf-8")
-    assert claim["locator"] == "not on this release line 1"
-    assert f"=== not on this release ===\n1\t{claim['evidence_text']}\n" in text
+    assert claim["locator"] == "not on this release line 1" and "evidence_text" not in claim  # the row is
+    absent = "ent_num 45696 (designation/ofac-45696): listed by an earlier import, not on this release"
+    assert f"=== not on this release ===\n1\t{absent}\n" in text
     before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     assert "files changed: none" in _import_ofac(root, newest, "2024-01-08", *SEEDS)  # the claim written again
     assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
     build(root)
     code, _, err = run_cli("check", "--root", str(root))
     assert code == 0, err  # the claim's evidence is found in the archived text
+    built = pd.read_parquet(root / "data" / "processed" / "claims.parquet").set_index("claim_id")
+    assert built.loc["claim/ofac-sdn-2024-01-08/ofac-45696-delisted", "evidence_text"] == absent
     con = duckdb.connect(str(root / "data" / "processed" / "flows.duckdb"), read_only=True)
     row = con.execute("SELECT listed, delisted_earliest, delisted_latest FROM designations_by_authority "
                       "WHERE designation_id = 'designation/ofac-45696'").fetchone()
@@ -384,8 +387,7 @@ def test_a_delisting_carries_its_date_and_a_claim_the_build_checks(tmp_path: Pat
     # the evidence is checked: a delisting claim whose line is not in the text is a problem
     source = raw / "sources" / "ofac-sdn-2024-01-08.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
-        "ent_num 45696 (designation/ofac-45696): listed by", "ent_num 45697 (designation/ofac-45696): listed by"),
-        encoding="utf-8")
+        "locator: not on this release line 1,", "locator: not on this release line 9,"), encoding="utf-8")
     with pytest.raises(CurationError) as e:
         build(root, with_duckdb=False)
     assert [p.code for p in e.value.problems] == ["list_row_not_found"]
@@ -405,7 +407,7 @@ def test_evidence_by_reference_is_found_in_the_row_its_locator_names(tmp_path: P
     rows = "sdn.csv line 63; alt.csv line 92; alt.csv line 93; add.csv line 110"
     made = claims.loc["claim/ofac-sdn-2023-12-28/ofac-45696-name"]
     assert made["locator"] == rows
-    assert '{entry: "45696", actor: ' + made["record_id"] + "}" in source.read_text(encoding="utf-8")
+    assert f'\n    "45696": {made["record_id"]}\n' in source.read_text(encoding="utf-8")
     # the same claim written out, as a curator would, is held to the rows its locator names
     claim = f"locator: {rows}}}"
     text = source.read_text(encoding="utf-8").replace(

@@ -18,6 +18,7 @@ from flows.build.pipeline import build
 from flows.build.texts import normalise
 from flows.importers.model import ListError
 from flows.importers.records import load_records
+from flows.importers.write import imported_records
 from flows.importers.select import select
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease, items, paired, un_reference
 
@@ -345,7 +346,7 @@ def test_import_build_check(tmp_path):
     code, out, err = run_cli("import", "uk", str(EXCERPT), "--root", str(root), "--program", IRAN)
     assert code == 0, err
     raw = root / "data" / "raw"
-    designations = {d["designation_id"]: d for _, d in load_records(raw, "designations/import-uk-ofsi-conlist.yaml")}
+    designations = {d["designation_id"]: d for d in imported_records(root, "uk-ofsi-conlist", "designations")}
     assert designations["designation/uk-inu0253"]["target_actor_id"] == "actor/qods-aviation-industries"
     assert designations["designation/uk-inu0253"]["listed"] == "2023-10-18"
     build(root, with_duckdb=False)

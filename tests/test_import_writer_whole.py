@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, copy_project, run_cli
 from flows.importers.against import compare
-from flows.importers.records import load_records
+from flows.importers.write import imported_records
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021, OFAC_2023 = FULL / "ofac-2021-04", FULL / "ofac-2023-12-28"
@@ -74,7 +74,7 @@ def test_a_whole_release_read_again_changes_nothing(imported):
 def test_a_newer_release_delists_what_it_lacks(imported):
     root, reports, _ = imported
     gone = _sdn_refs(OFAC_2021) - _sdn_refs(OFAC_2023)
-    designations = [d for _, d in load_records(root / "data" / "raw", "designations/import-ofac-sdn.yaml")]
+    designations = imported_records(root, "ofac-sdn", "designations")
     own = {str(d["list_reference"]) for d in designations}
     assert f"delisted {len(gone & own)}" in reports["2023"]
     assert "delisted 0" in reports["2023 again"]

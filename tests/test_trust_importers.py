@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, copy_project, run_cli
 from flows.importers.ofac import COLUMNS, MAX_FIELD, MAX_LINE, OfacRelease, read_rows
-from flows.importers.records import load_records
+from flows.importers.write import imported_records
 from flows.importers.un import UnRelease
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
@@ -469,7 +469,7 @@ def test_a_file_the_importer_did_not_write_is_not_overwritten(tmp_path: Path):
 def test_a_release_that_delists_most_earlier_imports_is_refused(tmp_path: Path):
     root = copy_project(tmp_path / "project")
     _import(root, OFAC, "--program", "CUBA")
-    imported = {str(d["list_reference"]) for _, d in load_records(root / "data" / "raw", "designations/import-ofac-sdn.yaml")}
+    imported = {str(d["list_reference"]) for d in imported_records(root, "ofac-sdn", "designations")}
     earlier = len(imported)  # the CUBA entries and the parties they are linked to
     smaller = tmp_path / "smaller"  # a well-formed release without its first 30 rows
     shutil.copytree(OFAC, smaller)

@@ -1,6 +1,6 @@
 """The records and claims an import backs by its list entries, made from the archived rows.
 
-An import writes an actor of its own as `{actor_id: ..., list_entry: <reference>}`, its release
+An import writes an actor (and a designation) of its own as `{actor_id: ..., list_entry: <reference>}`, its release
 being `list_release:` (the file's `record_defaults:` give the import's), and in the release's
 source file `list_entries:`: the list, and under `claimed:` each entry whose claims follow from
 the entry alone, with its actor. The build reads the release's archived text back into entries
@@ -41,24 +41,24 @@ def lined(value: dict[str, Any], line: int) -> Any:
     return out
 
 
-def backed_actor(item: Any, releases: Any, shown: str) -> Any:
-    """An actor record with `list_entry:`: made from its entry, the record's own fields winning;
-    every field made is placed on the record's `list_entry:` line."""
+def backed_record(table: str, item: Any, releases: Any, shown: str) -> Any:
+    """An actor or designation record with `list_entry:`: made from its entry, the record's own
+    fields winning; every field made is placed on the record's `list_entry:` line."""
     from flows.build.load import RECORD_DEFAULTS_KEY
     from flows.importers.archive import ArchiveError
-    from flows.importers.records import LIST_ENTRY_KEY, LIST_RELEASE_KEY, backed_actor as made
+    from flows.importers.records import LIST_ENTRY_KEY, LIST_RELEASE_KEY, backed
 
     line = item.key_lines.get(LIST_ENTRY_KEY, item.line)
-    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY, "actor_id"):
+    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
         if not isinstance(item.get(key), (str, int)) or isinstance(item.get(key), bool):
             raise CurationError.at(Location(shown, item.key_lines.get(key, item.line)), key,
-                                   f"an actor backed by a list entry needs `{key}:` (text)", CODE)
+                                   f"a record backed by a list entry needs `{key}:` (text)", CODE)
     try:
         entry = releases.entry(str(item[LIST_RELEASE_KEY]), str(item[LIST_ENTRY_KEY]))
     except ArchiveError as e:
         given = "" if e.field in item.key_lines else f" (given by {RECORD_DEFAULTS_KEY}:)"
         raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, f"{e}{given}", CODE) from None
-    record = made({**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
+    record = backed(table, {**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
     out = lined(record, line)
     out.line, out.key_lines = item.line, {**out.key_lines, **item.key_lines}
     for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
@@ -75,7 +75,8 @@ def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, rele
     from flows.importers.archive import ArchiveError
     from flows.importers.claims import entry_claims as made
 
-    shape = "`list_entries:` is a mapping of `list:` (the list's key) and `claimed:` ({entry: <reference>, actor: <actor id>} each)"
+    shape = ("`list_entries:` is a mapping of `list:` (the list's key) and `claimed:` (a mapping of "
+             "each entry's reference: its actor id)")
     if not isinstance(value, LineDict) or set(value) - {"list", "claimed"} or not isinstance(value.get("list"), str):
         raise CurationError.at(Location(shown, line), "list_entries", shape, "curation_shape")
     if not source.get("text_path") or source.get("text_kind") != "list_rows":
@@ -85,20 +86,19 @@ def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, rele
         spec = releases.add(source["source_id"], value["list"], source["text_path"])
     except ArchiveError as e:
         raise CurationError.at(Location(shown, value.key_lines.get("list", line)), "list", str(e), CODE) from None
-    claimed = value.get("claimed") or []
+    claimed = value.get("claimed") or LineDict()
     if not claims:
         return []
-    if not isinstance(claimed, list):
+    if not isinstance(claimed, LineDict):
         raise CurationError.at(Location(shown, value.key_lines.get("claimed", line)), "claimed", shape, "curation_shape")
     out: list = []
-    for item in claimed:
-        at = getattr(item, "line", line)
-        if not (isinstance(item, LineDict) and set(item) == {"entry", "actor"} and isinstance(item["actor"], str)
-                and isinstance(item["entry"], (str, int)) and not isinstance(item["entry"], bool)):
+    for ref, actor in claimed.items():
+        at = claimed.key_lines.get(ref, line)
+        if not isinstance(actor, str) or isinstance(ref, bool) or not isinstance(ref, (str, int)):
             raise CurationError.at(Location(shown, at), "claimed", shape, "curation_shape")
         try:
-            entry = releases.entry(source["source_id"], str(item["entry"]))
+            entry = releases.entry(source["source_id"], str(ref))
         except ArchiveError as e:
             raise CurationError.at(Location(shown, at), "entry", str(e), CODE) from None
-        out += [lined(c, at) for c in made(spec.designation_prefix, entry, item["actor"])]
+        out += [lined(c, at) for c in made(spec.designation_prefix, entry, actor)]
     return out

@@ -61,7 +61,8 @@ SOURCE_ROWS = ("actor_aliases", "actor_attributes")
 DEFAULTS_KEY = "claim_defaults"  # fields every claim of a source file takes unless it gives its own
 RECORD_DEFAULTS_KEY = "record_defaults"  # fields every record of a record file takes unless it gives its own
 RECORDS_KEY = "records"  # a record file's records, when it has record_defaults
-LIST_ENTRY_KEY, LIST_RELEASE_KEY = "list_entry", "list_release"  # an actor an import backs by its list entry
+LIST_ENTRY_KEY, LIST_RELEASE_KEY = "list_entry", "list_release"  # a record an import backs by its list entry
+BACKED_TABLES = ("actors", "designations")  # ... of these tables (flows.build.list_entries)
 LIST_ENTRIES_KEY = "list_entries"  # a source file's entries whose claims the build makes (flows.build.list_entries)
 
 
@@ -490,8 +491,8 @@ def _record_file(doc: Any, shown: str, table: Table, out: _Collector) -> None:
     for item in doc:
         if defaults and isinstance(item, LineDict):
             item = with_record_defaults(item, defaults, {c.nested.key for c in children})
-        if table.name == "actors" and isinstance(item, LineDict) and LIST_ENTRY_KEY in item:
-            item = list_entries.backed_actor(item, out.releases, shown)
+        if table.name in BACKED_TABLES and isinstance(item, LineDict) and LIST_ENTRY_KEY in item:
+            item = list_entries.backed_record(table.name, item, out.releases, shown)
         row, origin = _row(item, table, shown, {c.nested.key for c in children}, f"{table.name} record")
         for child in children:
             nested = row.pop(child.nested.key, None)
@@ -558,7 +559,7 @@ def record_defaults(value: Any, shown: str, line: int, table: Table, children: l
     if value is None:
         return {}
     defaults = mapping(value, line, RECORD_DEFAULTS_KEY)
-    checked(defaults, table, RECORD_DEFAULTS_KEY, set(nested) | ({LIST_RELEASE_KEY} if table.name == "actors" else set()))
+    checked(defaults, table, RECORD_DEFAULTS_KEY, set(nested) | ({LIST_RELEASE_KEY} if table.name in BACKED_TABLES else set()))
     for key, child in nested.items():
         if key in defaults:
             checked(mapping(defaults[key], defaults.key_lines[key], key), child,

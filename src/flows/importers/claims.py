@@ -19,7 +19,7 @@ from flows.build.list_rows import ROWS, locator
 from flows.build.load import LIST_ENTRIES_KEY
 from flows.importers.model import Entry, Row
 from flows.importers.records import actor_values, program_tags, slug
-from flows.importers.yaml_lines import flow, items
+from flows.importers.yaml_lines import items, scalar
 
 
 
@@ -54,14 +54,14 @@ class Claims:
                          "claimed": released}
         self.list_key = list_key
         self.items: list[dict[str, Any]] = []
-        self.entries: list[dict[str, str]] = []  # {entry, actor}: claims the build makes (entry_claims)
+        self.entries: dict[str, str] = {}  # reference -> actor: claims the build makes (entry_claims)
         # names and details the list gives actors curated elsewhere
         self.aliases: dict[tuple[str, str], dict[str, str]] = {}
         self.attributes: dict[tuple[str, str, str], dict[str, str]] = {}
 
     def entry(self, ref: str, actor_id: str) -> None:
         """The claims of entry_claims, on an entry of the import's own: made by the build."""
-        self.entries.append({"entry": ref, "actor": actor_id})
+        self.entries[ref] = actor_id
 
     def add(self, claim_id: str, record_id: str, rows: list[Row], field: str | None = None,
             claimed_value: str | None = None, date_basis: str | None = None) -> None:
@@ -79,11 +79,12 @@ class Claims:
             claim["date_basis"] = date_basis
         self.items.append(claim)
 
-    def statement(self, claim_id: str, record_id: str, field: str, value: str, evidence: str, where: str,
+    def statement(self, claim_id: str, record_id: str, field: str, value: str, where: str,
                   date_basis: str) -> None:
-        """A claim resting on a row the import wrote into the archived text (what the release lacks)."""
+        """A claim resting on a row the import wrote into the archived text (what the release
+        lacks), its evidence that row, filled by the build as any other."""
         self.items.append({"id": claim_id, "record_id": record_id, "field": field, "claimed_value": value,
-                           "evidence_text": evidence, "locator": where, "date_basis": date_basis})
+                           "locator": where, "date_basis": date_basis})
 
     def name(self, actor_id: str, alias: str, alias_type: str) -> None:
         """A name the list gives an actor curated in another file (the file's `actor_aliases:`)."""
@@ -100,9 +101,10 @@ class Claims:
         doc = _block({"source": source})
         if self.items or self.entries:
             doc += _block({"claim_defaults": self.defaults})
+        # always: the release's records are backed by its entries, read with this list's parser
+        doc += f"{LIST_ENTRIES_KEY}:\n  list: {scalar(self.list_key)}\n"
         if self.entries:
-            doc += (f"{LIST_ENTRIES_KEY}:\n  list: {flow(self.list_key)}\n  claimed:\n"
-                    + "".join(f"  {line}" for line in items(self.entries).splitlines(keepends=True)))
+            doc += "  claimed:\n" + "".join(f"    {scalar(ref)}: {scalar(actor)}\n" for ref, actor in self.entries.items())
         if self.items:
             doc += "claims:\n" + items(self.items)
         for key, rows in (("actor_aliases", self.aliases), ("actor_attributes", self.attributes)):

@@ -47,6 +47,10 @@ class Row:
         where = f"{self.file} line {self.line}, {ref}"
         return f"{where}, {what}" if what else where
 
+    def __reduce__(self):  # pickled as its constructor's arguments: a whole list's entries are
+        # cached (flows.build.parse_cache), and the dataclass default is four times slower to read
+        return type(self), tuple(getattr(self, f) for f in self.__dataclass_fields__)
+
 
 @dataclass(frozen=True, slots=True)
 class Value:
@@ -56,6 +60,9 @@ class Value:
     kind: str
     value: str
     row: Row
+
+    def __reduce__(self):  # as Row's
+        return Value, (self.kind, self.value, self.row)
 
 
 @dataclass

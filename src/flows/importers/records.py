@@ -136,11 +136,11 @@ class RecordSet:
         return "".join(out)
 
 
-# An actor record of an import's own is backed by its list entry: `{actor_id: ..., list_entry:
-# <reference>}`, the release whose archived rows hold the entry being `list_release:` (the file's
-# `record_defaults:` give the import's). The build makes the record's other fields from the entry
-# (own_actor, flows.build.list_entries), as the import would have written them; a field the
-# record gives wins.
+# An actor or designation record of an import's own is backed by its list entry: `{actor_id: ...,
+# list_entry: <reference>}`, the release whose archived rows hold the entry being `list_release:`
+# (the file's `record_defaults:` give the import's). The build makes the record's other fields
+# from the entry (backed, flows.build.list_entries), as the import would have written them; a
+# field the record gives wins.
 
 
 def actor_values(entry: Entry) -> tuple[list[Value], list[Value]]:
@@ -153,11 +153,19 @@ def own_actor(entry: Entry, actor_id: str, source_id: str) -> dict[str, Any]:
     return actor_record(entry, actor_id, source_id, *actor_values(entry))
 
 
-def backed_actor(record: dict[str, Any], entry: Entry) -> dict[str, Any]:
-    """An actor record backed by its list entry (`list_entry:`, `list_release:`): the fields the
-    entry gives it, then the record's own, which win."""
+
+
+def backed(table: str, record: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """A record backed by its list entry (`list_entry:`, `list_release:`): the fields the entry
+    gives it (an actor: own_actor; a designation: its reference, programme tags and listing
+    date, designation_record), then the record's own, which win."""
     own = {k: v for k, v in record.items() if k not in (LIST_ENTRY_KEY, LIST_RELEASE_KEY)}
-    return {**own_actor(entry, record["actor_id"], record[LIST_RELEASE_KEY]), **own}
+    if table == "actors":
+        made = own_actor(entry, record.get("actor_id"), record[LIST_RELEASE_KEY])
+    else:
+        made = designation_record(entry, record.get("designation_id"), record.get("authority_id"),
+                                  record.get("target_actor_id"))
+    return {**made, **own}
 
 
 def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Value],
@@ -181,7 +189,7 @@ def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Valu
 def import_defaults(authority_id: str, source_id: str) -> dict[str, dict[str, Any]]:
     """Each record file's `record_defaults:`: what the import's records share (its records from
     an earlier release, and a curator's edits, keep their own values where they differ)."""
-    return {"designations": {"authority_id": authority_id},
+    return {"designations": {"authority_id": authority_id, LIST_RELEASE_KEY: source_id},
             "actors": {LIST_RELEASE_KEY: source_id},
             "links": {"relation": "linked_to"}}
 

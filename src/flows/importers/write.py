@@ -21,8 +21,8 @@ from pathlib import Path
 
 from flows.build.load import load_curation
 from flows.build.list_entries import archived_releases
-from flows.build.load import LIST_ENTRY_KEY, LIST_RELEASE_KEY
-from flows.importers.archive import ArchiveError, absent_line, absent_locator, archive_text
+from flows.build.load import BACKED_TABLES, LIST_ENTRY_KEY, LIST_RELEASE_KEY
+from flows.importers.archive import ArchiveError, absent_locator, archive_text
 from flows.importers.changes import Result, differences
 from flows.importers.claims import Claims
 from flows.importers.decisions import Choice, decide
@@ -30,9 +30,9 @@ from flows.importers.files import ImportRefused, Plan
 from flows.importers.identity import Index
 from flows.importers.inputs import inputs_digest
 from flows.importers.model import Entry, Value
-from flows.importers.records import (RecordSet, actor_values, backed_actor, designation_record, distinct,
-                                     import_defaults, link_record, load_records, own_actor, own_files,
-                                     reference_order, slug)
+from flows.importers.records import (RecordSet, actor_values, backed, designation_record,
+                                     distinct, import_defaults, link_record, load_records, own_actor, own_files,
+                                     program_tags, reference_order, slug)
 from flows.importers.registry import ListSpec
 from flows.importers.release import ListRelease
 from flows.importers.select import Selection, norm, present
@@ -45,33 +45,30 @@ _ALIAS_KINDS = set(ALIAS_TYPES)
 
 @dataclass
 class Earlier:
-    """The records the earlier imports of the list wrote, and their notes (by record id). An
-    actor backed by its list entry is kept as written (`written`) and compared as made from the
-    entry (`actors`)."""
+    """The records the earlier imports of the list wrote, and their notes (by record id). Actors
+    and designations backed by their list entries are kept as written (`written`, by table) and
+    compared as the build makes them (`actors`, `designations`)."""
 
     actors: dict[str, dict]
     designations: dict[str, dict]
     links: dict[str, dict]
     notes: dict[str, str] = field(default_factory=dict)
-    written: dict[str, dict] = field(default_factory=dict)
+    written: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, root: Path, spec: ListSpec, files: dict[str, str]) -> Earlier:
         raw = root / "data" / "raw"
         keys = {"actors": "actor_id", "designations": "designation_id", "links": "link_id"}
         tables = {t: load_records(raw, files[t]) for t in keys}
-        written = {r["actor_id"]: r for _, r in tables["actors"]}
+        written = {t: {r[keys[t]]: r for _, r in tables[t]} for t in keys}
         releases = archived_releases(root)
-        for record in written.values():
-            if LIST_ENTRY_KEY in record and record.get(LIST_RELEASE_KEY) not in releases.releases:
-                release = str(record.get(LIST_RELEASE_KEY))
-                releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")
-        try:
-            actors = {i: backed_actor(r, releases.entry(r[LIST_RELEASE_KEY], str(r[LIST_ENTRY_KEY])))
-                      if LIST_ENTRY_KEY in r else r for i, r in written.items()}
-        except ArchiveError as e:
-            raise ImportRefused(f"data/raw/{files['actors']}: {e.field}: {e} (nothing was written)") from None
-        return cls(actors, *({r[keys[t]]: r for _, r in tables[t]} for t in ("designations", "links")),
+        made: dict[str, dict[str, dict]] = {}
+        for table in BACKED_TABLES:
+            try:
+                made[table] = {i: _made(table, r, releases, spec) for i, r in written[table].items()}
+            except ArchiveError as e:
+                raise ImportRefused(f"data/raw/{files[table]}: {e.field}: {e} (nothing was written)") from None
+        return cls(made["actors"], made["designations"], written["links"],
                    notes={r[keys[t]]: note for t in keys for note, r in tables[t] if note}, written=written)
 
     def __post_init__(self) -> None:
@@ -90,6 +87,16 @@ class Earlier:
         return self._linked.get(actor_id, set())
 
 
+def _made(table: str, record: dict, releases, spec: ListSpec) -> dict:
+    """A record of an earlier import as the build makes it (from its list entry, if backed)."""
+    if LIST_ENTRY_KEY not in record:
+        return record
+    release = str(record.get(LIST_RELEASE_KEY))
+    if release not in releases.releases:  # an import's release: texts/<list>-<date>.txt
+        releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")
+    return backed(table, record, releases.entry(release, str(record[LIST_ENTRY_KEY])))
+
+
 def imported_records(root: Path, list_key: str, table: str) -> list[dict]:
     """The records the imports of a list wrote in `table` (actors, designations, links), as the
     build makes them: an actor backed by its list entry, made from the entry."""
@@ -105,7 +112,7 @@ class Output:
 
     claims: Claims
     actors: RecordSet = field(default_factory=RecordSet)
-    made: dict[str, dict] = field(default_factory=dict)  # the import's own actors, as the build makes them
+    made: dict[str, dict] = field(default_factory=dict)  # the import's own records, as the build makes them
     designations: RecordSet = field(default_factory=RecordSet)
     links: RecordSet = field(default_factory=RecordSet)
     linked: dict[str, set[str]] = field(default_factory=dict)  # actor -> what this import links it to
@@ -213,10 +220,12 @@ class Importer:
             self._new_actor(e, choice.actor_id, base, aliases + attributes, curated is None, out)
         else:
             self._merged_actor(e, choice.actor_id, base, aliases + attributes, index, out)
-        if curated is None:
-            out.designations.put(did, designation_record(e, did, self.spec.authority_id, choice.actor_id))
+        if curated is None:  # backed by its entry, as an actor of the import's own
+            out.designations.put(did, {"designation_id": did, "target_actor_id": choice.actor_id,
+                                       LIST_ENTRY_KEY: e.ref, LIST_RELEASE_KEY: self.source_id})
+            out.made[did] = designation_record(e, did, self.spec.authority_id, choice.actor_id)
         if not (choice.new and curated is None):  # else the build makes the claims (entry_claims)
-            if curated is None and out.designations.get(did).get("program_tags") is None and e.programs:
+            if curated is None and program_tags(e.programs) is None and e.programs:
                 out.claims.add(f"{base}-programme", did, [e.row], "program_tags", "; ".join(e.programs))
             out.claims.add(f"{base}-listing", did, [e.row], date_basis=e.listed_basis if e.listed else None)
         self._links(e, choice.actor_id, base, index, names, out, result)
@@ -287,7 +296,7 @@ class Importer:
                 result.added.append(e.ref)
             return
         links = out.linked.get(actor_id, set())
-        found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.designations.get(designation_id),
+        found = differences(prev, earlier.actors.get(prev["target_actor_id"]), out.made.get(designation_id),
                             out.made.get(actor_id), earlier.linked_from(actor_id), links)
         if found:
             result.changed[e.ref] = found
@@ -300,12 +309,12 @@ class Importer:
         (`read`: their actors) that it no longer gives are noted so, a note keeping the release
         that wrote it."""
         gone = f"not on the release of {self.released} ({self.source_id})"
-        for did, record in sorted(earlier.designations.items()):
-            ref = str(record["list_reference"])
+        for did, made in sorted(earlier.designations.items()):
+            ref, record = str(made["list_reference"]), earlier.written["designations"][did]
             if ref in self.delisted_here and did not in out.designations:
-                record = self._delisted(record, self.delisted_here[ref], out.claims)
+                record = self._delisted(record, ref, self.delisted_here[ref], out.claims)
             out.designations.keep(did, record, earlier.notes.get(did))
-        for actor_id, record in earlier.written.items():
+        for actor_id, record in earlier.written["actors"].items():
             out.actors.keep(actor_id, record)
         for link_id, record in earlier.links.items():
             if link_id in out.links:
@@ -316,15 +325,15 @@ class Importer:
                 result.links_dropped.append(link_id)
             out.links.keep(link_id, record, note)
 
-    def _delisted(self, record: dict, date: str, claims: Claims) -> dict:
-        """The designation with its delisting date, claimed by the list on the line of the
-        archived text that names its reference among those this release lacks."""
+    def _delisted(self, record: dict, ref: str, date: str, claims: Claims) -> dict:
+        """The designation (as written) with its delisting date, claimed by the list on the line of
+        the archived text that names its reference among those this release lacks."""
         record = {**record, "delisted": date}
-        ref, did = str(record["list_reference"]), record["designation_id"]
+        did = record["designation_id"]
         number = self.absent.index((ref, did)) + 1
         since = date.split("/")[0] if "/" in date else None
         claims.statement(f"{self.spec.designation_prefix}-{slug(ref)}-delisted", did, "delisted", date,
-                         absent_line(self.spec, ref, did), absent_locator(number),
+                         absent_locator(number),
                          f"not on the release of {self.released}" + (f"; the release of {since} listed it" if since else ""))
         return record
 
@@ -347,12 +356,13 @@ class Importer:
                   "to update;\n# a designation's target_actor_id pointing outside this file is kept as a "
                   "curator's decision.\n")
         defaults = import_defaults(self.spec.authority_id, self.source_id)
-        for table, records, order in (("designations", out.designations, lambda r: reference_order(str(r["list_reference"]))),
+        for table, records, order in (("designations", out.designations, lambda r: reference_order(str(r.get(LIST_ENTRY_KEY, r.get("list_reference"))))),
                                       ("actors", out.actors, lambda r: r["actor_id"]),
                                       ("links", out.links, lambda r: r["link_id"])):
             path = self.raw / self.files[table]
-            made = ("# An actor with `list_entry:` is that entry of the release `list_release:`: the build makes its\n"
-                    "# fields from the release's archived rows (texts/); a field written here wins.\n") if table == "actors" else ""
+            made = ("# A record with `list_entry:` is that entry of the release `list_release:`: the build makes its\n"
+                    "# fields from the release's archived rows (texts/); a field written here wins.\n"
+                    ) if table in BACKED_TABLES else ""
             if records.records:
                 self.plan.put(path, records.dump(header + made, order, defaults[table]).encode("utf-8"))
             else:
