@@ -65,6 +65,22 @@ def test_other_bytes_are_parsed_anew(folder: Path):
     assert changed == load.parse_yaml(raw, "a.yaml")
 
 
+def test_a_parse_by_other_code_is_parsed_anew(folder: Path, tmp_path: Path):
+    """An archived release's entries are kept under the digest of the code that read them (the
+    importers, flows.importers.archive): a change to that code is a new parse."""
+    raw = LARGEST.read_bytes()
+    code = tmp_path / "parser.py"
+    code.write_text("one = 1\n", encoding="utf-8")
+    calls, parse = counting_parse()
+    parse_cache.parsed(raw, "a.yaml", parse, code=(code,))
+    parse_cache.parsed(raw, "a.yaml", parse, code=(code,))
+    assert len(calls) == 1
+    code.write_text("one = 2\n", encoding="utf-8")
+    parse_cache.code_digest.cache_clear()  # read once a process; here the code changes within one
+    parse_cache.parsed(raw, "a.yaml", parse, code=(code,))
+    assert len(calls) == 2 and len(list(folder.glob("*.pickle"))) == 2
+
+
 def test_a_damaged_entry_is_parsed_again_and_replaced(folder: Path):
     raw = LARGEST.read_bytes()
     calls, parse = counting_parse()

@@ -64,23 +64,25 @@ def _usable(folder: Path) -> bool:
 
 
 @cache
-def code_digest(folder: Path) -> bytes:
-    """The digest of a package folder's code (its .py and .yaml files, by name): what a parse by
-    that code depends on."""
+def code_digest(code: tuple[Path, ...]) -> bytes:
+    """The digest of the code a parse depends on: files, and the .py and .yaml files of folders
+    (by name)."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    for place in code:
+        files = sorted(p for p in place.rglob("*") if p.suffix in (".py", ".yaml") and "__pycache__" not in p.parts) \
+            if place.is_dir() else [place]
+        for path in files:
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 
-def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any], code: Path | None = None) -> Any:
+def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any], code: tuple[Path, ...] = ()) -> Any:
     """parse(raw, shown), from the cache when this content was parsed before (by the loader, and
-    by the code of the package folder `code` when given: the list parsers reading archived rows)."""
+    by the `code` given: the list parsers reading archived rows)."""
     folder = cache_folder() if len(raw) >= MIN_BYTES else None
     if folder is None or not _usable(folder):
         return parse(raw, shown)
-    key = _loader_digest() + (code_digest(code) if code is not None else b"")
+    key = _loader_digest() + (code_digest(code) if code else b"")
     entry = folder / (hashlib.sha256(key + raw).hexdigest() + ".pickle")
     kept = _read(entry)
     if kept is not _MISSING:

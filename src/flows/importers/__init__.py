@@ -15,11 +15,14 @@ One job per module:
   select.py     which entries enter: by programme tag, by the "Linked To" graph around seeds
   identity.py   whether an entry is an actor the project already has (and on what basis)
   decisions.py  the actor of every entry: a curator's decision, identity, or a new actor
-  records.py    the actor, designation and link records an import writes
-  claims.py     the claims on them, each citing the list rows it rests on
+  records.py    the actor, designation and link records an import writes (its own actors and
+                designations backed by their list entries: the build makes them)
+  claims.py     the claims on them, each citing the list rows it rests on (those that follow
+                from an entry alone made by the build too)
   yaml_lines.py the import's files written fast, one record a line
   changes.py    what changed since the last import, and the import's report
-  archive.py    the archived text of a release: the rows read, verbatim
+  archive.py    the archived text of a release: the rows read, verbatim; read back into
+                entries by the list's parser (`archived_entries`)
   write.py      an import from entries to files: the orchestrator
   files.py      writing them all or none, never over a curator's uncommitted edits
   inputs.py     what an import reads, as one digest: an unchanged re-import has nothing to do

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from pathlib import Path
 
+from flows.build import list_rows
 from flows.build.list_rows import locator, rows, section_lines
 from flows.build.parse_cache import parsed
 from flows.importers.model import Entry, ListError, Row, Value
@@ -24,6 +25,8 @@ from flows.importers.release import ListRelease
 
 
 ABSENT_SECTION = "not on this release"
+# the code that reads an archived text into entries: the importers, and the archived rows' form
+_PARSERS = (Path(__file__).parent, Path(list_rows.__file__))
 
 
 def absent_line(spec: ListSpec, ref: str, designation_id: str) -> str:
@@ -156,7 +159,7 @@ class ArchivedReleases:
 
             text = self._read(text_path)
             try:  # a whole list's entries, read once (flows.build.parse_cache)
-                entries = parsed(text.encode("utf-8"), f"data/raw/{text_path}", read, code=Path(__file__).parent)
+                entries = parsed(text.encode("utf-8"), f"data/raw/{text_path}", read, code=_PARSERS)
                 self._entries[source_id] = {e.ref: e for e in entries}
             except ListError as e:
                 raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem.where}: "
