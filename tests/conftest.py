@@ -327,3 +327,15 @@ def chromium() -> str:
             pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return CHROMIUM
+
+
+def imported_records(root: Path, list_key: str, table: str) -> list[dict]:
+    """The records the imports of a list wrote in `table` (actors, designations, links), as the
+    build makes them: a record backed by its list entry, made from the entry (as the import
+    reads its earlier records)."""
+    from flows.importers.archive import list_spec
+    from flows.importers.records import own_files
+    from flows.importers.write import Earlier
+
+    earlier = Earlier.read(root, list_spec(list_key), own_files(list_key))
+    return list({"actors": earlier.actors, "designations": earlier.designations, "links": earlier.links}[table].values())

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_project, run_cli
+from conftest import copy_project, run_cli, imported_records
 from flows.build.list_entries import archived_releases
-from flows.build.load import BACKED_TABLES
+from flows.build.load import BACKED_TABLES, load_curation
 from flows.build.pipeline import build
 from flows.errors import CurationError
 from flows.importers.claims import entry_claims
 from flows.importers.yaml_lines import items
-from flows.importers.write import imported_records
 
 OFAC = Path(__file__).parent / "fixtures" / "lists" / "ofac"
 SOURCE = "sources/ofac-sdn-2023-12-28.yaml"
@@ -132,3 +131,100 @@ def test_an_archived_row_that_does_not_read_is_refused_with_its_locator(imported
         build(root, with_duckdb=False)
     assert e.value.problems[0].code == "list_entry_not_found"
     assert f"data/raw/texts/ofac-sdn-2023-12-28.txt: sdn.csv line {row.group(1)}" in e.value.problems[0].message
+
+
+def _import(root: Path, folder: Path = OFAC, *extra: str) -> str:
+    code, out, err = run_cli("import", "ofac", str(folder), "--released", "2023-12-28", "--around",
+                             "QODS AVIATION INDUSTRIES", "--root", str(root), *extra)
+    assert code == 0, err
+    return out
+
+
+def _without(tmp_path: Path, ent_num: str) -> Path:
+    """The OFAC fixture without one entry's sdn.csv row."""
+    folder = tmp_path / f"without-{ent_num}"
+    folder.mkdir()
+    for name in ("sdn.csv", "add.csv", "alt.csv"):
+        data = (OFAC / name).read_bytes()
+        if name == "sdn.csv":
+            data = b"".join(x for x in data.splitlines(keepends=True) if not x.startswith(f"{ent_num},".encode()))
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_a_release_imported_again_without_an_entry_keeps_its_records_in_full(imported: Path, tmp_path: Path):
+    """The same release imported again from another file that lacks an entry: its archived rows
+    are replaced, so the records backed by that entry are kept written out in full, their values
+    those the entry gave. Their claims were that release's: the build says they have none (as it
+    did when records were always written in full), not that an entry is missing."""
+    root = _copy(imported, tmp_path)
+    before = {r["actor_id"]: r for r in imported_records(root, "ofac-sdn", "actors")}
+    _import(root, _without(tmp_path, "45696"), "--force", "--accept-delistings")
+    sarmad = yaml.safe_load((root / "data" / "raw" / SOURCE).read_text(encoding="utf-8"))
+    assert "45696" not in sarmad["list_entries"].get("claimed", {})
+    written = yaml.safe_load((root / "data" / "raw" / ACTORS).read_text(encoding="utf-8"))["records"]
+    full = [r for r in written if r["actor_id"].startswith("actor/sarmad")]
+    assert len(full) == 1 and "list_entry" not in full[0] and full[0]["name"].startswith("SARMAD")
+    after = {r["actor_id"]: r for r in imported_records(root, "ofac-sdn", "actors")}
+    assert after[full[0]["actor_id"]] == before[full[0]["actor_id"]]
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    assert {(p.code, p.message.split(" has no claim")[0].split(": ")[-1]) for p in e.value.problems} == {
+        ("no_claim", full[0]["actor_id"]),
+        ("no_claim", "link/ofac-45696-linked-to-qods-aviation-industries")}
+
+
+def test_a_curators_field_on_a_backed_actor_stays_when_the_release_is_imported_again(imported: Path,
+                                                                                     tmp_path: Path):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / ACTORS
+    text = path.read_text(encoding="utf-8")
+    first = re.search(r"- \{actor_id: (actor/[^,]+), list_entry: (\"\d+\")\}", text)
+    path.write_text(text.replace(first.group(0), first.group(0)[:-1] + ", description: A curator's words.}"),
+                    encoding="utf-8")
+    assert "changed 0" in _import(root, OFAC, "--force")
+    assert f"{first.group(1)}, list_entry: {first.group(2)}, description: A curator's words.}}" in \
+        path.read_text(encoding="utf-8")
+
+
+def test_a_record_written_in_full_in_an_import_file_takes_no_release(imported: Path, tmp_path: Path):
+    """`list_release:` of record_defaults is given to records backed by an entry only: a record
+    written in full beside them (by a curator, or kept in full) builds."""
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / ACTORS
+    path.write_text(path.read_text(encoding="utf-8") + "- {actor_id: actor/zz-written-in-full, name: ZZ, "
+                    "actor_type: company}\n", encoding="utf-8")
+    actors = load_curation(root).rows["actors"]
+    assert [r["name"] for r in actors if r["actor_id"] == "actor/zz-written-in-full"] == ["ZZ"]
+
+
+@pytest.mark.parametrize("bad, field, code", [
+    ("aliases: [just-a-string]", None, "curation_shape"),  # as on a record written in full
+    ("list_entry: [1, 2]", "list_entry", "list_entry_not_found"),
+])
+def test_a_backed_record_with_a_bad_value_is_refused_with_its_line(imported: Path, tmp_path: Path, bad, field,
+                                                                   code):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / ACTORS
+    text = path.read_text(encoding="utf-8")
+    first = re.search(r"- \{actor_id: (actor/[^,]+), list_entry: (\"\d+\")\}", text)
+    line = text[:first.start()].count("\n") + 1
+    record = f"- {{actor_id: {first.group(1)}, list_entry: {first.group(2)}, {bad}}}"
+    if field == "list_entry":
+        record = f"- {{actor_id: {first.group(1)}, {bad}}}"
+    path.write_text(text.replace(first.group(0), record), encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    problem = e.value.problems[0]
+    assert (str(problem.where), problem.field, problem.code) == (f"data/raw/{ACTORS}:{line}", field, code)
+
+
+def test_claimed_entries_not_a_mapping_are_refused(imported: Path, tmp_path: Path):
+    root = _copy(imported, tmp_path)
+    path = root / "data" / "raw" / SOURCE
+    text = path.read_text(encoding="utf-8")
+    claimed = re.search(r"  claimed:\n(    [^\n]+\n)+", text)
+    path.write_text(text.replace(claimed.group(0), "  claimed: []\n"), encoding="utf-8")
+    with pytest.raises(CurationError) as e:
+        build(root, with_duckdb=False)
+    assert (e.value.problems[0].code, e.value.problems[0].field) == ("curation_shape", "claimed")

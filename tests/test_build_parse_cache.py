@@ -79,6 +79,9 @@ def test_a_parse_by_other_code_is_parsed_anew(folder: Path, tmp_path: Path):
     parse_cache.code_digest.cache_clear()  # read once a process; here the code changes within one
     parse_cache.parsed(raw, "a.yaml", parse, code=(code,))
     assert len(calls) == 2 and len(list(folder.glob("*.pickle"))) == 2
+    # ... and under what `key` names (the list's parser: one text read by another list's is another parse)
+    parse_cache.parsed(raw, "a.yaml", parse, code=(code,), key=b"flows.importers.un:UnRelease")
+    assert len(calls) == 3
 
 
 def test_a_damaged_entry_is_parsed_again_and_replaced(folder: Path):

@@ -56,7 +56,8 @@ def test_values_come_back_with_their_rows():
     (lambda row: row + ',"one more"', None),  # 13 fields where sdn.csv has 12
     (lambda row: "X" + row, "ent_num"),  # an ent_num that is no number
     (lambda row: row.replace('"', '"\u202e', 1), "SDN_Name"),  # a bidirectional override
-], ids=["cut", "extra-field", "bad-ent-num", "override"])
+    (lambda row: "36" + row[row.index(","):], "ent_num"),  # the ent_num of the row before (36, line 1)
+], ids=["cut", "extra-field", "bad-ent-num", "override", "ent-num-again"])
 def test_a_damaged_row_is_refused_at_its_locator(damage, field):
     release = OfacRelease(EXCERPT)
     entries = list(release.entries(None))

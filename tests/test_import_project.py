@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli
+from conftest import ROOT, SHARED_SOURCES, copy_project, run_cli, imported_records
 from flows.build.list_rows import rows
 from flows.build.load import load_curation
 from flows.build.pipeline import build
@@ -23,7 +23,6 @@ from flows.importers.against import compare
 from flows.importers.identity import Index
 from flows.importers.ofac import OfacRelease
 from flows.importers.records import load_records
-from flows.importers.write import imported_records
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"
 OFAC, UN = LISTS / "ofac", LISTS / "un" / "consolidated-excerpt.xml"

@@ -11,14 +11,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, copy_project, run_cli
+from conftest import ROOT, copy_project, run_cli, imported_records
 from flows.build.dates import day_first_date
 from flows.build.list_rows import rows
 from flows.build.pipeline import build
 from flows.build.texts import normalise
 from flows.importers.model import ListError
 from flows.importers.records import load_records
-from flows.importers.write import imported_records
 from flows.importers.select import select
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease, items, paired, un_reference
 

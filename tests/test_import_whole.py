@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, copy_project, run_cli
+from conftest import ROOT, copy_project, run_cli, imported_records
 from flows.importers.records import load_records
-from flows.importers.write import imported_records
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021 = FULL / "ofac-2021-04"

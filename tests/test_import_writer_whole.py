@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project, run_cli
+from conftest import ROOT, copy_project, run_cli, imported_records
 from flows.importers.against import compare
-from flows.importers.write import imported_records
 
 FULL = ROOT.parent / "shared" / "fixtures" / "lists" / "full"
 OFAC_2021, OFAC_2023 = FULL / "ofac-2021-04", FULL / "ofac-2023-12-28"

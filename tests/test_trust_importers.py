@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_project, run_cli
+from conftest import ROOT, copy_project, run_cli, imported_records
 from flows.importers.ofac import COLUMNS, MAX_FIELD, MAX_LINE, OfacRelease, read_rows
-from flows.importers.write import imported_records
 from flows.importers.un import UnRelease
 
 LISTS = Path(__file__).parent / "fixtures" / "lists"

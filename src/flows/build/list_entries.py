@@ -5,9 +5,10 @@ being `list_release:` (the file's `record_defaults:` give the import's), and in 
 source file `list_entries:`: the list, and under `claimed:` each entry whose claims follow from
 the entry alone, with its actor. The build reads the release's archived text back into entries
 with the list's own parser (flows.importers.archive.ArchivedReleases) and makes the records and
-claims with the functions the import uses (flows.importers.records.own_actor,
-flows.importers.claims.entry_claims): a record or claim backed by an entry is what the import
-would have written. A record's own field wins over the entry's.
+claims with the functions that define them for the import too (flows.importers.records.backed,
+which the import compares releases with, and flows.importers.claims.entry_claims): a record or
+claim backed by an entry is what a record written in full would hold. A record's own field wins
+over the entry's.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def lined(value: dict[str, Any], line: int) -> Any:
 def backed_record(table: str, item: Any, releases: Any, shown: str) -> Any:
     """An actor or designation record with `list_entry:`: made from its entry, the record's own
     fields winning; every field made is placed on the record's `list_entry:` line."""
-    from flows.build.load import RECORD_DEFAULTS_KEY
+    from flows.build.load import LIST_ENTRY_KEY, LIST_RELEASE_KEY, RECORD_DEFAULTS_KEY, LineDict
     from flows.importers.archive import ArchiveError
-    from flows.importers.records import LIST_ENTRY_KEY, LIST_RELEASE_KEY, backed
+    from flows.importers.records import backed
 
     line = item.key_lines.get(LIST_ENTRY_KEY, item.line)
     for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
@@ -59,11 +60,17 @@ def backed_record(table: str, item: Any, releases: Any, shown: str) -> Any:
         given = "" if e.field in item.key_lines else f" (given by {RECORD_DEFAULTS_KEY}:)"
         raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, f"{e}{given}", CODE) from None
     record = backed(table, {**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
-    out = lined(record, line)
-    out.line, out.key_lines = item.line, {**out.key_lines, **item.key_lines}
-    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
-        out.key_lines.pop(key, None)
+    out = LineDict((key, item[key] if key in item else _made(value, line)) for key, value in record.items())
+    out.line, out.key_lines = item.line, {key: item.key_lines.get(key, line) for key in out}
     return out
+
+
+def _made(value: Any, line: int) -> Any:
+    """A field made from an entry, as the loader types it (its mappings placed on `line`); a
+    record's own values are left as they were read, with their own lines."""
+    if isinstance(value, dict):
+        return lined(value, line)
+    return [lined(v, line) if isinstance(v, dict) else v for v in value] if type(value) is list else value
 
 
 def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, releases: Any,
@@ -86,7 +93,7 @@ def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, rele
         spec = releases.add(source["source_id"], value["list"], source["text_path"])
     except ArchiveError as e:
         raise CurationError.at(Location(shown, value.key_lines.get("list", line)), "list", str(e), CODE) from None
-    claimed = value.get("claimed") or LineDict()
+    claimed = LineDict() if value.get("claimed") is None else value["claimed"]
     if not claims:
         return []
     if not isinstance(claimed, LineDict):

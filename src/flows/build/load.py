@@ -511,6 +511,8 @@ def with_record_defaults(record: LineDict, defaults: dict[str, Any], nested: set
     it leaves out; line numbers kept. A record's own value wins. What the build reads, and what
     an import reads back of its own files (flows.importers.records)."""
     out = _with_defaults(record, {k: v for k, v in defaults.items() if k not in nested})
+    if LIST_RELEASE_KEY in out and LIST_RELEASE_KEY not in record and LIST_ENTRY_KEY not in record:
+        del out[LIST_RELEASE_KEY]  # the release of records backed by a list entry, not a field of others
     for key in nested & set(defaults):
         if isinstance(entries := out.get(key), list):
             out[key] = [_with_defaults(e, defaults[key]) if isinstance(e, LineDict) else e for e in entries]

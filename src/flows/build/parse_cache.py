@@ -76,13 +76,14 @@ def code_digest(code: tuple[Path, ...]) -> bytes:
     return digest.digest()
 
 
-def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any], code: tuple[Path, ...] = ()) -> Any:
+def parsed(raw: bytes, shown: str, parse: Callable[[bytes, str], Any], code: tuple[Path, ...] = (),
+           key: bytes = b"") -> Any:
     """parse(raw, shown), from the cache when this content was parsed before (by the loader, and
-    by the `code` given: the list parsers reading archived rows)."""
+    by the `code` given and what `key` names: a list's parser, the libraries it uses)."""
     folder = cache_folder() if len(raw) >= MIN_BYTES else None
     if folder is None or not _usable(folder):
         return parse(raw, shown)
-    key = _loader_digest() + (code_digest(code) if code else b"")
+    key = _loader_digest() + (code_digest(code) if code else b"") + key
     entry = folder / (hashlib.sha256(key + raw).hexdigest() + ".pickle")
     kept = _read(entry)
     if kept is not _MISSING:

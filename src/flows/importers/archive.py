@@ -16,7 +16,9 @@ from dataclasses import replace
 
 from pathlib import Path
 
-from flows.build import list_rows
+from importlib.metadata import version
+
+from flows.build import dates, list_rows
 from flows.build.list_rows import locator, rows, section_lines
 from flows.build.parse_cache import parsed
 from flows.importers.model import Entry, ListError, Row, Value
@@ -25,8 +27,10 @@ from flows.importers.release import ListRelease
 
 
 ABSENT_SECTION = "not on this release"
-# the code that reads an archived text into entries: the importers, and the archived rows' form
-_PARSERS = (Path(__file__).parent, Path(list_rows.__file__))
+# the code that reads an archived text into entries: the importers, the archived rows' form and
+# the dates the lists write (with the library that reads them)
+_PARSERS = (Path(__file__).parent, Path(list_rows.__file__), Path(dates.__file__))
+_LIBRARIES = f"prefixdate {version('prefixdate')}"
 
 
 def absent_line(spec: ListSpec, ref: str, designation_id: str) -> str:
@@ -104,6 +108,18 @@ def _placed(entry: Entry) -> Entry:
                    extra_rows=[placed(r) for r in entry.extra_rows])
 
 
+def _by_reference(entries: list[Entry], spec: ListSpec, text_path: str) -> dict[str, Entry]:
+    """The entries by reference; one reference twice in an archive is refused (its parser reads
+    one entry a reference from the list's files)."""
+    out: dict[str, Entry] = {}
+    for e in entries:
+        if e.ref in out:
+            raise ArchiveError("list_release", f"data/raw/{text_path}: {e.row.file} line {e.row.line}: "
+                                               f"{spec.ref_label} {e.ref} again (an entry at line {out[e.ref].row.line} has it)")
+        out[e.ref] = e
+    return out
+
+
 class ArchiveError(Exception):
     """An entry that cannot be read back from its release's archived text: what is wrong, and
     the field of the record or claim that names it."""
@@ -159,8 +175,9 @@ class ArchivedReleases:
 
             text = self._read(text_path)
             try:  # a whole list's entries, read once (flows.build.parse_cache)
-                entries = parsed(text.encode("utf-8"), f"data/raw/{text_path}", read, code=_PARSERS)
-                self._entries[source_id] = {e.ref: e for e in entries}
+                entries = parsed(text.encode("utf-8"), f"data/raw/{text_path}", read, code=_PARSERS,
+                                 key=f"{spec.parser} {_LIBRARIES}".encode())
+                self._entries[source_id] = _by_reference(entries, spec, text_path)
             except ListError as e:
                 raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem.where}: "
                                                    f"{e.problem.field + ': ' if e.problem.field else ''}"

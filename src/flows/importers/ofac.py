@@ -398,8 +398,15 @@ class OfacRelease:
         alt.csv's and sdn_comments.csv's, each in line order, as `entries` joins them."""
         main: list[tuple[Row, list[str | None]]] = []
         extra: dict[str, list] = {}
+        keys: dict[tuple[str, str], int] = {}  # (file, key) -> the line that has it
         for row in archived_rows(text):
             fields = _archived_fields(row)
+            if (column := UNIQUE.get(row.file)) is not None:  # as read_rows refuses in a file
+                key = (fields[column] or "").strip()
+                if (row.file, key) in keys:
+                    raise ListError(f"{row.file} line {row.line}", COLUMNS[row.file][column],
+                                    f"{key} again (the row at line {keys[row.file, key]} has it)", "list_key")
+                keys[row.file, key] = row.line
             if row.file == "sdn.csv":
                 main.append((row, _pad(fields, 12)))
             else:

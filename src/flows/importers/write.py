@@ -91,19 +91,15 @@ def _made(table: str, record: dict, releases, spec: ListSpec) -> dict:
     """A record of an earlier import as the build makes it (from its list entry, if backed)."""
     if LIST_ENTRY_KEY not in record:
         return record
-    release = str(record.get(LIST_RELEASE_KEY))
+    release, ref = record.get(LIST_RELEASE_KEY), record.get(LIST_ENTRY_KEY)
+    what = record.get("actor_id") or record.get("designation_id")
+    if not isinstance(release, str) or not release.startswith("source/"):
+        raise ArchiveError(LIST_RELEASE_KEY, f"{what}: {release!r} is not the id of a release (source/<list>-<date>)")
+    if not isinstance(ref, (str, int)) or isinstance(ref, bool):
+        raise ArchiveError(LIST_ENTRY_KEY, f"{what}: {ref!r} is not a reference")
     if release not in releases.releases:  # an import's release: texts/<list>-<date>.txt
         releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")
-    return backed(table, record, releases.entry(release, str(record[LIST_ENTRY_KEY])))
-
-
-def imported_records(root: Path, list_key: str, table: str) -> list[dict]:
-    """The records the imports of a list wrote in `table` (actors, designations, links), as the
-    build makes them: an actor backed by its list entry, made from the entry."""
-    from flows.importers.archive import list_spec
-
-    earlier = Earlier.read(root, list_spec(list_key), own_files(list_key))
-    return list({"actors": earlier.actors, "designations": earlier.designations, "links": earlier.links}[table].values())
+    return backed(table, record, releases.entry(release, str(ref)))
 
 
 @dataclass
@@ -133,6 +129,7 @@ class Importer:
         self.text_path = f"texts/{self.source_slug}.txt"
         self.absent: list[tuple[str, str]] = []  # (ref, designation id) of earlier imports not on the release
         self.delisted_here: dict[str, str] = {}  # ref -> delisting date, of those this release delists
+        self.read: set[str] = set()  # the references of the entries read
 
     def designation_id(self, ref: str) -> str:
         return f"designation/{self.spec.designation_prefix}-{slug(ref)}"
@@ -197,6 +194,7 @@ class Importer:
             result.not_selected = sorted(on_list - selection.refs)
         entries = list(self.release.entries(wanted))
         result.entries = len(entries)
+        self.read = {e.ref for e in entries}
         result.orphans = getattr(self.release, "orphans", 0)
         absent = earlier_refs - {e.ref for e in entries} - set(result.not_selected)
         known = earlier.delisted()
@@ -217,7 +215,7 @@ class Importer:
         curated = index.curated_designation(e)
         did = curated["designation_id"] if curated is not None else self.designation_id(e.ref)
         if choice.new:
-            self._new_actor(e, choice.actor_id, base, aliases + attributes, curated is None, out)
+            self._new_actor(e, choice.actor_id, base, aliases + attributes, curated is None, earlier, out)
         else:
             self._merged_actor(e, choice.actor_id, base, aliases + attributes, index, out)
         if curated is None:  # backed by its entry, as an actor of the import's own
@@ -232,12 +230,16 @@ class Importer:
         self._change(e, did, choice.actor_id, curated is not None, earlier, out, result)
 
     def _new_actor(self, e: Entry, actor_id: str, base: str, values: list[Value], own_designation: bool,
-                   out: Output) -> None:
+                   earlier: Earlier, out: Output) -> None:
         """An actor record of the import's own, backed by its entry: the build makes its fields
         (the list's name, other names and details) from the archived rows. With its own
         designation, the build makes its claims too (entry_claims); else its name claim is here."""
-        out.actors.put(actor_id, {"actor_id": actor_id, LIST_ENTRY_KEY: e.ref, LIST_RELEASE_KEY: self.source_id})
-        out.made[actor_id] = own_actor(e, actor_id, self.source_id)
+        # a curator's fields on the actor an earlier import backed by its entry stay (they win)
+        kept = earlier.written["actors"].get(actor_id) or {}
+        own = {k: v for k, v in kept.items() if k not in ("actor_id", LIST_ENTRY_KEY, LIST_RELEASE_KEY)} \
+            if LIST_ENTRY_KEY in kept else {}
+        out.actors.put(actor_id, {"actor_id": actor_id, LIST_ENTRY_KEY: e.ref, LIST_RELEASE_KEY: self.source_id, **own})
+        out.made[actor_id] = {**own_actor(e, actor_id, self.source_id), **own}
         if own_designation:
             out.claims.entry(e.ref, actor_id)
         else:
@@ -310,12 +312,12 @@ class Importer:
         that wrote it."""
         gone = f"not on the release of {self.released} ({self.source_id})"
         for did, made in sorted(earlier.designations.items()):
-            ref, record = str(made["list_reference"]), earlier.written["designations"][did]
+            ref, record = str(made["list_reference"]), self._kept(earlier.written["designations"][did], made)
             if ref in self.delisted_here and did not in out.designations:
                 record = self._delisted(record, ref, self.delisted_here[ref], out.claims)
             out.designations.keep(did, record, earlier.notes.get(did))
         for actor_id, record in earlier.written["actors"].items():
-            out.actors.keep(actor_id, record)
+            out.actors.keep(actor_id, self._kept(record, earlier.actors[actor_id]))
         for link_id, record in earlier.links.items():
             if link_id in out.links:
                 continue  # given again by this release
@@ -324,6 +326,14 @@ class Importer:
                 note = f"link dropped: {gone}"
                 result.links_dropped.append(link_id)
             out.links.keep(link_id, record, note)
+
+    def _kept(self, written: dict, made: dict) -> dict:
+        """A record of an earlier import, as it is kept: as written, but in full when it is
+        backed by an entry of this release's earlier import that this import no longer reads (the
+        release imported again from another file): its archived rows are being replaced."""
+        if written.get(LIST_RELEASE_KEY) == self.source_id and str(written.get(LIST_ENTRY_KEY)) not in self.read:
+            return made
+        return written
 
     def _delisted(self, record: dict, ref: str, date: str, claims: Claims) -> dict:
         """The designation (as written) with its delisting date, claimed by the list on the line of
