@@ -22,7 +22,6 @@ from flows.importers.records import actor_values, program_tags, slug
 from flows.importers.yaml_lines import items, scalar
 
 
-
 def _locator(rows: list[Row]) -> str:
     return ROWS.join(dict.fromkeys(locator(row.file, row.line) for row in rows))
 

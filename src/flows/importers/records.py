@@ -153,8 +153,6 @@ def own_actor(entry: Entry, actor_id: str, source_id: str) -> dict[str, Any]:
     return actor_record(entry, actor_id, source_id, *actor_values(entry))
 
 
-
-
 def backed(table: str, record: dict[str, Any], entry: Entry) -> dict[str, Any]:
     """A record backed by its list entry (`list_entry:`, `list_release:`): the fields the entry
     gives it (an actor: own_actor; a designation: its reference, programme tags and listing
