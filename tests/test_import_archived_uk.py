@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from flows.importers.model import Entry, ListError
 from flows.importers.registry import list_of
 from flows.importers.sheets import SheetRow
 from flows.importers.uk import FCDO_SHORT, OFSI_2022, OFSI_LEGACY, UkRelease
+from test_import_uk import fcdo_rewritten
 
 EXCERPT = Path(__file__).parent / "fixtures" / "lists" / "uk" / "ConList-2018-excerpt.csv"
 SHARED_EXCERPT = ROOT.parent / "shared" / "fixtures" / "lists" / "uk" / "ConList-2018-excerpt.csv"
@@ -105,17 +105,10 @@ def test_excerpt_archive_refusals():
 
 def _fcdo_first_rows(tmp_path: Path, rows: int) -> Path:
     """The FCDO's ODS with its header and first `rows` rows, the rest of content.xml as it is."""
-    path = tmp_path / "FCDO_SL_first_rows.ods"
-    with zipfile.ZipFile(FCDO) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for item in src.infolist():
-            if item.is_dir():
-                continue
-            data = src.read(item.filename)
-            if item.filename == "content.xml":
-                ends = [m.end() for m in re.finditer(rb"</table:table-row>", data)]
-                data = data[:ends[rows]] + data[data.rindex(b"</table:table>"):]
-            out.writestr(item, data)
-    return path
+    def first_rows(data: bytes) -> bytes:
+        ends = [m.end() for m in re.finditer(rb"</table:table-row>", data)]
+        return data[:ends[rows]] + data[data.rindex(b"</table:table>"):]
+    return fcdo_rewritten(tmp_path / "FCDO_SL_first_rows.ods", first_rows)
 
 
 def test_fcdo_ods_rows_read_again_from_their_archive(tmp_path):

@@ -288,19 +288,24 @@ def test_fcdo_ods_short_layout():
     assert got["AFG0043"].listed == "2001-02-23"  # 23-02-2001
 
 
-def _ods_with(tmp_path: Path, old: bytes, new: bytes) -> Path:
-    """The FCDO's ODS with one change in content.xml, every other member as it is."""
-    path = tmp_path / "list.ods"
+def fcdo_rewritten(path: Path, change) -> Path:
+    """The FCDO's ODS at `path`, its content.xml changed by `change` (bytes -> bytes), every
+    other member as it is."""
     with zipfile.ZipFile(FCDO) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
             if item.is_dir():
                 continue
             data = src.read(item.filename)
-            if item.filename == "content.xml":
-                assert old in data
-                data = data.replace(old, new, 1)
-            out.writestr(item.filename, data)
+            out.writestr(item.filename, change(data) if item.filename == "content.xml" else data)
     return path
+
+
+def _ods_with(tmp_path: Path, old: bytes, new: bytes) -> Path:
+    """The FCDO's ODS with one change in content.xml."""
+    def change(data: bytes) -> bytes:
+        assert old in data
+        return data.replace(old, new, 1)
+    return fcdo_rewritten(tmp_path / "list.ods", change)
 
 
 @pytest.mark.slow
