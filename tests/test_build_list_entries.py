@@ -228,3 +228,16 @@ def test_claimed_entries_not_a_mapping_are_refused(imported: Path, tmp_path: Pat
     with pytest.raises(CurationError) as e:
         build(root, with_duckdb=False)
     assert (e.value.problems[0].code, e.value.problems[0].field) == ("curation_shape", "claimed")
+
+
+def test_a_release_backing_a_curators_record_is_imported_again(imported: Path, tmp_path: Path):
+    """A curator's record backed by an entry of an imported release (in a file of their own):
+    importing that release again reads the project without the release's source file, yet the
+    release still backs the record."""
+    root = _copy(imported, tmp_path)
+    (root / "data" / "raw" / "actors" / "zz-curated.yaml").write_text(
+        '- {actor_id: actor/zz-curated, list_entry: "40420", list_release: source/ofac-sdn-2023-12-28}\n',
+        encoding="utf-8")
+    actors = load_curation(root).rows["actors"]
+    assert [r["name"] for r in actors if r["actor_id"] == "actor/zz-curated"] == ["ARLANIZADEH, Vali"]
+    _import(root, OFAC, "--force")  # refused before: "no release an import archived"

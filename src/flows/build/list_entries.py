@@ -29,6 +29,19 @@ def archived_releases(root: Path) -> Any:
     return ArchivedReleases(lambda text_path: read_archived_text(root, text_path))
 
 
+def register(doc: Any, releases: Any) -> None:
+    """The release of a source file the load leaves out (an import rewriting it), if the file
+    names one: records elsewhere may be backed by its entries. Nothing else of the file is read;
+    a file not as expected registers nothing (it is the import's to rewrite)."""
+    from flows.importers.archive import ArchiveError
+
+    try:
+        source, value = doc["source"], doc["list_entries"]
+        releases.add(source["source_id"], value["list"], source["text_path"])
+    except (ArchiveError, KeyError, TypeError):
+        pass
+
+
 def lined(value: dict[str, Any], line: int) -> Any:
     """A record or claim made by the build, as the loader types it: a mapping (and each mapping
     of its lists: aliases, attributes) with every key on `line`."""

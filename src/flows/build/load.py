@@ -862,7 +862,8 @@ def _load_raw(root: Path, raw_fd: int, skip: frozenset[str] = frozenset(), claim
     except CurationError as e:
         problems += e.problems
     for stem, shown, data in _curation_files(raw_fd, entries, "sources", problems):
-        if shown in skip:
+        if shown in skip:  # left out, but its release still backs records elsewhere (a curator's)
+            list_entries.register(parsed(data, shown, parse_yaml), out.releases)
             continue
         try:
             _source_file(parsed(data, shown, parse_yaml), stem, shown, out)
