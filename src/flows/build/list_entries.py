@@ -42,48 +42,41 @@ def register(doc: Any, releases: Any) -> None:
         pass
 
 
-def lined(value: dict[str, Any], line: int) -> Any:
-    """A record or claim made by the build, as the loader types it: a mapping (and each mapping
-    of its lists: aliases, attributes) with every key on `line`."""
+def lined(value: Any, line: int) -> Any:
+    """A value made by the build (a record or claim, a field of one), as the loader types it:
+    each mapping, and each mapping of its lists (aliases, attributes), with every key on `line`."""
     from flows.build.load import LineDict  # load.py reads the files this module makes rows of
 
+    if type(value) is list:
+        return [lined(v, line) for v in value]
+    if not isinstance(value, dict):
+        return value
     out = LineDict(value)
     out.line, out.key_lines = line, dict.fromkeys(value, line)
     for key, v in value.items():
         if type(v) is list:
-            out[key] = [lined(x, line) for x in v]
+            out[key] = lined(v, line)
     return out
 
 
 def backed_record(table: str, item: Any, releases: Any, shown: str) -> Any:
     """An actor or designation record with `list_entry:`: made from its entry, the record's own
     fields winning; every field made is placed on the record's `list_entry:` line."""
-    from flows.build.load import LIST_ENTRY_KEY, LIST_RELEASE_KEY, RECORD_DEFAULTS_KEY, LineDict
+    from flows.build.load import LIST_ENTRY_KEY, RECORD_DEFAULTS_KEY, LineDict
     from flows.importers.archive import ArchiveError
     from flows.importers.records import backed
 
     line = item.key_lines.get(LIST_ENTRY_KEY, item.line)
-    for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
-        if not isinstance(item.get(key), (str, int)) or isinstance(item.get(key), bool):
-            raise CurationError.at(Location(shown, item.key_lines.get(key, item.line)), key,
-                                   f"a record backed by a list entry needs `{key}:` (text)", CODE)
     try:
-        entry = releases.entry(str(item[LIST_RELEASE_KEY]), str(item[LIST_ENTRY_KEY]))
+        entry = releases.backing(item)
     except ArchiveError as e:
         given = "" if e.field in item.key_lines else f" (given by {RECORD_DEFAULTS_KEY}:)"
         raise CurationError.at(Location(shown, item.key_lines.get(e.field, line)), e.field, f"{e}{given}", CODE) from None
     record = backed(table, {**item, LIST_ENTRY_KEY: str(item[LIST_ENTRY_KEY])}, entry)
-    out = LineDict((key, item[key] if key in item else _made(value, line)) for key, value in record.items())
+    # the record's own values stay as they were read, with their own lines
+    out = LineDict((key, item[key] if key in item else lined(value, line)) for key, value in record.items())
     out.line, out.key_lines = item.line, {key: item.key_lines.get(key, line) for key in out}
     return out
-
-
-def _made(value: Any, line: int) -> Any:
-    """A field made from an entry, as the loader types it (its mappings placed on `line`); a
-    record's own values are left as they were read, with their own lines."""
-    if isinstance(value, dict):
-        return lined(value, line)
-    return [lined(v, line) if isinstance(v, dict) else v for v in value] if type(value) is list else value
 
 
 def entry_claims(value: Any, source: dict[str, Any], shown: str, line: int, releases: Any,

@@ -20,6 +20,7 @@ from importlib.metadata import version
 
 from flows.build import dates, list_rows
 from flows.build.list_rows import locator, rows, section_lines
+from flows.build.load import LIST_ENTRY_KEY, LIST_RELEASE_KEY
 from flows.build.parse_cache import parsed
 from flows.importers.model import Entry, ListError, Row, Value
 from flows.importers.registry import ListSpec, registry
@@ -153,6 +154,14 @@ class ArchivedReleases:
         self.releases[source_id] = (spec, text_path)
         return spec
 
+    def backing(self, record: dict) -> Entry:
+        """The entry a record backed by its list entry names (`list_entry:`, `list_release:`)."""
+        for key in (LIST_ENTRY_KEY, LIST_RELEASE_KEY):
+            if not isinstance(record.get(key), (str, int)) or isinstance(record.get(key), bool):
+                raise ArchiveError(key, f"a record backed by a list entry needs `{key}:` (text), not "
+                                        f"{record.get(key)!r}")
+        return self.entry(str(record[LIST_RELEASE_KEY]), str(record[LIST_ENTRY_KEY]))
+
     def entry(self, source_id: str, ref: str) -> Entry:
         """The entry with reference `ref` of the release archived for `source_id`."""
         if source_id not in self.releases:
@@ -179,7 +188,5 @@ class ArchivedReleases:
                                  key=f"{spec.parser} {_LIBRARIES}".encode())
                 self._entries[source_id] = _by_reference(entries, spec, text_path)
             except ListError as e:
-                raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem.where}: "
-                                                   f"{e.problem.field + ': ' if e.problem.field else ''}"
-                                                   f"{e.problem.message}") from None
+                raise ArchiveError("list_release", f"data/raw/{text_path}: {e.problem}") from None
         return self._entries[source_id]

@@ -149,8 +149,21 @@ def actor_values(entry: Entry) -> tuple[list[Value], list[Value]]:
 
 
 def own_actor(entry: Entry, actor_id: str, source_id: str) -> dict[str, Any]:
-    """The actor record an import makes of an entry of its own (what `list_entry:` stands for)."""
-    return actor_record(entry, actor_id, source_id, *actor_values(entry))
+    """The actor record an import makes of an entry of its own (what `list_entry:` stands for):
+    the list's other names and its details as aliases and attributes (its name, and where it
+    comes from, are the claims')."""
+    aliases, attributes = actor_values(entry)
+    record: dict[str, Any] = {"actor_id": actor_id, "name": entry.name, "actor_type": entry.actor_type}
+    if entry.position:
+        record["position"] = entry.position
+    if entry.actor_type != "person":
+        record["description"] = (f"The list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} "
+                                 f"{entry.list_type}: `{entry.actor_type}` is a placeholder type.")
+    if aliases:
+        record["aliases"] = [{"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases]
+    if attributes:
+        record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
+    return record
 
 
 def backed(table: str, record: dict[str, Any], entry: Entry) -> dict[str, Any]:
@@ -164,24 +177,6 @@ def backed(table: str, record: dict[str, Any], entry: Entry) -> dict[str, Any]:
         made = designation_record(entry, record.get("designation_id"), record.get("authority_id"),
                                   record.get("target_actor_id"))
     return {**made, **own}
-
-
-def actor_record(entry: Entry, actor_id: str, source_id: str, aliases: list[Value],
-                 attributes: list[Value]) -> dict[str, Any]:
-    """A new actor, with the list's other names and its details as aliases and attributes (its
-    name, and where it comes from, are the claims')."""
-    record: dict[str, Any] = {"actor_id": actor_id, "name": entry.name, "actor_type": entry.actor_type}
-    if entry.position:
-        record["position"] = entry.position
-    if entry.actor_type != "person":
-        record["description"] = (f"The list calls it {'an' if entry.list_type[0] in 'aeiou' else 'a'} "
-                                 f"{entry.list_type}: `{entry.actor_type}` is a placeholder type.")
-    if names := [{"alias": v.value, "alias_type": v.kind, "source_id": source_id} for v in aliases
-                 if v.value != entry.name]:
-        record["aliases"] = names
-    if attributes:
-        record["attributes"] = [{"attribute": v.kind, "value": v.value, "source_id": source_id} for v in attributes]
-    return record
 
 
 def import_defaults(authority_id: str, source_id: str) -> dict[str, dict[str, Any]]:

@@ -19,9 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.build.load import load_curation
 from flows.build.list_entries import archived_releases
-from flows.build.load import BACKED_TABLES, LIST_ENTRY_KEY, LIST_RELEASE_KEY
+from flows.build.load import BACKED_TABLES, LIST_ENTRY_KEY, LIST_RELEASE_KEY, load_curation
 from flows.importers.archive import ArchiveError, absent_locator, archive_text
 from flows.importers.changes import Result, differences
 from flows.importers.claims import Claims
@@ -91,15 +90,13 @@ def _made(table: str, record: dict, releases, spec: ListSpec) -> dict:
     """A record of an earlier import as the build makes it (from its list entry, if backed)."""
     if LIST_ENTRY_KEY not in record:
         return record
-    release, ref = record.get(LIST_RELEASE_KEY), record.get(LIST_ENTRY_KEY)
-    what = record.get("actor_id") or record.get("designation_id")
-    if not isinstance(release, str) or not release.startswith("source/"):
-        raise ArchiveError(LIST_RELEASE_KEY, f"{what}: {release!r} is not the id of a release (source/<list>-<date>)")
-    if not isinstance(ref, (str, int)) or isinstance(ref, bool):
-        raise ArchiveError(LIST_ENTRY_KEY, f"{what}: {ref!r} is not a reference")
-    if release not in releases.releases:  # an import's release: texts/<list>-<date>.txt
-        releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")
-    return backed(table, record, releases.entry(release, str(ref)))
+    release = record.get(LIST_RELEASE_KEY)
+    if isinstance(release, str) and release.startswith("source/") and release not in releases.releases:
+        releases.add(release, spec.key, f"texts/{release.removeprefix('source/')}.txt")  # an import's release
+    try:
+        return backed(table, record, releases.backing(record))
+    except ArchiveError as e:
+        raise ArchiveError(e.field, f"{record.get('actor_id') or record.get('designation_id')}: {e}") from None
 
 
 @dataclass
@@ -108,9 +105,9 @@ class Output:
 
     claims: Claims
     actors: RecordSet = field(default_factory=RecordSet)
-    made: dict[str, dict] = field(default_factory=dict)  # the import's own records, as the build makes them
     designations: RecordSet = field(default_factory=RecordSet)
     links: RecordSet = field(default_factory=RecordSet)
+    made: dict[str, dict] = field(default_factory=dict)  # the import's own records, as the build makes them
     linked: dict[str, set[str]] = field(default_factory=dict)  # actor -> what this import links it to
 
 
